@@ -1,0 +1,20 @@
+//! One JSON object per line, so logs can be queried by field. Callers pass only values that are
+//! already free of personal data (ids, codes, durations); never a request body.
+
+use serde_json::{Map, Value};
+
+pub fn line(level: &str, fields: Map<String, Value>) {
+    let mut obj = Map::new();
+    obj.insert("level".into(), Value::from(level));
+    obj.insert(
+        "ts".into(),
+        Value::from(worker::Date::now().to_string()),
+    );
+    obj.extend(fields);
+    let text = Value::Object(obj).to_string();
+    if level == "error" {
+        worker::console_error!("{text}");
+    } else {
+        worker::console_log!("{text}");
+    }
+}

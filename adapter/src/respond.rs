@@ -1,0 +1,51 @@
+use serde::Serialize;
+use worker::{Headers, Response};
+use yuyue_shared::envelope::{self, Rendered};
+use yuyue_shared::ApiError;
+
+/// A handler's successful answer: its status (200 or 201) and the `data` of the envelope.
+pub struct Reply {
+    pub status: u16,
+    pub data: serde_json::Value,
+}
+
+impl Reply {
+    pub fn ok(data: impl Serialize) -> Reply {
+        Reply::with_status(200, data)
+    }
+
+    pub fn created(data: impl Serialize) -> Reply {
+        Reply::with_status(201, data)
+    }
+
+    fn with_status(status: u16, data: impl Serialize) -> Reply {
+        // Handler data types are plain structs; a failure here is a programming error that the
+        // envelope reports as INTERNAL rather than a panic.
+        let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+        Reply { status, data }
+    }
+}
+
+pub fn render(result: &Result<Reply, ApiError>, request_id: &str) -> Rendered {
+    match result {
+        Ok(reply) => envelope::success(reply.status, &reply.data, request_id),
+        Err(err) => envelope::failure(err, request_id),
+    }
+}
+
+pub fn to_response(rendered: Rendered, request_id: &str, extra: &[(&str, String)]) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("x-request-id", request_id)?;
+    headers.set("cache-control", "no-store")?;
+    if let Some(secs) = rendered.retry_after {
+        headers.set("retry-after", &secs.to_string())?;
+    }
+    for (k, v) in extra {
+        headers.set(k, v)?;
+    }
+    Ok(Response::builder()
+        .with_status(rendered.status)
+        .with_headers(headers)
+        .fixed(rendered.body.into_bytes()))
+}

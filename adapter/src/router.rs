@@ -1,0 +1,179 @@
+use crate::cx::Cx;
+use crate::log;
+use crate::respond::{render, to_response, Reply};
+use serde_json::{json, Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+use worker::{Context, Env, Request, Response};
+use yuyue_shared::routing::{resolve, Pattern, Resolution};
+use yuyue_shared::{ApiError, ApiResult, ErrorCode};
+
+type HandlerFuture = Pin<Box<dyn Future<Output = ApiResult<Reply>>>>;
+type Handler = Box<dyn Fn(Cx) -> HandlerFuture>;
+
+/// A function's route table. Every table also answers `GET /v1/health` and
+/// `GET /v1/health/<function>` (the path that reaches this function on the shared origin).
+pub struct Routes {
+    function: &'static str,
+    entries: Vec<(&'static str, Pattern, Handler)>,
+}
+
+impl Routes {
+    pub fn new(function: &'static str) -> Self {
+        let routes = Routes {
+            function,
+            entries: Vec::new(),
+        };
+        let health_path = format!("/v1/health/{function}");
+        routes
+            .route("GET", "/v1/health", health)
+            .route("GET", &health_path, health)
+            .route("GET", "/v1/__dev/panic", dev_panic)
+    }
+
+    pub fn route<F, Fut>(mut self, method: &'static str, pattern: &str, handler: F) -> Self
+    where
+        F: Fn(Cx) -> Fut + 'static,
+        Fut: Future<Output = ApiResult<Reply>> + 'static,
+    {
+        self.entries.push((
+            method,
+            Pattern::new(pattern),
+            Box::new(move |cx| Box::pin(handler(cx))),
+        ));
+        self
+    }
+
+    pub fn get<F, Fut>(self, pattern: &str, handler: F) -> Self
+    where
+        F: Fn(Cx) -> Fut + 'static,
+        Fut: Future<Output = ApiResult<Reply>> + 'static,
+    {
+        self.route("GET", pattern, handler)
+    }
+
+    pub fn post<F, Fut>(self, pattern: &str, handler: F) -> Self
+    where
+        F: Fn(Cx) -> Fut + 'static,
+        Fut: Future<Output = ApiResult<Reply>> + 'static,
+    {
+        self.route("POST", pattern, handler)
+    }
+
+    pub fn put<F, Fut>(self, pattern: &str, handler: F) -> Self
+    where
+        F: Fn(Cx) -> Fut + 'static,
+        Fut: Future<Output = ApiResult<Reply>> + 'static,
+    {
+        self.route("PUT", pattern, handler)
+    }
+
+    pub fn delete<F, Fut>(self, pattern: &str, handler: F) -> Self
+    where
+        F: Fn(Cx) -> Fut + 'static,
+        Fut: Future<Output = ApiResult<Reply>> + 'static,
+    {
+        self.route("DELETE", pattern, handler)
+    }
+}
+
+async fn health(cx: Cx) -> ApiResult<Reply> {
+    Ok(Reply::ok(json!({
+        "function": cx.function,
+        "version": cx.config("VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
+        "status": "ok",
+    })))
+}
+
+/// Lets the test suite prove that a panic becomes `500 INTERNAL` in the envelope. Outside the dev
+/// environment the route does not exist.
+async fn dev_panic(cx: Cx) -> ApiResult<Reply> {
+    if !cx.is_dev() {
+        return Err(ApiError::not_found());
+    }
+    panic!("deliberate panic requested through the dev probe");
+}
+
+/// Request ids come from the edge wrapper (`adapter/js/guard.mjs`), which also answers for a
+/// panic; a request that reached us without one gets its own.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get("x-request-id")
+        .ok()
+        .flatten()
+        .filter(|v| is_valid_request_id(v))
+        .unwrap_or_else(new_request_id)
+}
+
+fn is_valid_request_id(v: &str) -> bool {
+    (8..=64).contains(&v.len())
+        && v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 12];
+    if getrandom::fill(&mut bytes).is_err() {
+        return format!("t{}", worker::Date::now().as_millis());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs one request through `routes`: resolution (404/405 in the envelope), the handler, the
+/// envelope, and one structured log line.
+pub async fn serve(routes: &Routes, req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    console_error_panic_hook::set_once();
+    let started = worker::Date::now().as_millis();
+    let request_id = request_id(&req);
+    let method = req.method().to_string();
+    let path = req.path();
+
+    let entries = routes
+        .entries
+        .iter()
+        .map(|(m, p, h)| (*m, p, (p, h)));
+    let (route, result, allow) = match resolve(entries, &method, &path) {
+        Resolution::Found((pattern, handler), params) => {
+            let cx = Cx {
+                req,
+                env,
+                ctx,
+                params,
+                request_id: request_id.clone(),
+                function: routes.function,
+            };
+            (pattern.as_str().to_owned(), handler(cx).await, None)
+        }
+        Resolution::MethodNotAllowed(allowed) => (
+            "(method not allowed)".to_owned(),
+            Err(ApiError::new(ErrorCode::MethodNotAllowed)),
+            Some(allowed.join(", ")),
+        ),
+        Resolution::NotFound => (
+            "(no route)".to_owned(),
+            Err(ApiError::not_found()),
+            None,
+        ),
+    };
+
+    let rendered = render(&result, &request_id);
+    let mut fields = Map::new();
+    fields.insert("request_id".into(), Value::from(request_id.as_str()));
+    fields.insert("function".into(), Value::from(routes.function));
+    fields.insert("method".into(), Value::from(method));
+    fields.insert("route".into(), Value::from(route));
+    fields.insert("status".into(), Value::from(rendered.status));
+    if let Err(e) = &result {
+        fields.insert("code".into(), Value::from(e.code.as_str()));
+    }
+    fields.insert(
+        "duration_ms".into(),
+        Value::from(worker::Date::now().as_millis().saturating_sub(started)),
+    );
+    let level = if rendered.status >= 500 { "error" } else { "info" };
+    log::line(level, fields);
+
+    let extra: Vec<(&str, String)> = allow.map(|a| vec![("allow", a)]).unwrap_or_default();
+    to_response(rendered, &request_id, &extra)
+}

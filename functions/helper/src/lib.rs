@@ -1,0 +1,7 @@
+use yuyue_adapter::Routes;
+
+fn routes() -> Routes {
+    Routes::new("helper")
+}
+
+yuyue_adapter::function_entry!(routes);

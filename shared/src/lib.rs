@@ -1,0 +1,12 @@
+//! Yuyue's domain core. Everything here is plain Rust with no Workers runtime, so it is tested
+//! natively; the Workers adapter and the functions only translate between HTTP/storage and this.
+
+pub mod domain;
+pub mod envelope;
+pub mod error;
+pub mod mask;
+pub mod routing;
+pub mod rules;
+pub mod time;
+
+pub use error::{ApiError, ApiResult, ErrorCode};

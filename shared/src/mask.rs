@@ -1,0 +1,1 @@
+//! Masking of personal data for responses and log lines (`API.md` rules).
