@@ -50,7 +50,11 @@ impl Cx {
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
         }
         if let Some(len) = self.header("content-length") {
-            if len.trim().parse::<usize>().map_or(true, |n| n > MAX_BODY_BYTES) {
+            if len
+                .trim()
+                .parse::<usize>()
+                .map_or(true, |n| n > MAX_BODY_BYTES)
+            {
                 return Err(ApiError::new(ErrorCode::PayloadTooLarge));
             }
         }
@@ -67,9 +71,9 @@ impl Cx {
 
     /// Parses the query string into `T`; `400` when it does not fit.
     pub fn query<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        self.req.query().map_err(|_| {
-            ApiError::new(ErrorCode::InvalidArgument).with_message("查询参数有误")
-        })
+        self.req
+            .query()
+            .map_err(|_| ApiError::new(ErrorCode::InvalidArgument).with_message("查询参数有误"))
     }
 }
 

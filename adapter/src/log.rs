@@ -6,10 +6,9 @@ use serde_json::{Map, Value};
 pub fn line(level: &str, fields: Map<String, Value>) {
     let mut obj = Map::new();
     obj.insert("level".into(), Value::from(level));
-    obj.insert(
-        "ts".into(),
-        Value::from(worker::Date::now().to_string()),
-    );
+    let now = yuyue_shared::time::from_unix_millis(worker::Date::now().as_millis() as i64);
+    let ts = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+    obj.insert("ts".into(), Value::from(ts));
     obj.extend(fields);
     let text = Value::Object(obj).to_string();
     if level == "error" {

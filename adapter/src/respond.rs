@@ -33,7 +33,11 @@ pub fn render(result: &Result<Reply, ApiError>, request_id: &str) -> Rendered {
     }
 }
 
-pub fn to_response(rendered: Rendered, request_id: &str, extra: &[(&str, String)]) -> worker::Result<Response> {
+pub fn to_response(
+    rendered: Rendered,
+    request_id: &str,
+    extra: &[(&str, String)],
+) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json; charset=utf-8")?;
     headers.set("x-request-id", request_id)?;

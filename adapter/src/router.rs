@@ -11,11 +11,17 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 type HandlerFuture = Pin<Box<dyn Future<Output = ApiResult<Reply>>>>;
 type Handler = Box<dyn Fn(Cx) -> HandlerFuture>;
 
+enum Target {
+    Handler(Handler),
+    /// Hand the request unchanged to another function over a service binding.
+    Forward(&'static str),
+}
+
 /// A function's route table. Every table also answers `GET /v1/health` and
 /// `GET /v1/health/<function>` (the path that reaches this function on the shared origin).
 pub struct Routes {
     function: &'static str,
-    entries: Vec<(&'static str, Pattern, Handler)>,
+    entries: Vec<(&'static str, Pattern, Target)>,
 }
 
 impl Routes {
@@ -25,10 +31,11 @@ impl Routes {
             entries: Vec::new(),
         };
         let health_path = format!("/v1/health/{function}");
+        let panic_path = format!("/v1/health/{function}/panic");
         routes
             .route("GET", "/v1/health", health)
             .route("GET", &health_path, health)
-            .route("GET", "/v1/__dev/panic", dev_panic)
+            .route("GET", &panic_path, dev_panic)
     }
 
     pub fn route<F, Fut>(mut self, method: &'static str, pattern: &str, handler: F) -> Self
@@ -39,8 +46,17 @@ impl Routes {
         self.entries.push((
             method,
             Pattern::new(pattern),
-            Box::new(move |cx| Box::pin(handler(cx))),
+            Target::Handler(Box::new(move |cx| Box::pin(handler(cx)))),
         ));
+        self
+    }
+
+    /// Hands every request on `pattern` to the function behind service binding `binding` (which
+    /// answers for methods itself), for paths that production route patterns cannot split: they
+    /// allow a wildcard only at the end.
+    pub fn forward(mut self, pattern: &str, binding: &'static str) -> Self {
+        self.entries
+            .push(("*", Pattern::new(pattern), Target::Forward(binding)));
         self
     }
 
@@ -107,8 +123,7 @@ fn request_id(req: &Request) -> String {
 
 fn is_valid_request_id(v: &str) -> bool {
     (8..=64).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -122,19 +137,33 @@ fn new_request_id() -> String {
 
 /// Runs one request through `routes`: resolution (404/405 in the envelope), the handler, the
 /// envelope, and one structured log line.
-pub async fn serve(routes: &Routes, req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+pub async fn serve(
+    routes: &Routes,
+    req: Request,
+    env: Env,
+    ctx: Context,
+) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
     let started = worker::Date::now().as_millis();
     let request_id = request_id(&req);
     let method = req.method().to_string();
     let path = req.path();
+    let served_by = [("x-served-by", routes.function.to_owned())];
 
-    let entries = routes
-        .entries
-        .iter()
-        .map(|(m, p, h)| (*m, p, (p, h)));
+    let entries = routes.entries.iter().map(|(m, p, t)| (*m, p, (p, t)));
     let (route, result, allow) = match resolve(entries, &method, &path) {
-        Resolution::Found((pattern, handler), params) => {
+        Resolution::Found((_, Target::Forward(binding)), _) => {
+            // The receiving function logs and answers for itself.
+            return match env.service(binding) {
+                Ok(fetcher) => fetcher.fetch_request(req).await,
+                Err(e) => Err(e),
+            }
+            .or_else(|_| {
+                let err = Err(ApiError::new(ErrorCode::UpstreamUnavailable));
+                to_response(render(&err, &request_id), &request_id, &served_by)
+            });
+        }
+        Resolution::Found((pattern, Target::Handler(handler)), params) => {
             let cx = Cx {
                 req,
                 env,
@@ -150,11 +179,7 @@ pub async fn serve(routes: &Routes, req: Request, env: Env, ctx: Context) -> wor
             Err(ApiError::new(ErrorCode::MethodNotAllowed)),
             Some(allowed.join(", ")),
         ),
-        Resolution::NotFound => (
-            "(no route)".to_owned(),
-            Err(ApiError::not_found()),
-            None,
-        ),
+        Resolution::NotFound => ("(no route)".to_owned(), Err(ApiError::not_found()), None),
     };
 
     let rendered = render(&result, &request_id);
@@ -171,9 +196,16 @@ pub async fn serve(routes: &Routes, req: Request, env: Env, ctx: Context) -> wor
         "duration_ms".into(),
         Value::from(worker::Date::now().as_millis().saturating_sub(started)),
     );
-    let level = if rendered.status >= 500 { "error" } else { "info" };
+    let level = if rendered.status >= 500 {
+        "error"
+    } else {
+        "info"
+    };
     log::line(level, fields);
 
-    let extra: Vec<(&str, String)> = allow.map(|a| vec![("allow", a)]).unwrap_or_default();
+    let mut extra = served_by.to_vec();
+    if let Some(a) = allow {
+        extra.push(("allow", a));
+    }
     to_response(rendered, &request_id, &extra)
 }

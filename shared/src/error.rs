@@ -257,7 +257,10 @@ mod tests {
     fn messages_are_chinese_and_non_empty() {
         for code in ErrorCode::ALL {
             let msg = code.default_message();
-            assert!(msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{code}");
+            assert!(
+                msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{code}"
+            );
         }
     }
 }

@@ -87,7 +87,7 @@ pub enum Resolution<T> {
     NotFound,
 }
 
-/// Finds the first route whose method and pattern match.
+/// Finds the first route whose method and pattern match; method `*` matches any method.
 pub fn resolve<'a, T>(
     routes: impl IntoIterator<Item = (&'a str, &'a Pattern, T)>,
     method: &str,
@@ -96,7 +96,7 @@ pub fn resolve<'a, T>(
     let mut allowed = Vec::new();
     for (m, pattern, value) in routes {
         if let Some(params) = pattern.matches(path) {
-            if m.eq_ignore_ascii_case(method) {
+            if m == "*" || m.eq_ignore_ascii_case(method) {
                 return Resolution::Found(value, params);
             }
             allowed.push(m.to_ascii_uppercase());
@@ -128,7 +128,10 @@ mod tests {
     #[test]
     fn params_are_percent_decoded_and_bad_escapes_do_not_match() {
         let p = Pattern::new("/v1/services/:service/guide");
-        assert_eq!(p.matches("/v1/services/a%2Db/guide").unwrap()["service"], "a-b");
+        assert_eq!(
+            p.matches("/v1/services/a%2Db/guide").unwrap()["service"],
+            "a-b"
+        );
         assert!(p.matches("/v1/services/%zz/guide").is_none());
         assert!(p.matches("/v1/services/%ff/guide").is_none());
     }
@@ -139,16 +142,40 @@ mod tests {
         let b = Pattern::new("/v1/bookings/:no");
         let routes = [("GET", &a, 1), ("POST", &a, 2), ("GET", &b, 3)];
         assert!(matches!(
-            resolve(routes.iter().map(|(m, p, v)| (*m, *p, *v)), "POST", "/v1/bookings"),
+            resolve(
+                routes.iter().map(|(m, p, v)| (*m, *p, *v)),
+                "POST",
+                "/v1/bookings"
+            ),
             Resolution::Found(2, _)
         ));
         assert_eq!(
-            resolve(routes.iter().map(|(m, p, v)| (*m, *p, *v)), "DELETE", "/v1/bookings/X"),
+            resolve(
+                routes.iter().map(|(m, p, v)| (*m, *p, *v)),
+                "DELETE",
+                "/v1/bookings/X"
+            ),
             Resolution::MethodNotAllowed(vec!["GET".into()])
         );
         assert_eq!(
             resolve(routes.iter().map(|(m, p, v)| (*m, *p, *v)), "GET", "/v2/x"),
             Resolution::NotFound
         );
+    }
+
+    #[test]
+    fn star_matches_any_method() {
+        let c = Pattern::new("/v1/bookings/:no/cancel");
+        let routes = [("*", &c, 7)];
+        for m in ["GET", "POST", "DELETE"] {
+            assert!(matches!(
+                resolve(
+                    routes.iter().map(|(m, p, v)| (*m, *p, *v)),
+                    m,
+                    "/v1/bookings/X/cancel"
+                ),
+                Resolution::Found(7, _)
+            ));
+        }
     }
 }

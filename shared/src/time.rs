@@ -70,13 +70,23 @@ mod tests {
         // 2026-11-21T00:00:00Z is 08:00 in Shanghai.
         let t = from_unix_millis(1_795_219_200_000);
         assert_eq!(rfc3339(&t), "2026-11-21T08:00:00+08:00");
-        assert_eq!(t.date_naive(), NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
+        assert_eq!(
+            t.date_naive(),
+            NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+        );
     }
 
     #[test]
     fn dates_are_strict() {
         assert!(parse_date("date", "2026-11-21").is_ok());
-        for bad in ["2026-2-1", "2026/11/21", "2026-02-30", "20261121", " 2026-11-21", "２０２６-11-21"] {
+        for bad in [
+            "2026-2-1",
+            "2026/11/21",
+            "2026-02-30",
+            "20261121",
+            " 2026-11-21",
+            "２０２６-11-21",
+        ] {
             assert!(parse_date("date", bad).is_err(), "{bad}");
         }
     }

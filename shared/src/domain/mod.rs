@@ -1,1 +1,109 @@
 //! Validated domain types: each can only hold a valid value and is parsed once at the edge.
+//!
+//! Parsers return a [`FieldError`] rather than an [`ApiError`] because a type does not know which
+//! request field it was read from; the caller names the field with [`FieldError::at`].
+
+use crate::error::{ApiError, ErrorCode};
+use std::fmt;
+
+/// Serialize as `as_str()` and deserialize through `parse`, so a value read from JSON passes the
+/// same validation as one read anywhere else. Defined before the submodules that use it.
+macro_rules! serde_via_str {
+    ($($ty:ty),*) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = <String as serde::Deserialize>::deserialize(deserializer)?;
+                <$ty>::parse(&raw).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+/// `Display` as `as_str()`, only for values that are not personal data: names, phones and ID
+/// numbers deliberately have none, so they cannot slip into a `format!` in clear.
+macro_rules! display_as_str {
+    ($($ty:ty),*) => {$(
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+pub mod booking_no;
+mod crockford;
+pub mod id_number;
+pub mod ids;
+pub mod name;
+pub mod passport;
+pub mod phone;
+
+#[cfg(test)]
+pub(crate) mod arb;
+
+pub use booking_no::{ApplicationNo, BookingNo};
+pub use id_number::{IdNumber, Sex};
+pub use ids::{OfficeId, PeriodId, ServiceId};
+pub use name::{NameScript, PersonName};
+pub use passport::{DocumentKind, ForeignPassport, PersonDocument};
+pub use phone::Phone;
+
+/// Why a value was rejected. `reason` is a stable snake_case string clients may branch on;
+/// `message` is the Chinese text shown to the user. Neither ever contains the rejected input,
+/// which may be personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldError {
+    pub reason: &'static str,
+    pub message: &'static str,
+}
+
+impl FieldError {
+    pub const fn new(reason: &'static str, message: &'static str) -> Self {
+        FieldError { reason, message }
+    }
+
+    /// The 400 INVALID_ARGUMENT for this failure on request field `field`.
+    pub fn at(self, field: &str) -> ApiError {
+        ApiError::new(ErrorCode::InvalidArgument)
+            .with_message(self.message)
+            .with_details(serde_json::json!({ "field": field, "reason": self.reason }))
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn at_builds_an_invalid_argument_naming_field_and_reason() {
+        let err = FieldError::new("bad_check_digit", "身份证号校验位有误").at("id_number");
+        assert_eq!(err.code, ErrorCode::InvalidArgument);
+        assert_eq!(err.status(), 400);
+        assert_eq!(err.message, "身份证号校验位有误");
+        assert_eq!(
+            err.details,
+            Some(json!({ "field": "id_number", "reason": "bad_check_digit" }))
+        );
+    }
+
+    #[test]
+    fn display_is_the_user_message() {
+        assert_eq!(FieldError::new("x", "错误").to_string(), "错误");
+    }
+}

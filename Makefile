@@ -1,0 +1,41 @@
+# The two commands: `make dev` runs the whole backend on http://127.0.0.1:8787; `make test` runs
+# every test. Both install what they need first (scripts/setup.sh, idempotent).
+SHELL := /bin/bash
+FUNCTIONS := login catalog helper book cancel progress ops
+
+.PHONY: dev test setup build lint unit blackbox fakes-test reset bench clean
+
+dev: setup build
+	npm run --silent dev
+
+test: setup lint unit build fakes-test blackbox
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@bash scripts/build.sh $(FUNCTIONS)
+
+lint: setup
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+unit: setup
+	cargo test -p yuyue-shared --quiet
+
+fakes-test: setup
+	npm run --silent test:fakes
+
+blackbox: setup build
+	npm run --silent test:blackbox
+
+bench: setup build
+	npm run --silent bench
+
+# Wipes the local stack's persisted D1/KV/Durable Object state (the next `make dev` re-seeds).
+reset:
+	rm -rf .yuyue/state
+
+clean: reset
+	cargo clean
+	rm -rf functions/*/build .yuyue

@@ -1,0 +1,66 @@
+// Test-control endpoints under /__fakes: records, reset, fault switch, subscription and token switches.
+import { parseJsonObject, sendJson } from "./http.mjs";
+
+export function createAdmin({ records, faults, wechat, alipay }) {
+  const ok = (res, extra = {}) => sendJson(res, 200, { ok: true, ...extra });
+  const bad = (res, error) => sendJson(res, 400, { error });
+
+  const routes = {
+    "GET /health": (req, res) => sendJson(res, 200, { fakes: "ok" }),
+
+    "GET /records": (req, res, url) => {
+      const kind = url.searchParams.get("kind");
+      const since = Number(url.searchParams.get("since") ?? 0) || 0;
+      if (kind) return sendJson(res, 200, records.list(kind, { since }));
+      const all = records.all();
+      for (const k of Object.keys(all)) all[k] = all[k].filter((e) => e.seq > since);
+      return sendJson(res, 200, all);
+    },
+
+    "POST /reset": (req, res) => {
+      records.clear();
+      faults.clear();
+      wechat.reset();
+      alipay.reset();
+      return ok(res);
+    },
+
+    "GET /faults": (req, res) => sendJson(res, 200, faults.pending()),
+
+    "POST /faults": (req, res, url, body) => {
+      const spec = parseJsonObject(body);
+      const { fault, error } = faults.add(spec);
+      if (error) return bad(res, error);
+      return ok(res, { fault, pending: faults.pending() });
+    },
+
+    "DELETE /faults": (req, res) => {
+      faults.clear();
+      return ok(res);
+    },
+
+    "POST /no-subscription": (req, res, url, body) => {
+      const spec = parseJsonObject(body);
+      if (!spec || typeof spec.openid !== "string" || spec.openid === "") {
+        return bad(res, 'body must be {"openid":"wx-…","refuse"?:true|false}');
+      }
+      wechat.setRefusing(spec.openid, spec.refuse !== false);
+      return ok(res);
+    },
+
+    "POST /expire-tokens": (req, res) => {
+      wechat.expireTokens();
+      return ok(res);
+    },
+  };
+
+  return {
+    /** `path` is the part after /__fakes. */
+    handle(req, res, path, url, body) {
+      const route = routes[`${req.method} ${path}`];
+      if (route) return route(req, res, url, body);
+      const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`));
+      return sendJson(res, known ? 405 : 404, { error: known ? "method_not_allowed" : "not_found" });
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// Fake Alipay open-platform gateway (openapi.alipay.com/gateway.do) for alipay.system.oauth.token.
+// Requests must be RSA2-signed with the app's private key; responses are RSA2-signed with the
+// platform's private key over the exact JSON text of the response value, as Alipay does.
+import { randomBytes, sign as rsaSign, verify as rsaVerify } from "node:crypto";
+import { sendText } from "./http.mjs";
+
+const OAUTH_METHOD = "alipay.system.oauth.token";
+const SUCCESS_KEY = "alipay_system_oauth_token_response";
+
+const E = {
+  busy: ["20000", "Service Currently Unavailable", "isp.unknow-error", "系统繁忙"],
+  missingMethod: ["40001", "Missing Required Arguments", "isv.missing-method", "缺少方法名参数"],
+  missingAppId: ["40001", "Missing Required Arguments", "isv.missing-app-id", "缺少AppID参数"],
+  missingSignType: ["40001", "Missing Required Arguments", "isv.missing-signature-type", "缺少签名类型参数"],
+  missingTimestamp: ["40001", "Missing Required Arguments", "isv.missing-timestamp", "缺少时间戳参数"],
+  missingVersion: ["40001", "Missing Required Arguments", "isv.missing-version", "缺少版本参数"],
+  invalidAppId: ["40002", "Invalid Arguments", "isv.invalid-app-id", "无效的AppID参数"],
+  invalidMethod: ["40002", "Invalid Arguments", "isv.invalid-method", "不存在的方法名"],
+  invalidSignType: ["40002", "Invalid Arguments", "isv.invalid-signature-type", "无效签名方式"],
+  invalidCharset: ["40002", "Invalid Arguments", "isv.invalid-charset", "字符集错误"],
+  invalidTimestamp: ["40002", "Invalid Arguments", "isv.invalid-timestamp", "非法的时间戳参数"],
+  invalidVersion: ["40002", "Invalid Arguments", "isv.invalid-version", "版本号错误"],
+  invalidSignature: ["40002", "Invalid Arguments", "isv.invalid-signature", "验签出错"],
+  grantType: ["40002", "Invalid Arguments", "isv.grant-type-invalid", "不支持的grantType"],
+  codeInvalid: ["40002", "Invalid Arguments", "isv.code-invalid", "授权码code无效"],
+  refreshInvalid: ["40002", "Invalid Arguments", "isv.refresh-token-invalid", "刷新令牌refresh_token无效"],
+};
+
+/** The string Alipay signs: every param but `sign` and empty ones, ASCII-sorted, raw `k=v` joined by `&`. */
+export function signContent(params) {
+  return Object.keys(params)
+    .filter((k) => k !== "sign" && params[k] !== undefined && params[k] !== null && params[k] !== "")
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join("&");
+}
+
+export function signRsa2(text, privateKey) {
+  return rsaSign("sha256", Buffer.from(text, "utf8"), privateKey).toString("base64");
+}
+
+export function verifyRsa2(text, signatureB64, publicKey) {
+  try {
+    return rsaVerify("sha256", Buffer.from(text, "utf8"), publicKey, Buffer.from(signatureB64, "base64"));
+  } catch {
+    return false;
+  }
+}
+
+/** "yyyy-MM-dd HH:mm:ss" read as Asia/Shanghai time; NaN when malformed. */
+function parseTimestamp(ts) {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(ts);
+  return m ? Date.parse(`${m[1]}T${m[2]}+08:00`) : NaN;
+}
+
+function shanghaiNow() {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** Query string and form body merged (the body wins), as the gateway reads them. */
+function readParams(req, url, rawBody) {
+  const params = Object.fromEntries(url.searchParams);
+  const type = (req.headers["content-type"] ?? "").toLowerCase();
+  if (rawBody.length > 0 && (type === "" || type.startsWith("application/x-www-form-urlencoded"))) {
+    Object.assign(params, Object.fromEntries(new URLSearchParams(rawBody.toString("utf8"))));
+  }
+  return params;
+}
+
+export function createAlipay(config, { records, faults }) {
+  const { appId, appPublicKey, alipayPrivateKey, singleUseCodes = true, maxSkewSec = 900 } = config;
+  const usedCodes = new Set();
+  const refreshTokens = new Map(); // refresh_token -> x (of dev-<x>)
+
+  /** Writes `{"<key>":<json>,"sign":"<sig>"}` so the signed text is exactly the value's text in the body. */
+  function respond(res, key, value, { badsig = false } = {}) {
+    const json = JSON.stringify(value);
+    // badsig: a well-formed signature, but over other bytes than the ones sent.
+    const sig = signRsa2(badsig ? `${json} ` : json, alipayPrivateKey);
+    sendText(res, 200, `{"${key}":${json},"sign":"${sig}"}`, "application/json;charset=utf-8");
+  }
+
+  const errorValue = ([code, msg, sub_code, sub_msg]) => ({ code, msg, sub_code, sub_msg });
+
+  /** Common-parameter and signature checks; returns an error tuple or null. */
+  function checkCommon(p) {
+    if (!p.method) return E.missingMethod;
+    if (!p.app_id) return E.missingAppId;
+    if (p.app_id !== appId) return E.invalidAppId;
+    if (p.method !== OAUTH_METHOD) return E.invalidMethod;
+    if (!p.sign_type) return E.missingSignType;
+    if (p.sign_type !== "RSA2") return E.invalidSignType;
+    if ((p.charset ?? "").toLowerCase() !== "utf-8") return E.invalidCharset;
+    if (!p.timestamp) return E.missingTimestamp;
+    const ts = parseTimestamp(p.timestamp);
+    if (Number.isNaN(ts)) return E.invalidTimestamp;
+    if (maxSkewSec > 0 && Math.abs(Date.now() - ts) > maxSkewSec * 1000) return E.invalidTimestamp;
+    if (!p.version) return E.missingVersion;
+    if (p.version !== "1.0") return E.invalidVersion;
+    if (!p.sign || !verifyRsa2(signContent(p), p.sign, appPublicKey)) return E.invalidSignature;
+    return null;
+  }
+
+  function issue(x) {
+    const token = () => `authusrB${randomBytes(16).toString("hex")}`;
+    const refresh_token = token();
+    refreshTokens.set(refresh_token, x);
+    return {
+      user_id: `ali-${x}`,
+      open_id: `ali-open-${x}`,
+      access_token: token(),
+      expires_in: 1296000,
+      refresh_token,
+      re_expires_in: 2592000,
+      auth_start: shanghaiNow(),
+    };
+  }
+
+  /** Business part of alipay.system.oauth.token: returns [key, value]. */
+  function oauthToken(p) {
+    if (p.grant_type === "authorization_code") {
+      // dev-<x> or dev-<x>~<anything>: the part after "~" only makes the code unique (same user).
+      const m = typeof p.code === "string" ? /^dev-([^~]+)(?:~.*)?$/.exec(p.code) : null;
+      if (!m || m[1] === "invalid") return ["error_response", errorValue(E.codeInvalid)];
+      if (singleUseCodes) {
+        if (usedCodes.has(p.code)) return ["error_response", errorValue(E.codeInvalid)];
+        usedCodes.add(p.code);
+      }
+      return [SUCCESS_KEY, issue(m[1])];
+    }
+    if (p.grant_type === "refresh_token") {
+      const x = refreshTokens.get(p.refresh_token);
+      if (x === undefined) return ["error_response", errorValue(E.refreshInvalid)];
+      refreshTokens.delete(p.refresh_token);
+      return [SUCCESS_KEY, issue(x)];
+    }
+    return ["error_response", errorValue(E.grantType)];
+  }
+
+  return {
+    /** `path` is the part after /alipay. `note` is this call's entry in the "requests" record. */
+    handle(req, res, path, url, rawBody, note) {
+      if (path !== "/gateway.do") {
+        return sendText(res, 404, "Not Found", "text/plain; charset=utf-8");
+      }
+      const p = readParams(req, url, rawBody);
+      note.op = p.method;
+      const entry = records.add("alipay_oauth", {
+        app_id: p.app_id,
+        method: p.method,
+        grant_type: p.grant_type,
+        code: p.code,
+      });
+      const fault = faults.take("alipay", p.method);
+      if (fault) {
+        note.fault = fault;
+        entry.fault = fault;
+        if (fault === "busy") return respond(res, "error_response", errorValue(E.busy));
+        if (faults.applyGeneric(fault, req, res)) return;
+      }
+      const commonErr = checkCommon(p);
+      const [key, value] = commonErr ? ["error_response", errorValue(commonErr)] : oauthToken(p);
+      if (key === SUCCESS_KEY) entry.user_id = value.user_id;
+      else entry.sub_code = value.sub_code;
+      return respond(res, key, value, { badsig: fault === "badsig" });
+    },
+
+    /** Forgets used authorization codes. Issued refresh tokens stay valid. */
+    reset() {
+      usedCodes.clear();
+    },
+  };
+}

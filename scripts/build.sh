@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the named functions (default: all) to functions/<name>/build with worker-build, release
+# profile. A function whose build output is newer than every source it depends on is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+all=(login catalog helper book cancel progress ops)
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${all[@]}")
+
+stale() { # name
+  local out="functions/$1/build/index_bg.wasm"
+  [ -f "$out" ] || return 0
+  [ -n "$(find Cargo.toml Cargo.lock shared adapter "functions/$1" \
+      -path "functions/$1/build" -prune -o -type f -newer "$out" -print -quit)" ]
+}
+
+for name in "${names[@]}"; do
+  [ -d "functions/$name" ] || { echo "no function $name" >&2; exit 2; }
+  if ! stale "$name"; then
+    echo "[build] $name is up to date" >&2
+    continue
+  fi
+  echo "[build] $name" >&2
+  (cd "functions/$name" && env "${YUYUE_WASM_BUILD_ENV[@]}" "$WORKER_BUILD_BIN" --release >&2)
+done

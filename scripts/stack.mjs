@@ -1,0 +1,103 @@
+// The local stack: every function of wrangler.toml in one workerd (through Miniflare), on one
+// origin, routed by path as production routes are; D1/KV/Durable Objects embedded and persisted
+// under a state directory; migrations applied; demo data seeded; the provider fakes started.
+import { Miniflare, Log, LogLevel } from "miniflare";
+import { mkdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { ROOT, readWrangler, readDevVars, localRoute, functionNames } from "./config.mjs";
+import { applyMigrations } from "./migrate.mjs";
+import { seed } from "./seed.mjs";
+import { startFakes } from "../dev/fakes/index.mjs";
+
+const COMPATIBILITY_FLAGS = ["nodejs_compat"];
+
+function workerOptions(name, env, wrangler, vars) {
+  const script = join(ROOT, env.main);
+  if (!existsSync(join(ROOT, "functions", name, "build", "index.js"))) {
+    throw new Error(`function ${name} is not built: run scripts/build.sh first`);
+  }
+  const durableObjects = {};
+  for (const b of env.durable_objects?.bindings ?? []) {
+    durableObjects[b.name] = {
+      className: b.class_name,
+      scriptName: b.script_name,
+      useSQLite: true,
+    };
+  }
+  const serviceBindings = {};
+  for (const s of env.services ?? []) serviceBindings[s.binding] = s.service;
+  return {
+    name: env.name,
+    modules: true,
+    scriptPath: script,
+    modulesRoot: ROOT,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: wrangler.compatibility_date,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+    routes: (env.routes ?? []).map((r) => localRoute(r.pattern)),
+    bindings: { ...(env.vars ?? {}), ...vars, FUNCTION: name },
+    d1Databases: Object.fromEntries((env.d1_databases ?? []).map((d) => [d.binding, d.database_name])),
+    kvNamespaces: Object.fromEntries((env.kv_namespaces ?? []).map((k) => [k.binding, k.binding.toLowerCase()])),
+    durableObjects,
+    serviceBindings,
+  };
+}
+
+/**
+ * Starts the stack. `stateDir` persists D1/KV/DO state; `onLog(line)` receives every line the
+ * Workers print (one JSON object per request). Resolves to { url, mf, fakes, close }.
+ */
+export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, onLog = () => {}, fakesPort = 0 } = {}) {
+  mkdirSync(stateDir, { recursive: true });
+  const wrangler = readWrangler();
+  const fakes = await startFakes({ host, port: fakesPort });
+  const vars = {
+    ...readDevVars(),
+    ENVIRONMENT: "dev",
+    WECHAT_API_BASE: fakes.urls.wechat,
+    ALIPAY_GATEWAY: fakes.urls.alipay,
+    FACE_VERIFY_BASE: fakes.urls.faceVerify,
+  };
+  const workers = functionNames(wrangler).map((name) =>
+    workerOptions(name, wrangler.env[name], wrangler, vars),
+  );
+  const mf = new Miniflare({
+    host,
+    port,
+    defaultPersistRoot: stateDir,
+    log: new Log(LogLevel.WARN),
+    unsafeTriggerHandlers: true,
+    // The real `request.cf` is fetched from Cloudflare at start-up; there is no such network here.
+    cf: false,
+    handleRuntimeStdio(stdout, stderr) {
+      for (const stream of [stdout, stderr]) {
+        createInterface({ input: stream }).on("line", onLog);
+      }
+    },
+    workers,
+  });
+  let url;
+  try {
+    url = await mf.ready;
+    const db = await mf.getD1Database("DB", wrangler.env[functionNames(wrangler)[0]].name);
+    await applyMigrations(db, join(ROOT, "migrations"));
+    await seed(db);
+  } catch (err) {
+    await mf.dispose().catch(() => {});
+    await fakes.close();
+    throw err;
+  }
+  return {
+    url: url.toString().replace(/\/$/, ""),
+    mf,
+    fakes,
+    async close() {
+      await mf.dispose();
+      await fakes.close();
+    },
+  };
+}
