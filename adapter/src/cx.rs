@@ -37,6 +37,20 @@ impl Cx {
         self.config("ENVIRONMENT").as_deref() == Some("dev")
     }
 
+    /// Now, in Asia/Shanghai; in the dev environment `x-dev-now` may set it.
+    pub fn now(&self) -> yuyue_shared::time::Instant {
+        crate::clock::now(self.is_dev(), self.header("x-dev-now").as_deref())
+    }
+
+    /// The system of record.
+    pub fn store(&self) -> ApiResult<crate::d1::D1Store> {
+        let db = self.env.d1("DB").map_err(|_| {
+            worker::console_error!("binding DB missing");
+            ApiError::internal()
+        })?;
+        Ok(crate::d1::D1Store::new(db))
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
     }

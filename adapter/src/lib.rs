@@ -1,7 +1,9 @@
 //! The Workers adapter: everything a function needs from the runtime, behind small types, so a
 //! function crate holds only its routes and handlers.
 
+pub mod clock;
 mod cx;
+pub mod d1;
 mod log;
 mod respond;
 mod router;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod mask;
 pub mod routing;
 pub mod rules;
+pub mod store;
 pub mod time;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

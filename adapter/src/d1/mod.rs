@@ -1,0 +1,138 @@
+//! D1 implementations of the shared storage traits. Each submodule implements one trait over the
+//! schema in `migrations/`; this module holds what they share: binding values the way D1 wants
+//! them (integers as f64, never BigInt) and mapping its errors to the contract's codes.
+
+mod catalog;
+mod rules;
+
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result};
+use yuyue_shared::{ApiError, ApiResult, ErrorCode};
+
+/// The system of record. Cheap to construct per request.
+pub struct D1Store {
+    pub(crate) db: D1Database,
+}
+
+impl D1Store {
+    pub fn new(db: D1Database) -> Self {
+        D1Store { db }
+    }
+
+    pub(crate) fn stmt(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<D1PreparedStatement> {
+        let values: Vec<JsValue> = args.iter().map(Arg::to_js).collect();
+        self.db.prepare(sql).bind(&values).map_err(storage_error)
+    }
+
+    pub(crate) async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> ApiResult<Vec<T>> {
+        let result = self.stmt(sql, args)?.all().await.map_err(storage_error)?;
+        rows(&result)
+    }
+
+    pub(crate) async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> ApiResult<Option<T>> {
+        self.stmt(sql, args)?
+            .first::<T>(None)
+            .await
+            .map_err(storage_error)
+    }
+
+    /// Runs a write; returns the number of rows changed.
+    pub(crate) async fn run(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
+        let result = self.stmt(sql, args)?.run().await.map_err(storage_error)?;
+        Ok(changes(&result))
+    }
+
+    /// Runs statements in one transaction (a D1 batch is atomic).
+    pub(crate) async fn batch(&self, stmts: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+        self.db.batch(stmts).await.map_err(storage_error)
+    }
+}
+
+pub(crate) fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> {
+    result.results::<T>().map_err(|e| {
+        worker::console_error!("d1 row decode failed: {e}");
+        ApiError::internal()
+    })
+}
+
+pub(crate) fn changes(result: &D1Result) -> usize {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+}
+
+/// A bound parameter. Integers go to D1 as JavaScript numbers.
+pub(crate) enum Arg<'a> {
+    Text(&'a str),
+    Owned(String),
+    Int(i64),
+    Real(f64),
+    Null,
+}
+
+impl Arg<'_> {
+    fn to_js(&self) -> JsValue {
+        match self {
+            Arg::Text(s) => JsValue::from_str(s),
+            Arg::Owned(s) => JsValue::from_str(s),
+            Arg::Int(i) => JsValue::from_f64(*i as f64),
+            Arg::Real(f) => JsValue::from_f64(*f),
+            Arg::Null => JsValue::NULL,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(s: &'a str) -> Self {
+        Arg::Text(s)
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(s: String) -> Self {
+        Arg::Owned(s)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(s: Option<&'a str>) -> Self {
+        s.map_or(Arg::Null, Arg::Text)
+    }
+}
+
+/// Whether a D1 error is a UNIQUE (or primary key) violation: the constraints that back the
+/// invariants surface this way, and callers turn them into the business answer.
+pub(crate) fn is_unique_violation(err: &worker::Error) -> bool {
+    let text = err.to_string();
+    text.contains("UNIQUE constraint failed") || text.contains("PRIMARY KEY")
+}
+
+/// D1 unavailable or a query failed: the client may retry. The message never carries data.
+pub(crate) fn storage_error(err: worker::Error) -> ApiError {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({"level": "error", "event": "d1_error", "error": yuyue_shared::mask::scrub(&err.to_string())})
+    );
+    ApiError::new(ErrorCode::UpstreamUnavailable)
+}
+
+/// A stored value that no longer parses as its domain type: data corruption, not bad input.
+pub(crate) fn corrupt(what: &str) -> ApiError {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({"level": "error", "event": "corrupt_row", "what": what})
+    );
+    ApiError::internal()
+}

@@ -1,0 +1,13 @@
+import autocannon from "autocannon";
+import { fork, execSync } from "node:child_process";
+const child = fork(new URL("./_tmp_child.mjs", import.meta.url), ["/work/main/.yuyue/bench-try"]);
+const { url } = await new Promise((r) => child.once("message", r));
+const run = (o) => new Promise((res, rej) => { autocannon(o, (e, r) => e ? rej(e) : res(r)); });
+await run({ url: url + "/v1/health/catalog", connections: 20, duration: 2 });
+const mon = setInterval(() => {}, 1000);
+setTimeout(() => console.log(execSync("top -b -n1 -w 200 | head -15").toString()), 5000);
+const r = await run({ url: url + "/v1/health/catalog", connections: 20, duration: 10 });
+clearInterval(mon);
+console.log("child-process stack", { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max });
+child.send("close");
+await new Promise((r) => child.once("exit", r));

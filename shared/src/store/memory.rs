@@ -1,0 +1,841 @@
+//! Every storage trait in memory, with the same invariants the D1 schema and the inventory
+//! object enforce (unique openid per platform, one active booking per applicant and service,
+//! capacity never exceeded, status transitions only from the right state), so business logic
+//! tested against it is tested against the rules storage will hold it to. Failures can be
+//! injected per operation to test the steps between the inventory and the record.
+
+use super::model::*;
+use super::traits::*;
+use crate::domain::{ApplicationNo, BookingNo, OfficeId, Phone, ServiceId};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::rules::calendar::WorkCalendar;
+use crate::rules::Rules;
+use crate::time::Instant;
+use chrono::NaiveDate;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HoldState {
+    Held,
+    Confirmed,
+}
+
+#[derive(Default)]
+struct Day {
+    periods: Vec<PublishedPeriod>,
+    holds: BTreeMap<String, (crate::domain::PeriodId, HoldState)>,
+}
+
+#[derive(Default)]
+struct State {
+    users: Vec<User>,
+    sessions: Vec<Session>,
+    applicants: Vec<Applicant>,
+    links: Vec<Link>,
+    bookings: Vec<Booking>,
+    idempotency: Vec<IdempotencyRecord>,
+    days: HashMap<(OfficeId, NaiveDate), Day>,
+    applications: Vec<Application>,
+    documents: Vec<IssuedDocument>,
+    audit: Vec<AuditEntry>,
+    rules: Rules,
+    calendar: WorkCalendar,
+    cities: Vec<City>,
+    services: Vec<ServiceInfo>,
+    offices: Vec<Office>,
+    schedule: BTreeMap<(OfficeId, NaiveDate), Vec<PublishedPeriod>>,
+    failures: HashSet<&'static str>,
+}
+
+/// In-memory storage. Single-threaded like a Worker isolate; clones share nothing.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: RefCell<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_rules(self, rules: Rules) -> Self {
+        self.state.borrow_mut().rules = rules;
+        self
+    }
+
+    /// Makes the next call of operation `op` (the trait method's name) fail with
+    /// `UPSTREAM_UNAVAILABLE`, as a lost connection to D1 or to the object would.
+    pub fn fail_next(&self, op: &'static str) {
+        self.state.borrow_mut().failures.insert(op);
+    }
+
+    fn check(&self, op: &'static str) -> ApiResult<()> {
+        if self.state.borrow_mut().failures.remove(op) {
+            return Err(ApiError::new(ErrorCode::UpstreamUnavailable)
+                .with_details(serde_json::json!({ "injected": op })));
+        }
+        Ok(())
+    }
+
+    pub fn set_calendar(&self, calendar: WorkCalendar) {
+        self.state.borrow_mut().calendar = calendar;
+    }
+
+    /// Counts what the inventory holds for one period: for invariant checks in tests.
+    pub fn taken(&self, office: &OfficeId, date: NaiveDate, period: &str) -> u32 {
+        let st = self.state.borrow();
+        st.days.get(&(office.clone(), date)).map_or(0, |d| {
+            d.holds
+                .values()
+                .filter(|(p, _)| p.as_str() == period)
+                .count() as u32
+        })
+    }
+}
+
+/// Drives a future of the in-memory store to completion: it never waits on anything.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("in-memory futures complete without waiting"),
+    }
+}
+
+impl Users for MemoryStore {
+    async fn user(&self, id: &UserId) -> ApiResult<Option<User>> {
+        self.check("user")?;
+        Ok(self
+            .state
+            .borrow()
+            .users
+            .iter()
+            .find(|u| &u.id == id)
+            .cloned())
+    }
+
+    async fn user_by_openid(&self, platform: Platform, openid: &str) -> ApiResult<Option<User>> {
+        self.check("user_by_openid")?;
+        let st = self.state.borrow();
+        Ok(st
+            .users
+            .iter()
+            .find(|u| u.platform == platform && u.openid == openid)
+            .cloned())
+    }
+
+    async fn create_user(&self, user: &User) -> ApiResult<User> {
+        self.check("create_user")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(existing) = st
+            .users
+            .iter()
+            .find(|u| u.platform == user.platform && u.openid == user.openid)
+        {
+            return Ok(existing.clone());
+        }
+        st.users.push(user.clone());
+        Ok(user.clone())
+    }
+
+    async fn set_phone(&self, id: &UserId, phone: &Phone) -> ApiResult<()> {
+        self.check("set_phone")?;
+        let mut st = self.state.borrow_mut();
+        let user = st.users.iter_mut().find(|u| &u.id == id);
+        user.ok_or_else(ApiError::not_found)?.phone = Some(phone.clone());
+        Ok(())
+    }
+
+    async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()> {
+        self.check("bind_identity")?;
+        let mut st = self.state.borrow_mut();
+        let platform = st
+            .users
+            .iter()
+            .find(|u| &u.id == user)
+            .ok_or_else(ApiError::not_found)?
+            .platform;
+        let taken = st.users.iter().any(|u| {
+            &u.id != user && u.platform == platform && u.applicant_id.as_ref() == Some(applicant)
+        });
+        if taken {
+            return Err(ApiError::new(ErrorCode::Conflict));
+        }
+        let u = st
+            .users
+            .iter_mut()
+            .find(|u| &u.id == user)
+            .expect("found above");
+        u.applicant_id = Some(applicant.clone());
+        Ok(())
+    }
+
+    async fn users_bound_to(&self, applicant: &ApplicantId) -> ApiResult<Vec<User>> {
+        self.check("users_bound_to")?;
+        let st = self.state.borrow();
+        Ok(st
+            .users
+            .iter()
+            .filter(|u| u.applicant_id.as_ref() == Some(applicant))
+            .cloned()
+            .collect())
+    }
+}
+
+impl Sessions for MemoryStore {
+    async fn create_session(&self, session: &Session) -> ApiResult<()> {
+        self.check("create_session")?;
+        self.state.borrow_mut().sessions.push(session.clone());
+        Ok(())
+    }
+
+    async fn session(&self, id: &SessionId) -> ApiResult<Option<Session>> {
+        self.check("session")?;
+        Ok(self
+            .state
+            .borrow()
+            .sessions
+            .iter()
+            .find(|s| &s.id == id)
+            .cloned())
+    }
+
+    async fn session_by_refresh_hash(&self, hash: &str) -> ApiResult<Option<Session>> {
+        self.check("session_by_refresh_hash")?;
+        let st = self.state.borrow();
+        Ok(st.sessions.iter().find(|s| s.refresh_hash == hash).cloned())
+    }
+
+    async fn rotate_session(
+        &self,
+        old: &SessionId,
+        new: &Session,
+        at: Instant,
+    ) -> ApiResult<Rotation> {
+        self.check("rotate_session")?;
+        let mut st = self.state.borrow_mut();
+        let s = st.sessions.iter_mut().find(|s| &s.id == old);
+        let s = s.ok_or_else(ApiError::not_found)?;
+        if s.rotated_at.is_some() || s.revoked_at.is_some() {
+            return Ok(Rotation::Reused);
+        }
+        s.rotated_at = Some(at);
+        st.sessions.push(new.clone());
+        Ok(Rotation::Rotated)
+    }
+
+    async fn revoke_family(&self, family: &SessionId, at: Instant) -> ApiResult<()> {
+        self.check("revoke_family")?;
+        for s in self.state.borrow_mut().sessions.iter_mut() {
+            if &s.family == family && s.revoked_at.is_none() {
+                s.revoked_at = Some(at);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Applicants for MemoryStore {
+    async fn applicant(&self, id: &ApplicantId) -> ApiResult<Option<Applicant>> {
+        self.check("applicant")?;
+        Ok(self
+            .state
+            .borrow()
+            .applicants
+            .iter()
+            .find(|a| &a.id == id)
+            .cloned())
+    }
+
+    async fn applicant_by_document(&self, hash: &str) -> ApiResult<Option<Applicant>> {
+        self.check("applicant_by_document")?;
+        let st = self.state.borrow();
+        Ok(st
+            .applicants
+            .iter()
+            .find(|a| a.document.hash == hash)
+            .cloned())
+    }
+
+    async fn create_applicant(&self, applicant: &Applicant) -> ApiResult<Applicant> {
+        self.check("create_applicant")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(a) = st
+            .applicants
+            .iter()
+            .find(|a| a.document.hash == applicant.document.hash)
+        {
+            return Ok(a.clone());
+        }
+        st.applicants.push(applicant.clone());
+        Ok(applicant.clone())
+    }
+
+    async fn link(&self, helper: &UserId, applicant: &ApplicantId) -> ApiResult<Option<Link>> {
+        self.check("link")?;
+        let st = self.state.borrow();
+        Ok(st
+            .links
+            .iter()
+            .find(|l| &l.helper == helper && &l.applicant == applicant)
+            .cloned())
+    }
+
+    async fn links_of_helper(&self, helper: &UserId) -> ApiResult<Vec<Link>> {
+        self.check("links_of_helper")?;
+        let st = self.state.borrow();
+        Ok(st
+            .links
+            .iter()
+            .filter(|l| &l.helper == helper)
+            .cloned()
+            .collect())
+    }
+
+    async fn links_of_applicant(&self, applicant: &ApplicantId) -> ApiResult<Vec<Link>> {
+        self.check("links_of_applicant")?;
+        let st = self.state.borrow();
+        Ok(st
+            .links
+            .iter()
+            .filter(|l| &l.applicant == applicant)
+            .cloned()
+            .collect())
+    }
+
+    async fn link_by_invitation(&self, invitation_hash: &str) -> ApiResult<Option<Link>> {
+        self.check("link_by_invitation")?;
+        let st = self.state.borrow();
+        Ok(st
+            .links
+            .iter()
+            .find(|l| l.invitation_hash.as_deref() == Some(invitation_hash))
+            .cloned())
+    }
+
+    async fn put_link(&self, link: &Link) -> ApiResult<()> {
+        self.check("put_link")?;
+        let mut st = self.state.borrow_mut();
+        st.links
+            .retain(|l| !(l.helper == link.helper && l.applicant == link.applicant));
+        st.links.push(link.clone());
+        Ok(())
+    }
+}
+
+impl Bookings for MemoryStore {
+    async fn create_booking(
+        &self,
+        booking: &Booking,
+        idempotency: &IdempotencyRecord,
+    ) -> ApiResult<CreateBooking> {
+        self.check("create_booking")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(b) = st
+            .bookings
+            .iter()
+            .find(|b| b.booking_no == booking.booking_no)
+        {
+            return Ok(CreateBooking::SameNumber(Box::new(b.clone())));
+        }
+        if let Some(b) = st.bookings.iter().find(|b| {
+            b.applicant_id == booking.applicant_id
+                && b.service == booking.service
+                && b.status == BookingStatus::Booked
+        }) {
+            return Ok(CreateBooking::ActiveExists(b.booking_no.clone()));
+        }
+        if st
+            .idempotency
+            .iter()
+            .any(|r| r.user_id == idempotency.user_id && r.key == idempotency.key)
+        {
+            return Err(ApiError::new(ErrorCode::Conflict));
+        }
+        st.bookings.push(booking.clone());
+        st.idempotency.push(idempotency.clone());
+        Ok(CreateBooking::Created)
+    }
+
+    async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>> {
+        self.check("booking")?;
+        let st = self.state.borrow();
+        Ok(st.bookings.iter().find(|b| &b.booking_no == no).cloned())
+    }
+
+    async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>> {
+        self.check("idempotency")?;
+        let st = self.state.borrow();
+        Ok(st
+            .idempotency
+            .iter()
+            .find(|r| &r.user_id == user && r.key == key)
+            .cloned())
+    }
+
+    async fn bookings_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Booking>> {
+        self.check("bookings_of")?;
+        let st = self.state.borrow();
+        let mut out: Vec<Booking> = st
+            .bookings
+            .iter()
+            .filter(|b| applicants.contains(&b.applicant_id))
+            .cloned()
+            .collect();
+        out.sort_by_key(|b| std::cmp::Reverse(b.created_at));
+        Ok(out)
+    }
+
+    async fn active_booking(
+        &self,
+        applicant: &ApplicantId,
+        service: ServiceId,
+    ) -> ApiResult<Option<Booking>> {
+        self.check("active_booking")?;
+        let st = self.state.borrow();
+        Ok(st
+            .bookings
+            .iter()
+            .find(|b| {
+                &b.applicant_id == applicant
+                    && b.service == service
+                    && b.status == BookingStatus::Booked
+            })
+            .cloned())
+    }
+
+    async fn cancel_booking(
+        &self,
+        no: &BookingNo,
+        by: &UserId,
+        reason: Option<&str>,
+        at: Instant,
+    ) -> ApiResult<Option<Booking>> {
+        self.check("cancel_booking")?;
+        let mut st = self.state.borrow_mut();
+        let Some(b) = st.bookings.iter_mut().find(|b| &b.booking_no == no) else {
+            return Ok(None);
+        };
+        if b.status == BookingStatus::Booked {
+            b.status = BookingStatus::Cancelled;
+            b.cancelled_at = Some(at);
+            b.cancelled_by = Some(by.clone());
+            b.cancel_reason = reason.map(str::to_owned);
+        }
+        Ok(Some(b.clone()))
+    }
+
+    async fn cancellations_since(
+        &self,
+        applicant: &ApplicantId,
+        since: Instant,
+    ) -> ApiResult<Vec<Instant>> {
+        self.check("cancellations_since")?;
+        let st = self.state.borrow();
+        let mut out: Vec<Instant> = st
+            .bookings
+            .iter()
+            .filter(|b| &b.applicant_id == applicant)
+            .filter_map(|b| b.cancelled_at)
+            .filter(|t| *t >= since)
+            .collect();
+        out.sort_by(|a, b| b.cmp(a));
+        Ok(out)
+    }
+
+    async fn no_shows_since(
+        &self,
+        applicant: &ApplicantId,
+        since: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>> {
+        self.check("no_shows_since")?;
+        let st = self.state.borrow();
+        Ok(st
+            .bookings
+            .iter()
+            .filter(|b| {
+                &b.applicant_id == applicant && b.status == BookingStatus::NoShow && b.date >= since
+            })
+            .map(|b| b.date)
+            .collect())
+    }
+
+    async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>> {
+        self.check("bookings_on")?;
+        let st = self.state.borrow();
+        Ok(st
+            .bookings
+            .iter()
+            .filter(|b| &b.office_id == office && b.date == date)
+            .cloned()
+            .collect())
+    }
+
+    async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
+        self.check("check_in")?;
+        let mut st = self.state.borrow_mut();
+        let Some(b) = st.bookings.iter_mut().find(|b| &b.booking_no == no) else {
+            return Ok(None);
+        };
+        if b.status == BookingStatus::Booked {
+            b.status = BookingStatus::CheckedIn;
+            b.checked_in_at = Some(at);
+        }
+        Ok(Some(b.clone()))
+    }
+
+    async fn mark_no_shows(&self, date: NaiveDate) -> ApiResult<Vec<Booking>> {
+        self.check("mark_no_shows")?;
+        let mut st = self.state.borrow_mut();
+        let mut out = Vec::new();
+        for b in st.bookings.iter_mut() {
+            if b.date == date && b.status == BookingStatus::Booked {
+                b.status = BookingStatus::NoShow;
+                out.push(b.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Inventory for MemoryStore {
+    async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
+        self.check("hold")?;
+        let mut st = self.state.borrow_mut();
+        let State { days, schedule, .. } = &mut *st;
+        let day = days.entry((req.office.clone(), req.date)).or_default();
+        if day.periods.is_empty() {
+            // Like the object, start from the published schedule the first time a day is used.
+            if let Some(p) = schedule.get(&(req.office.clone(), req.date)) {
+                day.periods = p.clone();
+            }
+        }
+        if let Some((period, _)) = day.holds.get(req.booking_no.as_str()) {
+            return Ok(if period == &req.period {
+                HoldOutcome::Held
+            } else {
+                HoldOutcome::Conflict
+            });
+        }
+        let Some(p) = day.periods.iter().find(|p| p.period_id == req.period) else {
+            return Ok(HoldOutcome::Closed);
+        };
+        let taken = day
+            .holds
+            .values()
+            .filter(|(id, _)| id == &req.period)
+            .count() as u32;
+        if taken >= p.capacity {
+            return Ok(HoldOutcome::Full);
+        }
+        day.holds.insert(
+            req.booking_no.as_str().to_owned(),
+            (req.period.clone(), HoldState::Held),
+        );
+        Ok(HoldOutcome::Held)
+    }
+
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        self.check("confirm")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(h) = st
+            .days
+            .get_mut(&(office.clone(), date))
+            .and_then(|d| d.holds.get_mut(no.as_str()))
+        {
+            h.1 = HoldState::Confirmed;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        self.check("release")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(d) = st.days.get_mut(&(office.clone(), date)) {
+            d.holds.remove(no.as_str());
+        }
+        Ok(())
+    }
+
+    async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
+        self.check("day")?;
+        let st = self.state.borrow();
+        let key = (office.clone(), date);
+        let periods = match st.days.get(&key) {
+            Some(d) if !d.periods.is_empty() => d.periods.clone(),
+            _ => st.schedule.get(&key).cloned().unwrap_or_default(),
+        };
+        let holds = st.days.get(&key).map(|d| &d.holds);
+        Ok(periods
+            .into_iter()
+            .map(|p| {
+                let mine = || {
+                    holds
+                        .into_iter()
+                        .flat_map(|h| h.values())
+                        .filter(|(id, _)| id == &p.period_id)
+                };
+                PeriodInventory {
+                    taken: mine().count() as u32,
+                    holds: mine().filter(|(_, s)| *s == HoldState::Held).count() as u32,
+                    period_id: p.period_id,
+                    start: p.start,
+                    end: p.end,
+                    capacity: p.capacity,
+                }
+            })
+            .collect())
+    }
+
+    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<BookingNo>> {
+        self.check("taken_on")?;
+        let st = self.state.borrow();
+        Ok(st
+            .days
+            .get(&(office.clone(), date))
+            .map(|d| {
+                d.holds
+                    .keys()
+                    .filter_map(|k| BookingNo::parse(k).ok())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn publish(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        periods: &[PublishedPeriod],
+    ) -> ApiResult<Publish> {
+        self.check("publish")?;
+        let mut st = self.state.borrow_mut();
+        let day = st.days.entry((office.clone(), date)).or_default();
+        for (id, _) in day.holds.values() {
+            let taken = day.holds.values().filter(|(p, _)| p == id).count() as u32;
+            let cap = periods
+                .iter()
+                .find(|p| &p.period_id == id)
+                .map_or(0, |p| p.capacity);
+            if cap < taken {
+                return Ok(Publish::BelowTaken {
+                    period_id: id.clone(),
+                    taken,
+                });
+            }
+        }
+        day.periods = periods.to_vec();
+        Ok(Publish::Published)
+    }
+}
+
+impl Applications for MemoryStore {
+    async fn open_application(&self, application: &Application) -> ApiResult<Application> {
+        self.check("open_application")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(a) = st
+            .applications
+            .iter()
+            .find(|a| a.booking_no == application.booking_no)
+        {
+            return Ok(a.clone());
+        }
+        st.applications.push(application.clone());
+        Ok(application.clone())
+    }
+
+    async fn application(&self, no: &ApplicationNo) -> ApiResult<Option<Application>> {
+        self.check("application")?;
+        let st = self.state.borrow();
+        Ok(st
+            .applications
+            .iter()
+            .find(|a| &a.application_no == no)
+            .cloned())
+    }
+
+    async fn application_of_booking(&self, no: &BookingNo) -> ApiResult<Option<Application>> {
+        self.check("application_of_booking")?;
+        let st = self.state.borrow();
+        Ok(st
+            .applications
+            .iter()
+            .find(|a| &a.booking_no == no)
+            .cloned())
+    }
+
+    async fn applications_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Application>> {
+        self.check("applications_of")?;
+        let st = self.state.borrow();
+        let mut out: Vec<Application> = st
+            .applications
+            .iter()
+            .filter(|a| applicants.contains(&a.applicant_id))
+            .cloned()
+            .collect();
+        out.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
+        Ok(out)
+    }
+
+    async fn update_application(
+        &self,
+        application: &Application,
+        expected: ApplicationStatus,
+    ) -> ApiResult<bool> {
+        self.check("update_application")?;
+        let mut st = self.state.borrow_mut();
+        let Some(a) = st
+            .applications
+            .iter_mut()
+            .find(|a| a.application_no == application.application_no)
+        else {
+            return Ok(false);
+        };
+        if a.status != expected {
+            return Ok(false);
+        }
+        *a = application.clone();
+        Ok(true)
+    }
+
+    async fn documents_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<IssuedDocument>> {
+        self.check("documents_of")?;
+        let st = self.state.borrow();
+        Ok(st
+            .documents
+            .iter()
+            .filter(|d| applicants.contains(&d.applicant_id))
+            .cloned()
+            .collect())
+    }
+
+    async fn add_document(&self, document: &IssuedDocument) -> ApiResult<()> {
+        self.check("add_document")?;
+        self.state.borrow_mut().documents.push(document.clone());
+        Ok(())
+    }
+}
+
+impl Audit for MemoryStore {
+    async fn record(&self, entry: &AuditEntry) -> ApiResult<()> {
+        self.check("record")?;
+        self.state.borrow_mut().audit.push(entry.clone());
+        Ok(())
+    }
+
+    async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>> {
+        self.check("audit_of")?;
+        let st = self.state.borrow();
+        let mut out: Vec<AuditEntry> = st
+            .audit
+            .iter()
+            .filter(|e| subjects.contains(&e.subject))
+            .cloned()
+            .collect();
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+}
+
+impl RulesSource for MemoryStore {
+    async fn rules(&self) -> ApiResult<Rules> {
+        self.check("rules")?;
+        Ok(self.state.borrow().rules.clone())
+    }
+
+    async fn calendar(&self) -> ApiResult<WorkCalendar> {
+        self.check("calendar")?;
+        Ok(self.state.borrow().calendar.clone())
+    }
+}
+
+impl Catalog for MemoryStore {
+    async fn cities(&self) -> ApiResult<Vec<City>> {
+        self.check("cities")?;
+        Ok(self.state.borrow().cities.clone())
+    }
+
+    async fn services(&self) -> ApiResult<Vec<ServiceInfo>> {
+        self.check("services")?;
+        Ok(self.state.borrow().services.clone())
+    }
+
+    async fn service(&self, id: ServiceId) -> ApiResult<Option<ServiceInfo>> {
+        self.check("service")?;
+        let st = self.state.borrow();
+        Ok(st.services.iter().find(|s| s.service_id == id).cloned())
+    }
+
+    async fn offices(
+        &self,
+        city: Option<&str>,
+        service: Option<ServiceId>,
+    ) -> ApiResult<Vec<Office>> {
+        self.check("offices")?;
+        let st = self.state.borrow();
+        Ok(st
+            .offices
+            .iter()
+            .filter(|o| o.active)
+            .filter(|o| city.is_none_or(|c| o.city_id == c))
+            .filter(|o| service.is_none_or(|s| o.services.contains(&s)))
+            .cloned()
+            .collect())
+    }
+
+    async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>> {
+        self.check("office")?;
+        let st = self.state.borrow();
+        Ok(st.offices.iter().find(|o| &o.office_id == id).cloned())
+    }
+
+    async fn put_office(&self, office: &Office) -> ApiResult<()> {
+        self.check("put_office")?;
+        let mut st = self.state.borrow_mut();
+        st.offices.retain(|o| o.office_id != office.office_id);
+        st.offices.push(office.clone());
+        Ok(())
+    }
+
+    async fn schedule(
+        &self,
+        office: &OfficeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<(NaiveDate, PublishedPeriod)>> {
+        self.check("schedule")?;
+        let st = self.state.borrow();
+        Ok(st
+            .schedule
+            .range((office.clone(), from)..=(office.clone(), to))
+            .flat_map(|((_, d), ps)| ps.iter().map(move |p| (*d, p.clone())))
+            .collect())
+    }
+
+    async fn put_schedule(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        periods: &[PublishedPeriod],
+    ) -> ApiResult<()> {
+        self.check("put_schedule")?;
+        let mut st = self.state.borrow_mut();
+        st.schedule.insert((office.clone(), date), periods.to_vec());
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// Seeds the catalog for tests.
+    pub fn add_city(&self, city: City) {
+        self.state.borrow_mut().cities.push(city);
+    }
+
+    pub fn add_service(&self, service: ServiceInfo) {
+        self.state.borrow_mut().services.push(service);
+    }
+}

@@ -1,0 +1,360 @@
+//! What the system of record holds. Values here were validated on the way in (they are built
+//! from the domain types), so storage implementations only move them.
+
+use crate::domain::{
+    ApplicationNo, BookingNo, DocumentKind, OfficeId, PeriodId, PersonName, Phone, ServiceId,
+};
+use crate::time::Instant;
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_id {
+    ($(#[$doc:meta] $name:ident),*) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+
+string_id!(
+    /// An account: one per (platform, openid).
+    UserId,
+    /// A person bookings are made for (业务办理人): a user's own identity or a principal.
+    ApplicantId,
+    /// One login; refresh tokens rotate within it and a reuse revokes all of it.
+    SessionId
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Wechat,
+    Alipay,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Wechat => "wechat",
+            Platform::Alipay => "alipay",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub platform: Platform,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub phone: Option<Phone>,
+    /// The user's own applicant record, once real-name binding succeeded.
+    pub applicant_id: Option<ApplicantId>,
+    pub created_at: Instant,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    /// Every rotation stays in the family; reusing a rotated token revokes the family.
+    pub family: SessionId,
+    /// A keyed hash of the refresh token; the token itself is never stored.
+    pub refresh_hash: String,
+    pub expires_at: Instant,
+    pub rotated_at: Option<Instant>,
+    pub revoked_at: Option<Instant>,
+    pub created_at: Instant,
+}
+
+/// A person's identity document as stored: a keyed hash to find and deduplicate it, the masked
+/// form to show, and the whole number sealed (encrypted) for the rare place that needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDocument {
+    pub kind: DocumentKind,
+    pub hash: String,
+    pub masked: String,
+    pub sealed: String,
+    pub nationality: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applicant {
+    pub id: ApplicantId,
+    pub name: PersonName,
+    pub document: StoredDocument,
+    /// Known for ID-card holders (it is in the number); used for the guardian rules.
+    pub birth_date: Option<NaiveDate>,
+    pub created_at: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    #[serde(rename = "self")]
+    Own,
+    Parent,
+    Child,
+    Spouse,
+    Grandparent,
+    Grandchild,
+    Sibling,
+    Guardian,
+    Relative,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    Pending,
+    Active,
+    Revoked,
+}
+
+/// How the principal agreed to the link. `Guardian` links were made for a minor without the
+/// minor's consent and follow the rules' minor-link policy when the child grows up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    Own,
+    Guardian,
+    FaceVerified,
+    Invitation,
+    None,
+}
+
+/// A user's right to act for an applicant. A user's own identity is a link with relation `self`,
+/// so one rule authorizes both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub helper: UserId,
+    pub applicant: ApplicantId,
+    pub relation: Relation,
+    pub status: LinkStatus,
+    pub consent: Consent,
+    /// Keyed hash of the pending invitation's code, and when it stops being valid.
+    pub invitation_hash: Option<String>,
+    pub invitation_expires_at: Option<Instant>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Booked,
+    Cancelled,
+    CheckedIn,
+    NoShow,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Booked => "booked",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::CheckedIn => "checked_in",
+            BookingStatus::NoShow => "no_show",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Pickup {
+    Collect,
+    Mail { address: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub booking_no: BookingNo,
+    pub applicant_id: ApplicantId,
+    pub booked_by: UserId,
+    pub service: ServiceId,
+    pub office_id: OfficeId,
+    pub date: NaiveDate,
+    pub period_id: PeriodId,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub phone: Phone,
+    pub pickup: Pickup,
+    pub photo_receipt_no: Option<String>,
+    pub status: BookingStatus,
+    pub created_at: Instant,
+    pub cancelled_at: Option<Instant>,
+    pub cancelled_by: Option<UserId>,
+    pub cancel_reason: Option<String>,
+    pub checked_in_at: Option<Instant>,
+}
+
+/// The first answer to an `Idempotency-Key`, replayed to retries with the same body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRecord {
+    pub user_id: UserId,
+    pub key: String,
+    /// SHA-256 of the canonical request body: a different body under the key is a mismatch.
+    pub fingerprint: String,
+    pub booking_no: BookingNo,
+    pub status: u16,
+    pub response: serde_json::Value,
+    pub created_at: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatus {
+    Accepted,
+    Reviewing,
+    Producing,
+    Ready,
+    Mailed,
+    Collected,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationEvent {
+    pub status: ApplicationStatus,
+    #[serde(with = "crate::store::model::instant_rfc3339")]
+    pub at: Instant,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Application {
+    pub application_no: ApplicationNo,
+    pub booking_no: BookingNo,
+    pub applicant_id: ApplicantId,
+    pub service: ServiceId,
+    pub office_id: OfficeId,
+    pub status: ApplicationStatus,
+    pub timeline: Vec<ApplicationEvent>,
+    pub estimated_ready: NaiveDate,
+    pub updated_at: Instant,
+}
+
+/// An issued certificate the applicant holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedDocument {
+    pub id: String,
+    pub applicant_id: ApplicantId,
+    pub service: ServiceId,
+    pub number_masked: String,
+    pub issued_on: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+/// Who did something: a user, or ops staff (by credential name), or the system itself (cron).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    User(UserId),
+    Ops(String),
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub actor: Actor,
+    pub subject: ApplicantId,
+    pub action: String,
+    pub target: Option<String>,
+    pub request_id: String,
+    pub at: Instant,
+}
+
+/// A period of one (hall, date) as the inventory authority holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodInventory {
+    pub period_id: PeriodId,
+    #[serde(with = "crate::store::model::hhmm")]
+    pub start: NaiveTime,
+    #[serde(with = "crate::store::model::hhmm")]
+    pub end: NaiveTime,
+    pub capacity: u32,
+    /// Confirmed bookings plus unexpired holds.
+    pub taken: u32,
+    pub holds: u32,
+}
+
+impl PeriodInventory {
+    pub fn remaining(&self) -> u32 {
+        self.capacity.saturating_sub(self.taken)
+    }
+}
+
+pub(crate) mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::time::format_hhmm(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let raw = String::deserialize(d)?;
+        crate::time::parse_hhmm("time", &raw).map_err(serde::de::Error::custom)
+    }
+}
+
+pub(crate) mod instant_rfc3339 {
+    use crate::time::Instant;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::time::rfc3339(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
+        let raw = String::deserialize(d)?;
+        chrono::DateTime::parse_from_rfc3339(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct City {
+    pub city_id: String,
+    pub name: String,
+    pub province: String,
+}
+
+/// A certificate hall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Office {
+    pub office_id: OfficeId,
+    pub city_id: String,
+    pub name: String,
+    pub district: String,
+    pub address: String,
+    pub phone: String,
+    pub opening_hours: String,
+    pub requires_photo_receipt: bool,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub services: Vec<ServiceId>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceInfo {
+    pub service_id: ServiceId,
+    pub name: String,
+    pub fee_fen: u32,
+    pub processing_working_days: u32,
+    /// Materials, procedure, pickup options, photo rules: a document ops edits as a whole.
+    pub guide: serde_json::Value,
+}

@@ -1,0 +1,228 @@
+//! The storage each function needs, as traits. The Workers adapter implements them over D1 and
+//! the inventory Durable Objects; [`super::memory::MemoryStore`] implements them in memory for
+//! native tests. Business logic is written against these traits only.
+//!
+//! Futures are not `Send`: Workers run one request at a time per isolate thread.
+#![allow(async_fn_in_trait)]
+
+use super::model::*;
+use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId};
+use crate::error::ApiResult;
+use crate::rules::calendar::WorkCalendar;
+use crate::rules::Rules;
+use crate::time::Instant;
+use chrono::{NaiveDate, NaiveTime};
+
+pub trait Users {
+    async fn user(&self, id: &UserId) -> ApiResult<Option<User>>;
+    async fn user_by_openid(&self, platform: Platform, openid: &str) -> ApiResult<Option<User>>;
+    /// Inserts a new user; when (platform, openid) already exists, returns that user instead, so
+    /// two first logins racing each other end with one account.
+    async fn create_user(&self, user: &User) -> ApiResult<User>;
+    async fn set_phone(&self, id: &UserId, phone: &crate::domain::Phone) -> ApiResult<()>;
+    /// Records that `user` is `applicant` (real-name binding). Fails with `CONFLICT` when the
+    /// same document is already bound to another account of the same platform.
+    async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()>;
+    /// Users of `platform` whose own identity is `applicant`.
+    async fn users_bound_to(&self, applicant: &ApplicantId) -> ApiResult<Vec<User>>;
+}
+
+pub enum Rotation {
+    Rotated,
+    /// The presented token was already rotated or revoked: a reuse.
+    Reused,
+}
+
+pub trait Sessions {
+    async fn create_session(&self, session: &Session) -> ApiResult<()>;
+    async fn session(&self, id: &SessionId) -> ApiResult<Option<Session>>;
+    async fn session_by_refresh_hash(&self, hash: &str) -> ApiResult<Option<Session>>;
+    /// Marks `old` rotated and stores `new` atomically, unless `old` was rotated or revoked
+    /// already.
+    async fn rotate_session(
+        &self,
+        old: &SessionId,
+        new: &Session,
+        at: Instant,
+    ) -> ApiResult<Rotation>;
+    async fn revoke_family(&self, family: &SessionId, at: Instant) -> ApiResult<()>;
+}
+
+pub trait Applicants {
+    async fn applicant(&self, id: &ApplicantId) -> ApiResult<Option<Applicant>>;
+    async fn applicant_by_document(&self, hash: &str) -> ApiResult<Option<Applicant>>;
+    /// Inserts, or returns the existing applicant with the same document hash.
+    async fn create_applicant(&self, applicant: &Applicant) -> ApiResult<Applicant>;
+    async fn link(&self, helper: &UserId, applicant: &ApplicantId) -> ApiResult<Option<Link>>;
+    async fn links_of_helper(&self, helper: &UserId) -> ApiResult<Vec<Link>>;
+    async fn links_of_applicant(&self, applicant: &ApplicantId) -> ApiResult<Vec<Link>>;
+    async fn link_by_invitation(&self, invitation_hash: &str) -> ApiResult<Option<Link>>;
+    /// Inserts or replaces the link of (helper, applicant).
+    async fn put_link(&self, link: &Link) -> ApiResult<()>;
+}
+
+pub enum CreateBooking {
+    Created,
+    /// A booking with this number exists already (a concurrent retry of the same submit).
+    SameNumber(Box<Booking>),
+    /// The applicant already has an active booking for the service (the partial unique index).
+    ActiveExists(BookingNo),
+}
+
+pub trait Bookings {
+    /// Stores the booking and its idempotency record in one transaction.
+    async fn create_booking(
+        &self,
+        booking: &Booking,
+        idempotency: &IdempotencyRecord,
+    ) -> ApiResult<CreateBooking>;
+    async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>>;
+    async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>>;
+    /// Newest first.
+    async fn bookings_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Booking>>;
+    async fn active_booking(
+        &self,
+        applicant: &ApplicantId,
+        service: ServiceId,
+    ) -> ApiResult<Option<Booking>>;
+    /// `booked` → `cancelled`, only from `booked`; returns the booking as it is afterwards.
+    async fn cancel_booking(
+        &self,
+        no: &BookingNo,
+        by: &UserId,
+        reason: Option<&str>,
+        at: Instant,
+    ) -> ApiResult<Option<Booking>>;
+    /// When the applicant cancelled, newest first, since `since`.
+    async fn cancellations_since(
+        &self,
+        applicant: &ApplicantId,
+        since: Instant,
+    ) -> ApiResult<Vec<Instant>>;
+    /// Dates of the applicant's no-shows since `since`.
+    async fn no_shows_since(
+        &self,
+        applicant: &ApplicantId,
+        since: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>>;
+    /// Every booking of one (hall, date), any status: what reconciliation compares.
+    async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>>;
+    /// `booked` → `checked_in`, only from `booked`.
+    async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>>;
+    /// `booked` → `no_show` for every booking of `date` still `booked`; returns them.
+    async fn mark_no_shows(&self, date: NaiveDate) -> ApiResult<Vec<Booking>>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldRequest {
+    pub office: OfficeId,
+    pub date: NaiveDate,
+    pub period: PeriodId,
+    pub booking_no: BookingNo,
+    pub applicant: ApplicantId,
+    pub ttl_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HoldOutcome {
+    /// A new hold was taken, or this booking number already held this period (a retry).
+    Held,
+    Full,
+    /// No such period published for that day, or the day is closed.
+    Closed,
+    /// This booking number holds a different period already.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedPeriod {
+    pub period_id: PeriodId,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub capacity: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Publish {
+    Published,
+    /// Capacity would fall below what is taken, or a period with bookings would disappear.
+    BelowTaken {
+        period_id: PeriodId,
+        taken: u32,
+    },
+}
+
+/// The per-(hall, date) inventory authority.
+pub trait Inventory {
+    async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome>;
+    /// Turns the hold into a confirmed booking; idempotent.
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
+    /// Frees the hold or confirmed booking; idempotent.
+    async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
+    async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>>;
+    /// Booking numbers the authority counts as taken (held or confirmed) that day.
+    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<BookingNo>>;
+    async fn publish(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        periods: &[PublishedPeriod],
+    ) -> ApiResult<Publish>;
+}
+
+pub trait Applications {
+    /// Opens the application of a checked-in booking; idempotent per booking.
+    async fn open_application(&self, application: &Application) -> ApiResult<Application>;
+    async fn application(&self, no: &ApplicationNo) -> ApiResult<Option<Application>>;
+    async fn application_of_booking(&self, no: &BookingNo) -> ApiResult<Option<Application>>;
+    async fn applications_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Application>>;
+    /// Stores the application as moved by one event; `expected` guards against a concurrent
+    /// move (compare-and-set on the status). Returns false when the status was not `expected`.
+    async fn update_application(
+        &self,
+        application: &Application,
+        expected: ApplicationStatus,
+    ) -> ApiResult<bool>;
+    async fn documents_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<IssuedDocument>>;
+    async fn add_document(&self, document: &IssuedDocument) -> ApiResult<()>;
+}
+
+pub trait Audit {
+    async fn record(&self, entry: &AuditEntry) -> ApiResult<()>;
+    /// Newest first.
+    async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>>;
+}
+
+pub trait RulesSource {
+    /// The highest version in force.
+    async fn rules(&self) -> ApiResult<Rules>;
+    async fn calendar(&self) -> ApiResult<WorkCalendar>;
+}
+
+/// Cities, halls, services and the published schedule.
+pub trait Catalog {
+    async fn cities(&self) -> ApiResult<Vec<City>>;
+    async fn services(&self) -> ApiResult<Vec<ServiceInfo>>;
+    async fn service(&self, id: ServiceId) -> ApiResult<Option<ServiceInfo>>;
+    async fn offices(
+        &self,
+        city: Option<&str>,
+        service: Option<ServiceId>,
+    ) -> ApiResult<Vec<Office>>;
+    async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>>;
+    async fn put_office(&self, office: &Office) -> ApiResult<()>;
+    /// Published periods of `office` from `from` to `to` inclusive, by date.
+    async fn schedule(
+        &self,
+        office: &OfficeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<(NaiveDate, PublishedPeriod)>>;
+    /// Replaces the published periods of one day.
+    async fn put_schedule(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        periods: &[PublishedPeriod],
+    ) -> ApiResult<()>;
+}
