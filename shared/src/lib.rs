@@ -1,6 +1,8 @@
 //! Yuyue's domain core. Everything here is plain Rust with no Workers runtime, so it is tested
 //! natively; the Workers adapter and the functions only translate between HTTP/storage and this.
 
+pub mod authz;
+pub mod booking;
 pub mod domain;
 pub mod envelope;
 pub mod error;

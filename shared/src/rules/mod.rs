@@ -100,6 +100,9 @@ pub struct RateLimits {
     pub requests_per_client_per_second: u32,
     /// Per client address, to slow credential stuffing and code guessing.
     pub login_per_client_per_minute: u32,
+    /// Per account (platform and openid), so one account cannot be logged into in a loop
+    /// from many addresses.
+    pub login_per_account_per_minute: u32,
     /// Per user, booking creations and cancellations together, to slow scalper scripts.
     pub booking_per_user_per_minute: u32,
     /// Per user: each real-name verification is a paid upstream call.
@@ -168,6 +171,7 @@ impl Default for RateLimits {
         RateLimits {
             requests_per_client_per_second: 20,
             login_per_client_per_minute: 20,
+            login_per_account_per_minute: 10,
             booking_per_user_per_minute: 10,
             identity_verifications_per_user_per_day: 5,
         }
@@ -197,7 +201,7 @@ impl Rules {
             ));
         }
         const AT_LEAST_ONE: RangeInclusive<u32> = 1..=u32::MAX;
-        let checks: [(&str, u32, RangeInclusive<u32>); 18] = [
+        let checks: [(&str, u32, RangeInclusive<u32>); 19] = [
             ("version", self.version, AT_LEAST_ONE),
             ("booking.days_ahead", b.days_ahead, 1..=60),
             ("booking.min_days_ahead", b.min_days_ahead, 0..=b.days_ahead),
@@ -242,6 +246,11 @@ impl Rules {
             (
                 "rate_limits.login_per_client_per_minute",
                 r.login_per_client_per_minute,
+                AT_LEAST_ONE,
+            ),
+            (
+                "rate_limits.login_per_account_per_minute",
+                r.login_per_account_per_minute,
                 AT_LEAST_ONE,
             ),
             (

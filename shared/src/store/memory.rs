@@ -6,7 +6,7 @@
 
 use super::model::*;
 use super::traits::*;
-use crate::domain::{ApplicationNo, BookingNo, OfficeId, Phone, ServiceId};
+use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
@@ -16,16 +16,25 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HoldState {
-    Held,
-    Confirmed,
+#[derive(Debug, Clone)]
+struct Hold {
+    period: PeriodId,
+    confirmed: bool,
+    expires_at: Instant,
 }
 
 #[derive(Default)]
 struct Day {
     periods: Vec<PublishedPeriod>,
-    holds: BTreeMap<String, (crate::domain::PeriodId, HoldState)>,
+    holds: BTreeMap<String, Hold>,
+    /// Numbers refused as full, so a retry of the same submit gets the same answer.
+    rejected: BTreeMap<String, PeriodId>,
+}
+
+impl Day {
+    fn taken(&self, period: &PeriodId) -> u32 {
+        self.holds.values().filter(|h| &h.period == period).count() as u32
+    }
 }
 
 #[derive(Default)]
@@ -47,6 +56,7 @@ struct State {
     offices: Vec<Office>,
     schedule: BTreeMap<(OfficeId, NaiveDate), Vec<PublishedPeriod>>,
     failures: HashSet<&'static str>,
+    now: Option<Instant>,
 }
 
 /// In-memory storage. Single-threaded like a Worker isolate; clones share nothing.
@@ -79,6 +89,39 @@ impl MemoryStore {
         Ok(())
     }
 
+    /// The inventory's clock (hold expiry); the real object reads its own.
+    pub fn set_now(&self, now: Instant) {
+        self.state.borrow_mut().now = Some(now);
+    }
+
+    fn clock(&self) -> Instant {
+        self.state
+            .borrow()
+            .now
+            .unwrap_or_else(|| crate::time::from_unix_millis(0))
+    }
+
+    /// Lets unconfirmed holds lapse as the object's alarm would, consulting the record: a hold
+    /// whose booking exists is confirmed, any other is released.
+    pub fn expire_holds(&self) {
+        let now = self.clock();
+        let mut st = self.state.borrow_mut();
+        let State { days, bookings, .. } = &mut *st;
+        for day in days.values_mut() {
+            day.holds.retain(|no, h| {
+                if h.confirmed || h.expires_at > now {
+                    return true;
+                }
+                let booked = bookings.iter().any(|b| {
+                    b.booking_no.as_str() == no
+                        && matches!(b.status, BookingStatus::Booked | BookingStatus::CheckedIn)
+                });
+                h.confirmed = booked;
+                booked
+            });
+        }
+    }
+
     pub fn set_calendar(&self, calendar: WorkCalendar) {
         self.state.borrow_mut().calendar = calendar;
     }
@@ -89,7 +132,7 @@ impl MemoryStore {
         st.days.get(&(office.clone(), date)).map_or(0, |d| {
             d.holds
                 .values()
-                .filter(|(p, _)| p.as_str() == period)
+                .filter(|h| h.period.as_str() == period)
                 .count() as u32
         })
     }
@@ -331,6 +374,7 @@ impl Bookings for MemoryStore {
         &self,
         booking: &Booking,
         idempotency: &IdempotencyRecord,
+        audit: &AuditEntry,
     ) -> ApiResult<CreateBooking> {
         self.check("create_booking")?;
         let mut st = self.state.borrow_mut();
@@ -357,6 +401,7 @@ impl Bookings for MemoryStore {
         }
         st.bookings.push(booking.clone());
         st.idempotency.push(idempotency.clone());
+        st.audit.push(audit.clone());
         Ok(CreateBooking::Created)
     }
 
@@ -413,19 +458,25 @@ impl Bookings for MemoryStore {
         by: &UserId,
         reason: Option<&str>,
         at: Instant,
+        audit: &AuditEntry,
     ) -> ApiResult<Option<Booking>> {
         self.check("cancel_booking")?;
         let mut st = self.state.borrow_mut();
         let Some(b) = st.bookings.iter_mut().find(|b| &b.booking_no == no) else {
             return Ok(None);
         };
-        if b.status == BookingStatus::Booked {
+        let changed = b.status == BookingStatus::Booked;
+        if changed {
             b.status = BookingStatus::Cancelled;
             b.cancelled_at = Some(at);
             b.cancelled_by = Some(by.clone());
             b.cancel_reason = reason.map(str::to_owned);
         }
-        Ok(Some(b.clone()))
+        let after = b.clone();
+        if changed {
+            st.audit.push(audit.clone());
+        }
+        Ok(Some(after))
     }
 
     async fn cancellations_since(
@@ -504,6 +555,7 @@ impl Bookings for MemoryStore {
 impl Inventory for MemoryStore {
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
         self.check("hold")?;
+        let now = self.clock();
         let mut st = self.state.borrow_mut();
         let State { days, schedule, .. } = &mut *st;
         let day = days.entry((req.office.clone(), req.date)).or_default();
@@ -513,29 +565,46 @@ impl Inventory for MemoryStore {
                 day.periods = p.clone();
             }
         }
-        if let Some((period, _)) = day.holds.get(req.booking_no.as_str()) {
-            return Ok(if period == &req.period {
-                HoldOutcome::Held
+        let Some(p) = day
+            .periods
+            .iter()
+            .find(|p| p.period_id == req.period)
+            .cloned()
+        else {
+            return Ok(HoldOutcome::Closed);
+        };
+        let held = HoldOutcome::Held {
+            start: p.start,
+            end: p.end,
+        };
+        let no = req.booking_no.as_str();
+        if let Some(h) = day.holds.get(no) {
+            return Ok(if h.period == req.period {
+                held
             } else {
                 HoldOutcome::Conflict
             });
         }
-        let Some(p) = day.periods.iter().find(|p| p.period_id == req.period) else {
-            return Ok(HoldOutcome::Closed);
-        };
-        let taken = day
-            .holds
-            .values()
-            .filter(|(id, _)| id == &req.period)
-            .count() as u32;
-        if taken >= p.capacity {
+        if let Some(period) = day.rejected.get(no) {
+            return Ok(if period == &req.period {
+                HoldOutcome::Full
+            } else {
+                HoldOutcome::Conflict
+            });
+        }
+        if day.taken(&req.period) >= p.capacity {
+            day.rejected.insert(no.to_owned(), req.period.clone());
             return Ok(HoldOutcome::Full);
         }
         day.holds.insert(
-            req.booking_no.as_str().to_owned(),
-            (req.period.clone(), HoldState::Held),
+            no.to_owned(),
+            Hold {
+                period: req.period.clone(),
+                confirmed: false,
+                expires_at: now + chrono::Duration::seconds(req.ttl_seconds.into()),
+            },
         );
-        Ok(HoldOutcome::Held)
+        Ok(held)
     }
 
     async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
@@ -546,7 +615,7 @@ impl Inventory for MemoryStore {
             .get_mut(&(office.clone(), date))
             .and_then(|d| d.holds.get_mut(no.as_str()))
         {
-            h.1 = HoldState::Confirmed;
+            h.confirmed = true;
         }
         Ok(())
     }
@@ -564,23 +633,22 @@ impl Inventory for MemoryStore {
         self.check("day")?;
         let st = self.state.borrow();
         let key = (office.clone(), date);
-        let periods = match st.days.get(&key) {
+        let day = st.days.get(&key);
+        let periods = match day {
             Some(d) if !d.periods.is_empty() => d.periods.clone(),
             _ => st.schedule.get(&key).cloned().unwrap_or_default(),
         };
-        let holds = st.days.get(&key).map(|d| &d.holds);
         Ok(periods
             .into_iter()
             .map(|p| {
-                let mine = || {
-                    holds
-                        .into_iter()
-                        .flat_map(|h| h.values())
-                        .filter(|(id, _)| id == &p.period_id)
-                };
+                let mine: Vec<&Hold> = day
+                    .into_iter()
+                    .flat_map(|d| d.holds.values())
+                    .filter(|h| h.period == p.period_id)
+                    .collect();
                 PeriodInventory {
-                    taken: mine().count() as u32,
-                    holds: mine().filter(|(_, s)| *s == HoldState::Held).count() as u32,
+                    taken: mine.len() as u32,
+                    holds: mine.iter().filter(|h| !h.confirmed).count() as u32,
                     period_id: p.period_id,
                     start: p.start,
                     end: p.end,
@@ -590,7 +658,7 @@ impl Inventory for MemoryStore {
             .collect())
     }
 
-    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<BookingNo>> {
+    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>> {
         self.check("taken_on")?;
         let st = self.state.borrow();
         Ok(st
@@ -598,11 +666,52 @@ impl Inventory for MemoryStore {
             .get(&(office.clone(), date))
             .map(|d| {
                 d.holds
-                    .keys()
-                    .filter_map(|k| BookingNo::parse(k).ok())
+                    .iter()
+                    .filter_map(|(no, h)| {
+                        Some(Taken {
+                            booking_no: BookingNo::parse(no).ok()?,
+                            period_id: h.period.clone(),
+                            confirmed: h.confirmed,
+                            expires_at: (!h.confirmed).then_some(h.expires_at),
+                        })
+                    })
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    async fn restore(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        period: &PeriodId,
+        no: &BookingNo,
+        _applicant: &ApplicantId,
+    ) -> ApiResult<HoldOutcome> {
+        self.check("restore")?;
+        let now = self.clock();
+        let mut st = self.state.borrow_mut();
+        let day = st.days.entry((office.clone(), date)).or_default();
+        let Some(p) = day.periods.iter().find(|p| &p.period_id == period).cloned() else {
+            return Ok(HoldOutcome::Closed);
+        };
+        if !day.holds.contains_key(no.as_str()) {
+            if day.taken(period) >= p.capacity {
+                return Ok(HoldOutcome::Full);
+            }
+            day.holds.insert(
+                no.as_str().to_owned(),
+                Hold {
+                    period: period.clone(),
+                    confirmed: true,
+                    expires_at: now,
+                },
+            );
+        }
+        Ok(HoldOutcome::Held {
+            start: p.start,
+            end: p.end,
+        })
     }
 
     async fn publish(
@@ -614,15 +723,15 @@ impl Inventory for MemoryStore {
         self.check("publish")?;
         let mut st = self.state.borrow_mut();
         let day = st.days.entry((office.clone(), date)).or_default();
-        for (id, _) in day.holds.values() {
-            let taken = day.holds.values().filter(|(p, _)| p == id).count() as u32;
+        for h in day.holds.values() {
+            let taken = day.taken(&h.period);
             let cap = periods
                 .iter()
-                .find(|p| &p.period_id == id)
+                .find(|p| p.period_id == h.period)
                 .map_or(0, |p| p.capacity);
             if cap < taken {
                 return Ok(Publish::BelowTaken {
-                    period_id: id.clone(),
+                    period_id: h.period.clone(),
                     taken,
                 });
             }

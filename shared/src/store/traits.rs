@@ -70,11 +70,12 @@ pub enum CreateBooking {
 }
 
 pub trait Bookings {
-    /// Stores the booking and its idempotency record in one transaction.
+    /// Stores the booking, its idempotency record and its audit entry in one transaction.
     async fn create_booking(
         &self,
         booking: &Booking,
         idempotency: &IdempotencyRecord,
+        audit: &AuditEntry,
     ) -> ApiResult<CreateBooking>;
     async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>>;
     async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>>;
@@ -85,13 +86,15 @@ pub trait Bookings {
         applicant: &ApplicantId,
         service: ServiceId,
     ) -> ApiResult<Option<Booking>>;
-    /// `booked` → `cancelled`, only from `booked`; returns the booking as it is afterwards.
+    /// `booked` → `cancelled`, only from `booked`, with its audit entry in the same transaction;
+    /// returns the booking as it is afterwards.
     async fn cancel_booking(
         &self,
         no: &BookingNo,
         by: &UserId,
         reason: Option<&str>,
         at: Instant,
+        audit: &AuditEntry,
     ) -> ApiResult<Option<Booking>>;
     /// When the applicant cancelled, newest first, since `since`.
     async fn cancellations_since(
@@ -126,12 +129,24 @@ pub struct HoldRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HoldOutcome {
     /// A new hold was taken, or this booking number already held this period (a retry).
-    Held,
+    Held {
+        start: NaiveTime,
+        end: NaiveTime,
+    },
     Full,
     /// No such period published for that day, or the day is closed.
     Closed,
     /// This booking number holds a different period already.
     Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken {
+    pub booking_no: BookingNo,
+    pub period_id: PeriodId,
+    pub confirmed: bool,
+    /// When an unconfirmed hold lapses.
+    pub expires_at: Option<Instant>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,8 +175,18 @@ pub trait Inventory {
     /// Frees the hold or confirmed booking; idempotent.
     async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
     async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>>;
-    /// Booking numbers the authority counts as taken (held or confirmed) that day.
-    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<BookingNo>>;
+    /// What the authority counts as taken (held or confirmed) that day.
+    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>>;
+    /// Records a booking the record has and the authority lost (reconciliation). Refused with
+    /// `Full` rather than exceeding capacity.
+    async fn restore(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        period: &PeriodId,
+        no: &BookingNo,
+        applicant: &ApplicantId,
+    ) -> ApiResult<HoldOutcome>;
     async fn publish(
         &self,
         office: &OfficeId,

@@ -1,0 +1,193 @@
+//! The one authorization rule, used by every function that takes an `applicant_id`, a
+//! `booking_no` or an `application_no`: the caller must be the applicant (their own link, relation
+//! `self`) or hold an active link to them. Anything else is `404 NOT_FOUND`, never `403`, so an id
+//! that belongs to someone else is indistinguishable from one that does not exist.
+
+use crate::error::{ApiError, ApiResult};
+use crate::rules::helpers::guardian_link_active;
+use crate::rules::Rules;
+use crate::store::{Applicant, ApplicantId, Applicants, Consent, Link, LinkStatus, UserId};
+use chrono::NaiveDate;
+
+/// Whether `link` gives its helper rights on `today`. A guardian link made for a child without
+/// the child's consent follows the rules' minor-link policy once the child comes of age.
+pub fn link_gives_rights(
+    link: &Link,
+    applicant: &Applicant,
+    rules: &Rules,
+    today: NaiveDate,
+) -> bool {
+    if link.status != LinkStatus::Active {
+        return false;
+    }
+    match (link.consent, applicant.birth_date) {
+        (Consent::Guardian, Some(birth)) => guardian_link_active(rules, birth, today),
+        // A guardian link always rests on a known birth date; without one it cannot stand.
+        (Consent::Guardian, None) => false,
+        _ => true,
+    }
+}
+
+/// The applicant, if `caller` may act for them; `NOT_FOUND` otherwise.
+pub async fn authorize_applicant<S: Applicants>(
+    store: &S,
+    caller: &UserId,
+    applicant: &ApplicantId,
+    rules: &Rules,
+    today: NaiveDate,
+) -> ApiResult<Applicant> {
+    let (link, found) = (
+        store.link(caller, applicant).await?,
+        store.applicant(applicant).await?,
+    );
+    match (link, found) {
+        (Some(link), Some(a)) if link_gives_rights(&link, &a, rules, today) => Ok(a),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// Every applicant `caller` may act for today (themself first when bound).
+pub async fn authorized_applicants<S: Applicants>(
+    store: &S,
+    caller: &UserId,
+    rules: &Rules,
+    today: NaiveDate,
+) -> ApiResult<Vec<Applicant>> {
+    let mut out = Vec::new();
+    let mut links = store.links_of_helper(caller).await?;
+    links.sort_by_key(|l| (l.consent != Consent::Own, l.created_at));
+    for link in links {
+        if let Some(a) = store.applicant(&link.applicant).await? {
+            if link_gives_rights(&link, &a, rules, today) {
+                out.push(a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::{DocumentKind, PersonName};
+    use crate::store::memory::{block_on, MemoryStore};
+    use crate::store::{Relation, StoredDocument};
+    use crate::time::{at, Instant};
+    use chrono::NaiveTime;
+
+    pub fn t0() -> Instant {
+        at(
+            NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        )
+    }
+
+    pub fn applicant(id: &str, birth: Option<NaiveDate>) -> Applicant {
+        Applicant {
+            id: ApplicantId(id.into()),
+            name: PersonName::parse("张三").unwrap(),
+            document: StoredDocument {
+                kind: DocumentKind::IdCard,
+                hash: format!("hash-{id}"),
+                masked: "1101**********0011".into(),
+                sealed: "sealed".into(),
+                nationality: None,
+            },
+            birth_date: birth,
+            created_at: t0(),
+        }
+    }
+
+    pub fn link(helper: &str, applicant: &str, status: LinkStatus, consent: Consent) -> Link {
+        Link {
+            helper: UserId(helper.into()),
+            applicant: ApplicantId(applicant.into()),
+            relation: if consent == Consent::Own {
+                Relation::Own
+            } else {
+                Relation::Parent
+            },
+            status,
+            consent,
+            invitation_hash: None,
+            invitation_expires_at: None,
+            created_at: t0(),
+            updated_at: t0(),
+        }
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn only_active_links_authorize_and_strangers_get_not_found() {
+        let s = MemoryStore::new();
+        block_on(async {
+            s.create_applicant(&applicant("a-self", Some(d(1980, 1, 1))))
+                .await
+                .unwrap();
+            s.create_applicant(&applicant("a-mum", Some(d(1950, 1, 1))))
+                .await
+                .unwrap();
+            s.create_applicant(&applicant("a-pending", Some(d(1950, 1, 1))))
+                .await
+                .unwrap();
+            s.put_link(&link("u1", "a-self", LinkStatus::Active, Consent::Own))
+                .await
+                .unwrap();
+            s.put_link(&link(
+                "u1",
+                "a-mum",
+                LinkStatus::Active,
+                Consent::FaceVerified,
+            ))
+            .await
+            .unwrap();
+            s.put_link(&link("u1", "a-pending", LinkStatus::Pending, Consent::None))
+                .await
+                .unwrap();
+            let r = Rules::default();
+            let today = d(2026, 11, 21);
+            let me = UserId("u1".into());
+            assert!(
+                authorize_applicant(&s, &me, &ApplicantId("a-self".into()), &r, today)
+                    .await
+                    .is_ok()
+            );
+            assert!(
+                authorize_applicant(&s, &me, &ApplicantId("a-mum".into()), &r, today)
+                    .await
+                    .is_ok()
+            );
+            for other in ["a-pending", "a-nobody"] {
+                let err = authorize_applicant(&s, &me, &ApplicantId(other.into()), &r, today)
+                    .await
+                    .unwrap_err();
+                assert_eq!(err.code, crate::ErrorCode::NotFound);
+            }
+            let stranger = UserId("u2".into());
+            let err = authorize_applicant(&s, &stranger, &ApplicantId("a-self".into()), &r, today)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, crate::ErrorCode::NotFound);
+            let all = authorized_applicants(&s, &me, &r, today).await.unwrap();
+            let ids: Vec<_> = all.iter().map(|a| a.id.as_str()).collect();
+            assert_eq!(ids, ["a-self", "a-mum"]);
+        });
+    }
+
+    #[test]
+    fn a_guardian_link_lapses_when_the_child_turns_16() {
+        let r = Rules::default();
+        let child = applicant("a-kid", Some(d(2010, 11, 22)));
+        let l = link("u1", "a-kid", LinkStatus::Active, Consent::Guardian);
+        assert!(link_gives_rights(&l, &child, &r, d(2026, 11, 21)));
+        assert!(!link_gives_rights(&l, &child, &r, d(2026, 11, 22)));
+        let mut continuing = r.clone();
+        continuing.helpers.minor_link_policy = crate::rules::MinorLinkPolicy::Continue;
+        assert!(link_gives_rights(&l, &child, &continuing, d(2026, 11, 22)));
+        let revoked = link("u1", "a-kid", LinkStatus::Revoked, Consent::Guardian);
+        assert!(!link_gives_rights(&revoked, &child, &r, d(2026, 11, 21)));
+    }
+}

@@ -1,0 +1,294 @@
+//! `POST /v1/bookings`: the steps between the inventory authority and the record.
+//!
+//! 1. Validate the request and the booking window (no storage).
+//! 2. Hold a place in the (hall, date) inventory object under a number derived from the caller
+//!    and the `Idempotency-Key`. A full period is answered here, before D1 is touched.
+//! 3. With the hold: the session, the caller's identity, the right to act for the applicant,
+//!    the hall and service, the penalties and quotas (D1 reads). Any refusal releases the hold.
+//! 4. Write booking + idempotency record + audit entry in one D1 transaction; the partial unique
+//!    index refuses a second active booking of the applicant for the service.
+//! 5. Confirm the hold.
+//!
+//! Failure between the steps: an unconfirmed hold lapses after `hold_seconds`, and the object's
+//! alarm then asks D1 whether the booking exists — confirming it if so, releasing it if not. A
+//! write whose outcome is unknown is therefore never released blindly, and a user is told
+//! "booked" only after the write committed.
+
+use super::numbers::derive_booking_no;
+use super::qr::QrSigner;
+use super::request::{parse_idempotency_key, BookRequest, ValidBooking};
+use super::view::booking_view;
+use crate::authz::authorize_applicant;
+use crate::domain::{DocumentKind, ServiceId};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::rules::{cancel, penalty, window, Rules};
+use crate::store::*;
+use crate::time::Instant;
+use chrono::{Days, NaiveTime};
+use serde_json::Value;
+
+pub struct BookInput<'a> {
+    pub caller: &'a UserId,
+    pub idempotency_key: Option<&'a str>,
+    pub request: &'a BookRequest,
+    pub rules: &'a Rules,
+    pub now: Instant,
+    pub request_id: &'a str,
+    /// Keys the derivation of booking numbers.
+    pub number_secret: &'a [u8],
+    pub qr: &'a QrSigner,
+}
+
+/// The answer to send: `201` for a new booking, and the stored first answer for a retry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookOutcome {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+pub async fn book<S, I>(
+    store: &S,
+    inventory: &I,
+    input: BookInput<'_>,
+    session_ok: impl AsyncFnOnce() -> ApiResult<()>,
+) -> ApiResult<BookOutcome>
+where
+    S: Users + Applicants + Bookings + Catalog,
+    I: Inventory,
+{
+    let key = parse_idempotency_key(input.idempotency_key)?;
+    let req = input.request.validate()?;
+    // The date-level window needs no storage; the period's own start is checked once the hold
+    // tells us when it starts.
+    window::check_bookable(
+        input.rules,
+        input.now,
+        req.date,
+        NaiveTime::from_hms_opt(23, 59, 59).expect("valid"),
+    )?;
+
+    let booking_no = derive_booking_no(input.number_secret, input.caller, &key);
+    let hold = HoldRequest {
+        office: req.office_id.clone(),
+        date: req.date,
+        period: req.period_id.clone(),
+        booking_no: booking_no.clone(),
+        applicant: req.applicant_id.clone(),
+        ttl_seconds: input.rules.booking.hold_seconds,
+    };
+    let (start, end) = match inventory.hold(&hold).await? {
+        HoldOutcome::Held { start, end } => (start, end),
+        HoldOutcome::Full => return Err(ApiError::new(ErrorCode::SlotFull)),
+        HoldOutcome::Conflict => return Err(ApiError::new(ErrorCode::IdempotencyMismatch)),
+        HoldOutcome::Closed => return Err(closed(store, &req).await),
+    };
+
+    let checked = checks(store, &input, &req, start, session_ok).await;
+    let applicant = match checked {
+        Ok(a) => a,
+        Err(e) => {
+            release_quietly(inventory, &hold).await;
+            return Err(e);
+        }
+    };
+
+    let booking = Booking {
+        booking_no: booking_no.clone(),
+        applicant_id: req.applicant_id.clone(),
+        booked_by: input.caller.clone(),
+        service: req.service,
+        office_id: req.office_id.clone(),
+        date: req.date,
+        period_id: req.period_id.clone(),
+        start,
+        end,
+        phone: req.phone.clone(),
+        pickup: req.pickup.clone(),
+        photo_receipt_no: req.photo_receipt_no.clone(),
+        status: BookingStatus::Booked,
+        created_at: input.now,
+        cancelled_at: None,
+        cancelled_by: None,
+        cancel_reason: None,
+        checked_in_at: None,
+    };
+    let body = booking_view(&booking, Some(&applicant), input.qr);
+    let record = IdempotencyRecord {
+        user_id: input.caller.clone(),
+        key: key.clone(),
+        fingerprint: req.fingerprint(),
+        booking_no: booking_no.clone(),
+        status: 201,
+        response: body.clone(),
+        created_at: input.now,
+    };
+    let audit = AuditEntry {
+        actor: Actor::User(input.caller.clone()),
+        subject: req.applicant_id.clone(),
+        action: "booking.create".into(),
+        target: Some(booking_no.as_str().to_owned()),
+        request_id: input.request_id.to_owned(),
+        at: input.now,
+    };
+
+    // An error here may hide a committed write: keep the hold; its alarm settles it against D1.
+    match store.create_booking(&booking, &record, &audit).await? {
+        CreateBooking::Created => {
+            // Unconfirmed is safe: the alarm confirms a hold whose booking exists.
+            let _ = inventory
+                .confirm(&hold.office, hold.date, &booking_no)
+                .await;
+            Ok(BookOutcome {
+                status: 201,
+                body,
+                replayed: false,
+            })
+        }
+        CreateBooking::SameNumber(existing) => {
+            replay(store, inventory, &input, &req, &hold, &existing).await
+        }
+        CreateBooking::ActiveExists(_) => {
+            release_quietly(inventory, &hold).await;
+            Err(ApiError::new(ErrorCode::AlreadyBooked))
+        }
+    }
+}
+
+/// Everything that needs the record, done while the place is held.
+async fn checks<S>(
+    store: &S,
+    input: &BookInput<'_>,
+    req: &ValidBooking,
+    start: NaiveTime,
+    session_ok: impl AsyncFnOnce() -> ApiResult<()>,
+) -> ApiResult<Applicant>
+where
+    S: Users + Applicants + Bookings + Catalog,
+{
+    session_ok().await?;
+    window::check_bookable(input.rules, input.now, req.date, start)?;
+
+    let user = store
+        .user(input.caller)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    if user.applicant_id.is_none() {
+        return Err(ApiError::new(ErrorCode::IdentityRequired));
+    }
+    let today = input.now.date_naive();
+    let applicant =
+        authorize_applicant(store, input.caller, &req.applicant_id, input.rules, today).await?;
+
+    let office = store
+        .office(&req.office_id)
+        .await?
+        .filter(|o| o.active)
+        .ok_or_else(ApiError::not_found)?;
+    if !office.services.contains(&req.service) {
+        return Err(ApiError::invalid("service", "该大厅不办理此业务"));
+    }
+    if requires_photo_receipt(office.requires_photo_receipt, req.service)
+        && req.photo_receipt_no.is_none()
+    {
+        return Err(ApiError::invalid(
+            "photo_receipt_no",
+            "该大厅办理此业务须提供照片回执号",
+        ));
+    }
+    if !req
+        .service
+        .accepted_documents()
+        .contains(&applicant.document.kind)
+    {
+        let msg = match applicant.document.kind {
+            DocumentKind::IdCard => "此业务仅面向外国人，请选择其他业务",
+            DocumentKind::ForeignPassport => "此业务须使用居民身份证办理",
+        };
+        return Err(ApiError::invalid("service", msg));
+    }
+    let service = store
+        .service(req.service)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if !pickup_offered(&service.guide, &req.pickup) {
+        return Err(ApiError::invalid("pickup.method", "此业务不支持该领取方式"));
+    }
+
+    // A ban runs `ban_days` from the later of two no-shows at most `window_days` apart.
+    let lookback = input.rules.no_show.window_days + input.rules.no_show.ban_days;
+    let since = today - Days::new(lookback.into());
+    let no_shows = store.no_shows_since(&applicant.id, since).await?;
+    penalty::check_not_banned(input.rules, today, &no_shows)?;
+    let since = input.now - chrono::Duration::days(input.rules.cancellation.window_days.into());
+    let cancellations = store.cancellations_since(&applicant.id, since).await?;
+    cancel::check_cancellation_quota(input.rules, input.now, &cancellations)?;
+    Ok(applicant)
+}
+
+/// Halls that require a photo receipt number require it for ID-card applications.
+pub fn requires_photo_receipt(hall_requires: bool, service: ServiceId) -> bool {
+    hall_requires && service == ServiceId::IdCard
+}
+
+/// The guide lists the pickup methods a service offers (`pickup_options[].method`).
+fn pickup_offered(guide: &Value, pickup: &Pickup) -> bool {
+    let method = match pickup {
+        Pickup::Collect => "collect",
+        Pickup::Mail { .. } => "mail",
+    };
+    guide["pickup_options"]
+        .as_array()
+        .is_some_and(|opts| opts.iter().any(|o| o["method"] == method))
+}
+
+/// A retry (or a double tap racing the first submit) found its booking already written.
+async fn replay<S: Bookings, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    input: &BookInput<'_>,
+    req: &ValidBooking,
+    hold: &HoldRequest,
+    existing: &Booking,
+) -> ApiResult<BookOutcome> {
+    let same_place = existing.office_id == hold.office && existing.date == hold.date;
+    if !same_place {
+        // Our hold is in another object than the existing booking's: it is ours alone to free.
+        release_quietly(inventory, hold).await;
+    }
+    if &existing.booked_by != input.caller {
+        // 55-bit numbers collide with negligible probability; refuse rather than leak.
+        return Err(ApiError::new(ErrorCode::Conflict));
+    }
+    let key = parse_idempotency_key(input.idempotency_key)?;
+    let record = store
+        .idempotency(input.caller, &key)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    if record.fingerprint != req.fingerprint() {
+        return Err(ApiError::new(ErrorCode::IdempotencyMismatch));
+    }
+    Ok(BookOutcome {
+        status: record.status,
+        body: record.response,
+        replayed: true,
+    })
+}
+
+/// The object has no such period that day: an unknown hall is 404, a known one is closed.
+async fn closed<S: Catalog>(store: &S, req: &ValidBooking) -> ApiError {
+    match store.office(&req.office_id).await {
+        Ok(None) => ApiError::not_found(),
+        Err(e) => e,
+        Ok(Some(_)) => ApiError::new(ErrorCode::OutsideBookingWindow)
+            .with_message("该时段未开放预约")
+            .with_details(serde_json::json!({ "reason": "closed" })),
+    }
+}
+
+/// Frees a hold after a refusal. If even that fails, the hold lapses on its own.
+async fn release_quietly<I: Inventory>(inventory: &I, hold: &HoldRequest) {
+    let _ = inventory
+        .release(&hold.office, hold.date, &hold.booking_no)
+        .await;
+}

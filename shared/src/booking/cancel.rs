@@ -1,0 +1,89 @@
+//! `POST /v1/bookings/{booking_no}/cancel`: by the applicant or a helper linked to them, before
+//! the cutoff; the record changes first, then the place is freed, so a failure in between can
+//! only leave a place unusable until reconciliation, never a booking without its place.
+
+use super::qr::QrSigner;
+use super::view::booking_view;
+use crate::authz::authorize_applicant;
+use crate::domain::BookingNo;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::rules::{cancel::check_cancel_allowed, Rules};
+use crate::store::*;
+use crate::time::{at, Instant};
+use serde_json::Value;
+
+pub struct CancelInput<'a> {
+    pub caller: &'a UserId,
+    pub booking_no: &'a str,
+    pub reason: Option<&'a str>,
+    pub rules: &'a Rules,
+    pub now: Instant,
+    pub request_id: &'a str,
+    pub qr: &'a QrSigner,
+}
+
+pub const MAX_REASON_CHARS: usize = 200;
+
+pub async fn cancel<S, I>(store: &S, inventory: &I, input: CancelInput<'_>) -> ApiResult<Value>
+where
+    S: Applicants + Bookings,
+    I: Inventory,
+{
+    let no = BookingNo::parse(input.booking_no).map_err(|e| e.at("booking_no"))?;
+    let reason = input.reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason
+        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS || r.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid("reason", "取消原因过长或包含无效字符"));
+    }
+    let booking = store.booking(&no).await?.ok_or_else(ApiError::not_found)?;
+    let today = input.now.date_naive();
+    let applicant = authorize_applicant(
+        store,
+        input.caller,
+        &booking.applicant_id,
+        input.rules,
+        today,
+    )
+    .await?;
+
+    match booking.status {
+        // Cancelling twice answers like the first time.
+        BookingStatus::Cancelled => return Ok(booking_view(&booking, Some(&applicant), input.qr)),
+        BookingStatus::CheckedIn | BookingStatus::NoShow => {
+            return Err(
+                ApiError::new(ErrorCode::Conflict).with_message("该预约已办理或已过期，无法取消")
+            )
+        }
+        BookingStatus::Booked => {}
+    }
+    check_cancel_allowed(input.rules, input.now, at(booking.date, booking.start))?;
+
+    let audit = AuditEntry {
+        actor: Actor::User(input.caller.clone()),
+        subject: booking.applicant_id.clone(),
+        action: "booking.cancel".into(),
+        target: Some(no.as_str().to_owned()),
+        request_id: input.request_id.to_owned(),
+        at: input.now,
+    };
+    let after = store
+        .cancel_booking(&no, input.caller, reason, input.now, &audit)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if after.status != BookingStatus::Cancelled {
+        // Checked in (or swept) between our read and our write.
+        return Err(
+            ApiError::new(ErrorCode::Conflict).with_message("该预约状态已变化，请刷新后重试")
+        );
+    }
+    // One retry; if the object stays unreachable, reconciliation frees the place later.
+    if inventory
+        .release(&after.office_id, after.date, &no)
+        .await
+        .is_err()
+    {
+        let _ = inventory.release(&after.office_id, after.date, &no).await;
+    }
+    Ok(booking_view(&after, Some(&applicant), input.qr))
+}

@@ -1,0 +1,18 @@
+//! Booking and cancelling: the use cases of the `book` and `cancel` functions, written against
+//! the storage traits so every step and every failure between steps is tested natively.
+
+pub mod book;
+pub mod cancel;
+pub mod numbers;
+pub mod qr;
+pub mod reconcile;
+pub mod request;
+pub mod view;
+
+pub use book::{book, BookInput, BookOutcome};
+pub use cancel::{cancel, CancelInput};
+pub use reconcile::{reconcile_day, Reconciliation};
+pub use request::BookRequest;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,557 @@
+//! The booking and cancelling steps against the in-memory store, including failures injected
+//! between the inventory object and the record.
+
+use super::*;
+use crate::authz::tests::{applicant, link};
+use crate::domain::{OfficeId, PeriodId, ServiceId};
+use crate::error::ErrorCode;
+use crate::rules::Rules;
+use crate::store::memory::{block_on, MemoryStore};
+use crate::store::*;
+use crate::time::{at, Instant};
+use chrono::{NaiveDate, NaiveTime};
+use qr::QrSigner;
+use request::PickupRequest;
+
+const SECRET: &[u8] = b"test-number-secret";
+
+fn now() -> Instant {
+    at(d(2026, 11, 21), hm(9, 0))
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn hm(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
+fn office() -> OfficeId {
+    OfficeId::parse("sz-futian").unwrap()
+}
+
+fn qr() -> QrSigner {
+    QrSigner::from_seed(&[9u8; 32]).unwrap()
+}
+
+/// A hall with one period `am-1` of `capacity` on 2026-11-25, and `users` users each with a bound
+/// identity (`u0`… with applicant `ap0`…).
+fn world(capacity: u32, users: usize) -> MemoryStore {
+    let s = MemoryStore::new();
+    s.set_now(now());
+    block_on(async {
+        for hall in ["sz-futian", "sz-nanshan", "gz-tianhe"] {
+            s.put_office(&Office {
+                office_id: OfficeId::parse(hall).unwrap(),
+                city_id: "sz".into(),
+                name: "大厅".into(),
+                district: "福田区".into(),
+                address: "地址".into(),
+                phone: "0755-1".into(),
+                opening_hours: "9-17".into(),
+                requires_photo_receipt: hall == "gz-tianhe",
+                lat: None,
+                lng: None,
+                services: vec![ServiceId::Passport, ServiceId::IdCard],
+                active: true,
+            })
+            .await
+            .unwrap();
+            s.put_schedule(
+                &OfficeId::parse(hall).unwrap(),
+                d(2026, 11, 25),
+                &[PublishedPeriod {
+                    period_id: PeriodId::parse("am-1").unwrap(),
+                    start: hm(9, 0),
+                    end: hm(10, 0),
+                    capacity,
+                }],
+            )
+            .await
+            .unwrap();
+        }
+        for id in [ServiceId::Passport, ServiceId::IdCard] {
+            s.add_service(ServiceInfo {
+                service_id: id,
+                name: "服务".into(),
+                fee_fen: 12000,
+                processing_working_days: 7,
+                guide: serde_json::json!({"pickup_options": [{"method": "collect"}, {"method": "mail"}]}),
+            });
+        }
+        for i in 0..users {
+            add_user(&s, &format!("u{i}"), &format!("ap{i}")).await;
+        }
+    });
+    s
+}
+
+async fn add_user(s: &MemoryStore, user: &str, app: &str) {
+    s.create_applicant(&applicant(app, Some(d(1980, 1, 1))))
+        .await
+        .unwrap();
+    s.create_user(&User {
+        id: UserId(user.into()),
+        platform: Platform::Wechat,
+        openid: format!("wx-{user}"),
+        unionid: None,
+        phone: None,
+        applicant_id: None,
+        created_at: now(),
+    })
+    .await
+    .unwrap();
+    s.bind_identity(&UserId(user.into()), &ApplicantId(app.into()))
+        .await
+        .unwrap();
+    s.put_link(&link(user, app, LinkStatus::Active, Consent::Own))
+        .await
+        .unwrap();
+}
+
+fn request(applicant: &str) -> BookRequest {
+    BookRequest {
+        applicant_id: applicant.into(),
+        service: "passport".into(),
+        office_id: "sz-futian".into(),
+        date: "2026-11-25".into(),
+        period_id: "am-1".into(),
+        phone: "13812345678".into(),
+        pickup: PickupRequest {
+            method: "collect".into(),
+            address: None,
+        },
+        photo_receipt_no: None,
+        agree_terms: true,
+    }
+}
+
+fn submit(
+    s: &MemoryStore,
+    user: &str,
+    key: &str,
+    req: &BookRequest,
+) -> crate::ApiResult<BookOutcome> {
+    submit_at(s, user, key, req, now())
+}
+
+fn submit_at(
+    s: &MemoryStore,
+    user: &str,
+    key: &str,
+    req: &BookRequest,
+    at: Instant,
+) -> crate::ApiResult<BookOutcome> {
+    let rules = Rules::default();
+    let signer = qr();
+    let caller = UserId(user.into());
+    block_on(book(
+        s,
+        s,
+        BookInput {
+            caller: &caller,
+            idempotency_key: Some(key),
+            request: req,
+            rules: &rules,
+            now: at,
+            request_id: "req-test",
+            number_secret: SECRET,
+            qr: &signer,
+        },
+        async || Ok(()),
+    ))
+}
+
+fn cancel_as(
+    s: &MemoryStore,
+    user: &str,
+    no: &str,
+    at: Instant,
+) -> crate::ApiResult<serde_json::Value> {
+    let rules = Rules::default();
+    let signer = qr();
+    let caller = UserId(user.into());
+    block_on(cancel(
+        s,
+        s,
+        CancelInput {
+            caller: &caller,
+            booking_no: no,
+            reason: None,
+            rules: &rules,
+            now: at,
+            request_id: "req-test",
+            qr: &signer,
+        },
+    ))
+}
+
+fn count_booked(s: &MemoryStore) -> usize {
+    block_on(s.bookings_on(&office(), d(2026, 11, 25)))
+        .unwrap()
+        .iter()
+        .filter(|b| b.status == BookingStatus::Booked)
+        .count()
+}
+
+#[test]
+fn capacity_is_never_exceeded_and_the_rest_get_slot_full() {
+    let s = world(3, 10);
+    let mut created = 0;
+    let mut full = 0;
+    for i in 0..10 {
+        match submit(
+            &s,
+            &format!("u{i}"),
+            &format!("key-{i:08}"),
+            &request(&format!("ap{i}")),
+        ) {
+            Ok(o) => {
+                assert_eq!(o.status, 201);
+                created += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.code, ErrorCode::SlotFull);
+                full += 1;
+            }
+        }
+    }
+    assert_eq!((created, full), (3, 7));
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 3);
+    assert_eq!(count_booked(&s), 3);
+}
+
+#[test]
+fn a_retry_returns_the_first_answer_and_books_nothing_new() {
+    let s = world(5, 1);
+    let first = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let again = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert_eq!(first.body, again.body);
+    assert_eq!(again.status, 201);
+    assert!(again.replayed);
+    assert_eq!(count_booked(&s), 1);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    assert!(first.body["qr_payload"]
+        .as_str()
+        .unwrap()
+        .starts_with("YY1."));
+    assert_eq!(first.body["phone"], "138****5678");
+}
+
+#[test]
+fn a_refused_submit_retried_is_refused_the_same_way() {
+    let s = world(1, 2);
+    submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    for _ in 0..2 {
+        let e = submit(&s, "u1", "key-00000002", &request("ap1")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::SlotFull);
+    }
+}
+
+#[test]
+fn the_same_key_with_another_body_is_a_mismatch() {
+    let s = world(5, 1);
+    submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let mut other = request("ap0");
+    other.phone = "13900000000".into();
+    let e = submit(&s, "u0", "key-00000001", &other).unwrap_err();
+    assert_eq!(e.code, ErrorCode::IdempotencyMismatch);
+    let mut elsewhere = request("ap0");
+    elsewhere.office_id = "sz-nanshan".into();
+    let e = submit(&s, "u0", "key-00000001", &elsewhere).unwrap_err();
+    assert_eq!(e.code, ErrorCode::IdempotencyMismatch);
+    // The hold taken at the other hall for the mismatched submit was given back.
+    assert_eq!(
+        s.taken(
+            &OfficeId::parse("sz-nanshan").unwrap(),
+            d(2026, 11, 25),
+            "am-1"
+        ),
+        0
+    );
+    assert_eq!(count_booked(&s), 1);
+}
+
+#[test]
+fn one_applicant_at_several_halls_gets_exactly_one_booking() {
+    let s = world(5, 1);
+    let mut ok = 0;
+    for (i, hall) in ["sz-futian", "sz-nanshan", "gz-tianhe"].iter().enumerate() {
+        let mut r = request("ap0");
+        r.office_id = (*hall).into();
+        r.service = "passport".into();
+        match submit(&s, "u0", &format!("key-hall-{i:04}"), &r) {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(e.code, ErrorCode::AlreadyBooked),
+        }
+    }
+    assert_eq!(ok, 1);
+    let held: u32 = ["sz-futian", "sz-nanshan", "gz-tianhe"]
+        .iter()
+        .map(|h| s.taken(&OfficeId::parse(h).unwrap(), d(2026, 11, 25), "am-1"))
+        .sum();
+    assert_eq!(held, 1, "refused holds are released");
+}
+
+#[test]
+fn refusals_release_their_hold() {
+    let s = world(1, 2);
+    // u1 may not act for a0: the hold taken for the attempt is given back.
+    let e = submit(&s, "u1", "key-00000009", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    // So the one place is still there for its rightful taker.
+    assert!(submit(&s, "u0", "key-00000001", &request("ap0")).is_ok());
+}
+
+#[test]
+fn identity_and_links_are_required() {
+    let s = world(5, 1);
+    block_on(async {
+        s.create_user(&User {
+            id: UserId("u-new".into()),
+            platform: Platform::Wechat,
+            openid: "wx-new".into(),
+            unionid: None,
+            phone: None,
+            applicant_id: None,
+            created_at: now(),
+        })
+        .await
+        .unwrap();
+    });
+    let e = submit(&s, "u-new", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::IdentityRequired);
+
+    block_on(add_user(&s, "u-helper", "a-helper"));
+    block_on(s.create_applicant(&applicant("a-mum", Some(d(1950, 1, 1))))).unwrap();
+    block_on(s.put_link(&link(
+        "u-helper",
+        "a-mum",
+        LinkStatus::Pending,
+        Consent::None,
+    )))
+    .unwrap();
+    let e = submit(&s, "u-helper", "key-00000002", &request("a-mum")).unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::NotFound,
+        "a pending link gives no rights"
+    );
+    block_on(s.put_link(&link(
+        "u-helper",
+        "a-mum",
+        LinkStatus::Active,
+        Consent::FaceVerified,
+    )))
+    .unwrap();
+    assert!(submit(&s, "u-helper", "key-00000003", &request("a-mum")).is_ok());
+}
+
+#[test]
+fn the_release_instant_is_the_edge_of_the_window() {
+    let s = world(5, 1);
+    // 2026-11-25 is released at 08:00 on 2026-11-18 (7 days ahead).
+    let before = at(d(2026, 11, 18), NaiveTime::from_hms_opt(7, 59, 59).unwrap());
+    let e = submit_at(&s, "u0", "key-00000001", &request("ap0"), before).unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutsideBookingWindow);
+    let release = at(d(2026, 11, 18), hm(8, 0));
+    assert_eq!(
+        submit_at(&s, "u0", "key-00000002", &request("ap0"), release)
+            .unwrap()
+            .status,
+        201
+    );
+}
+
+#[test]
+fn the_hall_service_and_photo_rules_apply() {
+    let s = world(5, 1);
+    let mut r = request("ap0");
+    r.service = "visa_extension".into();
+    let e = submit(&s, "u0", "key-00000001", &r).unwrap_err();
+    assert_eq!(e.details.unwrap()["field"], "service");
+
+    let mut r = request("ap0");
+    r.office_id = "gz-tianhe".into();
+    r.service = "id_card".into();
+    let e = submit(&s, "u0", "key-00000002", &r).unwrap_err();
+    assert_eq!(e.details.unwrap()["field"], "photo_receipt_no");
+    r.photo_receipt_no = Some("PR20261121001".into());
+    assert!(submit(&s, "u0", "key-00000003", &r).is_ok());
+}
+
+#[test]
+fn a_lost_write_leaves_a_hold_that_lapses_and_frees_the_place() {
+    let s = world(1, 2);
+    s.fail_next("create_booking");
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
+    // The outcome of the write is unknown to the caller, so the place stays held...
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    // ...until the hold lapses and the object finds no booking behind it.
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}
+
+#[test]
+fn a_lost_confirm_is_settled_by_the_record_and_the_booking_survives() {
+    let s = world(1, 2);
+    s.fail_next("confirm");
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert_eq!(o.status, 201);
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert_eq!(
+        s.taken(&office(), d(2026, 11, 25), "am-1"),
+        1,
+        "the booking keeps its place"
+    );
+    let e = submit(&s, "u1", "key-00000002", &request("ap1")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SlotFull, "and nobody else gets it");
+    let report = block_on(reconcile_day(&s, &s, &office(), d(2026, 11, 25), now())).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+#[test]
+fn a_retry_after_a_lost_write_finds_its_booking() {
+    let s = world(2, 1);
+    // The write commits but its answer is lost: the client sees an error and retries.
+    s.fail_next("confirm");
+    let first = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let retry = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert_eq!(first.body, retry.body);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn cancel_frees_the_place_at_once_and_twice_is_the_same() {
+    let s = world(1, 2);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no = o.body["booking_no"].as_str().unwrap().to_owned();
+    let first = cancel_as(&s, "u0", &no, now()).unwrap();
+    assert_eq!(first["status"], "cancelled");
+    assert!(first["qr_payload"].is_null());
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    assert_eq!(cancel_as(&s, "u0", &no, now()).unwrap(), first);
+    assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}
+
+#[test]
+fn a_stranger_cannot_cancel_and_the_booking_stays() {
+    let s = world(1, 2);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no = o.body["booking_no"].as_str().unwrap().to_owned();
+    let e = cancel_as(&s, "u1", &no, now()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let b = block_on(s.booking(&crate::domain::BookingNo::parse(&no).unwrap()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.status, BookingStatus::Booked);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn cancelling_stops_at_the_cutoff() {
+    let s = world(1, 1);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no = o.body["booking_no"].as_str().unwrap().to_owned();
+    // The period starts 09:00 on the 25th; the cutoff is two hours before.
+    let late = at(d(2026, 11, 25), hm(7, 0));
+    assert_eq!(
+        cancel_as(&s, "u0", &no, late).unwrap_err().code,
+        ErrorCode::CancelTooLate
+    );
+    let last_minute = at(d(2026, 11, 25), NaiveTime::from_hms_opt(6, 59, 59).unwrap());
+    assert_eq!(
+        cancel_as(&s, "u0", &no, last_minute).unwrap()["status"],
+        "cancelled"
+    );
+}
+
+#[test]
+fn a_second_no_show_in_the_window_bars_booking() {
+    let s = world(5, 1);
+    block_on(async {
+        for (i, day) in [d(2026, 9, 1), d(2026, 10, 15)].iter().enumerate() {
+            let booking = Booking {
+                booking_no: crate::domain::BookingNo::from_entropy([i as u8; 7]),
+                applicant_id: ApplicantId("ap0".into()),
+                booked_by: UserId("u0".into()),
+                service: ServiceId::HkMacauPermit,
+                office_id: office(),
+                date: *day,
+                period_id: PeriodId::parse("am-1").unwrap(),
+                start: hm(9, 0),
+                end: hm(10, 0),
+                phone: crate::domain::Phone::parse("13812345678").unwrap(),
+                pickup: Pickup::Collect,
+                photo_receipt_no: None,
+                status: BookingStatus::Booked,
+                created_at: now(),
+                cancelled_at: None,
+                cancelled_by: None,
+                cancel_reason: None,
+                checked_in_at: None,
+            };
+            let idem = IdempotencyRecord {
+                user_id: UserId("u0".into()),
+                key: format!("old-key-{i:04}"),
+                fingerprint: String::new(),
+                booking_no: booking.booking_no.clone(),
+                status: 201,
+                response: serde_json::Value::Null,
+                created_at: now(),
+            };
+            let audit = AuditEntry {
+                actor: Actor::System,
+                subject: ApplicantId("ap0".into()),
+                action: "test".into(),
+                target: None,
+                request_id: "r".into(),
+                at: now(),
+            };
+            s.create_booking(&booking, &idem, &audit).await.unwrap();
+            s.mark_no_shows(*day).await.unwrap();
+        }
+    });
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::BookingBanned);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+}
+
+#[test]
+fn reconciliation_repairs_both_directions() {
+    let s = world(3, 2);
+    let a = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no_a = crate::domain::BookingNo::parse(a.body["booking_no"].as_str().unwrap()).unwrap();
+    // The object lost a booking the record has...
+    block_on(s.release(&office(), d(2026, 11, 25), &no_a)).unwrap();
+    // ...and holds a place no booking stands behind, long expired.
+    let stray = HoldRequest {
+        office: office(),
+        date: d(2026, 11, 25),
+        period: PeriodId::parse("am-1").unwrap(),
+        booking_no: crate::domain::BookingNo::from_entropy([42; 7]),
+        applicant: ApplicantId("ap1".into()),
+        ttl_seconds: 60,
+    };
+    block_on(s.hold(&stray)).unwrap();
+    s.set_now(now() + chrono::Duration::seconds(120));
+    let report = block_on(reconcile_day(
+        &s,
+        &s,
+        &office(),
+        d(2026, 11, 25),
+        now() + chrono::Duration::seconds(120),
+    ))
+    .unwrap();
+    assert_eq!(report.restored, vec![no_a.as_str().to_owned()]);
+    assert_eq!(report.released, vec![stray.booking_no.as_str().to_owned()]);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    let again = block_on(reconcile_day(&s, &s, &office(), d(2026, 11, 25), now())).unwrap();
+    assert!(again.is_clean());
+}
