@@ -12,7 +12,10 @@ names=("$@")
 stale() { # name
   local out="functions/$1/build/index_bg.wasm"
   [ -f "$out" ] || return 0
-  [ -n "$(find Cargo.toml Cargo.lock shared adapter "functions/$1" \
+  # The catalog function embeds the API description.
+  local extra=()
+  [ "$1" = catalog ] && extra=(openapi.yaml)
+  [ -n "$(find Cargo.toml Cargo.lock "${extra[@]}" shared adapter "functions/$1" \
       -path "functions/$1/build" -prune -o -type f -newer "$out" -print -quit)" ]
 }
 

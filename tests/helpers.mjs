@@ -7,7 +7,7 @@ if (!BASE) throw new Error("YUYUE_BASE_URL is not set: run the suite through `ma
 export const FAKES = process.env.YUYUE_FAKES_URL;
 
 /** One request; resolves to { status, headers, body (parsed JSON or null), text }. */
-export async function api(method, path, { body, headers = {}, token, raw } = {}) {
+export async function api(method, path, { body, headers = {}, token, raw, retryOnReset = false } = {}) {
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   let payload;
@@ -16,7 +16,23 @@ export async function api(method, path, { body, headers = {}, token, raw } = {})
     payload = JSON.stringify(body);
     h["content-type"] ??= "application/json";
   }
-  const res = await fetch(BASE + path, { method, headers: h, body: payload });
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(BASE + path, { method, headers: h, body: payload });
+      break;
+    } catch (err) {
+      // A keep-alive connection the server closed just as it was reused resets a POST that
+      // undici will not retry itself. Setup steps that are safe to repeat opt in to one retry;
+      // what a test is about never does, so a reset there still fails it.
+      const reset = err.cause?.code === "ECONNRESET" || err.cause?.code === "UND_ERR_SOCKET";
+      if (!(retryOnReset && reset && attempt < 3)) {
+        // undici hides the reason (reset, refused, timeout) in `cause`.
+        throw new Error(`${method} ${path}: ${err.message}: ${err.cause?.code ?? err.cause?.message ?? "?"}`);
+      }
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
   const text = await res.text();
   let json = null;
   try {
@@ -71,4 +87,99 @@ export async function waitForLog(pred, timeoutMs = 3000) {
     if (Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+let loginSeq = 0;
+
+/**
+ * A client address of its own for each call (RFC 2544 benchmarking range), sent as the edge's
+ * `cf-connecting-ip`: logins are rate-limited per client address, and every test of the suite
+ * would otherwise share one.
+ */
+export function clientIp() {
+  loginSeq += 1;
+  const n = (process.pid * 7919 + loginSeq) % 65_025;
+  return `198.18.${Math.floor(n / 255)}.${(n % 255) + 1}`;
+}
+
+/** A WeChat `wx.login()` code for the fake user `name`: always fresh, since codes are single-use. */
+export function wechatCode(name) {
+  loginSeq += 1;
+  return `dev-${name}~${process.pid}-${Date.now()}-${loginSeq}`;
+}
+
+/**
+ * Logs the fake WeChat user `name` in (openid `wx-<name>`) and returns
+ * `{ token, refresh, user, data }` — `token` for `api(..., { token })`.
+ */
+export async function loginWechat(name) {
+  const res = await api("POST", "/v1/auth/wechat", {
+    body: { code: wechatCode(name) },
+    headers: { "cf-connecting-ip": clientIp() },
+    retryOnReset: true,
+  });
+  const data = assertOk(res);
+  return { token: data.access_token, refresh: data.refresh_token, user: data.user, data };
+}
+
+/**
+ * Logs `name` in and completes real-name binding with `idNumber` (a valid 居民身份证号) and
+ * `fullName`, through the face-verification fake: what booking and adding helpers require.
+ */
+export async function loginIdentified(name, idNumber, fullName = "张三") {
+  const session = await loginWechat(name);
+  const res = await api("POST", "/v1/me/identity", {
+    token: session.token,
+    body: { name: fullName, id_number: idNumber, verify_token: "dev-ok" },
+    retryOnReset: true,
+  });
+  const user = assertOk(res);
+  return { ...session, user, applicantId: user.identity.applicant_id };
+}
+
+/** A valid 18-digit ID number (GB 11643 check character) born on `yyyymmdd`, sequence `seq`. */
+export function idNumber(yyyymmdd = "19900307", seq = 1, region = "110101") {
+  const first17 = `${region}${yyyymmdd}${String(seq % 1000).padStart(3, "0")}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
+  return first17 + "10X98765432"[sum % 11];
+}
+
+/**
+ * `api()` over a fresh connection that closes after the answer (node:http, no agent). A wave of
+ * thousands of submits sent through fetch's keep-alive pool would reuse connections the server
+ * has just closed as idle; a fresh connection each is also what thousands of phones look like.
+ */
+export async function apiFresh(method, path, { body, headers = {}, token } = {}) {
+  const { request } = await import("node:http");
+  const url = new URL(BASE + path);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const h = { ...headers, connection: "close" };
+  if (token) h.authorization = `Bearer ${token}`;
+  if (payload !== undefined) {
+    h["content-type"] = "application/json";
+    h["content-length"] = Buffer.byteLength(payload);
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: h, agent: false },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json = null;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* left null */
+          }
+          resolve({ status: res.statusCode, headers: new Headers(res.headers), body: json, text });
+        });
+      },
+    );
+    req.on("error", (err) => reject(new Error(`${method} ${path}: ${err.code ?? err.message}`)));
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
 }

@@ -6,6 +6,37 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 /// Bodies are small JSON documents; anything larger is refused before it is read whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The request body, read before routing: a body left unread makes the runtime close a
+/// keep-alive connection after an early answer (a 404, a 401), losing the client's next request.
+pub enum Body {
+    Bytes(Vec<u8>),
+    TooLarge,
+    Unreadable,
+}
+
+impl Body {
+    pub async fn read(req: &mut Request) -> Body {
+        let method = req.method();
+        if matches!(method, worker::Method::Get | worker::Method::Head) {
+            return Body::Bytes(Vec::new());
+        }
+        let declared = req
+            .headers()
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|l| l.trim().parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Body::TooLarge;
+        }
+        match req.bytes().await {
+            Ok(b) if b.len() > MAX_BODY_BYTES => Body::TooLarge,
+            Ok(b) => Body::Bytes(b),
+            Err(_) => Body::Unreadable,
+        }
+    }
+}
+
 /// What a handler gets: the request, the bindings, the path parameters and the request id.
 pub struct Cx {
     pub req: Request,
@@ -14,6 +45,7 @@ pub struct Cx {
     pub params: Params,
     pub request_id: String,
     pub function: &'static str,
+    pub body: Body,
 }
 
 impl Cx {
@@ -51,6 +83,65 @@ impl Cx {
         Ok(crate::d1::D1Store::new(db))
     }
 
+    /// A required secret holding bytes as standard base64. Missing or malformed configuration is
+    /// a deployment fault: logged, and `500` to the client.
+    pub fn secret_bytes(&self, name: &str) -> ApiResult<Vec<u8>> {
+        use base64::Engine;
+        self.config(name)
+            .and_then(|v| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .ok()
+            })
+            .ok_or_else(|| {
+                worker::console_error!(
+                    "{}",
+                    serde_json::json!({"level": "error", "event": "config_missing", "name": name})
+                );
+                ApiError::internal()
+            })
+    }
+
+    /// The inventory objects.
+    pub fn inventory(&self) -> ApiResult<crate::inventory::DoInventory> {
+        let ns = self.env.durable_object("INVENTORY").map_err(|_| {
+            worker::console_error!("binding INVENTORY missing");
+            ApiError::internal()
+        })?;
+        Ok(crate::inventory::DoInventory::new(ns))
+    }
+
+    /// A fault the dev environment was asked to inject (`x-dev-fault`); the header is refused
+    /// with `400` anywhere else, so a production request cannot ask for one.
+    pub fn dev_fault(&self) -> ApiResult<Option<crate::faults::Fault>> {
+        let Some(raw) = self.header("x-dev-fault") else {
+            return Ok(None);
+        };
+        if !self.is_dev() {
+            return Err(ApiError::invalid("x-dev-fault", "仅开发环境可用"));
+        }
+        crate::faults::Fault::parse(&raw)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("x-dev-fault", "未知的故障类型"))
+    }
+
+    /// A shorter hold for this request (`x-dev-hold-seconds`, 1..=600), so tests of a lapsing
+    /// hold need not wait the configured minute. Dev environment only, like `x-dev-fault`.
+    pub fn dev_hold_seconds(&self) -> ApiResult<Option<u32>> {
+        let Some(raw) = self.header("x-dev-hold-seconds") else {
+            return Ok(None);
+        };
+        if !self.is_dev() {
+            return Err(ApiError::invalid("x-dev-hold-seconds", "仅开发环境可用"));
+        }
+        raw.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|s| (1..=600).contains(s))
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("x-dev-hold-seconds", "应为 1 到 600 之间的秒数"))
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
     }
@@ -63,24 +154,30 @@ impl Cx {
         if !media.eq_ignore_ascii_case("application/json") {
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
         }
-        if let Some(len) = self.header("content-length") {
-            if len
-                .trim()
-                .parse::<usize>()
-                .map_or(true, |n| n > MAX_BODY_BYTES)
-            {
-                return Err(ApiError::new(ErrorCode::PayloadTooLarge));
-            }
+        match &self.body {
+            Body::TooLarge => Err(ApiError::new(ErrorCode::PayloadTooLarge)),
+            Body::Unreadable => Err(ApiError::invalid("body", "请求内容无法读取")),
+            Body::Bytes(b) => serde_json::from_slice(b).map_err(|e| body_error(&e)),
         }
-        let bytes = self
-            .req
-            .bytes()
-            .await
-            .map_err(|_| ApiError::invalid("body", "请求内容无法读取"))?;
-        if bytes.len() > MAX_BODY_BYTES {
-            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    }
+
+    /// The body as sent, for checks over its exact bytes (webhook signatures): `413` past
+    /// [`MAX_BODY_BYTES`], `400` when it could not be read.
+    pub fn raw_body(&self) -> ApiResult<&[u8]> {
+        match &self.body {
+            Body::Bytes(b) => Ok(b),
+            Body::TooLarge => Err(ApiError::new(ErrorCode::PayloadTooLarge)),
+            Body::Unreadable => Err(ApiError::invalid("body", "请求内容无法读取")),
         }
-        serde_json::from_slice(&bytes).map_err(|e| body_error(&e))
+    }
+
+    /// A JSON body that may be absent altogether (an empty `POST`).
+    pub async fn optional_json<T: DeserializeOwned>(&mut self) -> ApiResult<Option<T>> {
+        let empty = matches!(&self.body, Body::Bytes(b) if b.iter().all(u8::is_ascii_whitespace));
+        if empty {
+            return Ok(None);
+        }
+        self.json().await.map(Some)
     }
 
     /// Parses the query string into `T`; `400` when it does not fit.

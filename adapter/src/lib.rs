@@ -1,16 +1,26 @@
 //! The Workers adapter: everything a function needs from the runtime, behind small types, so a
 //! function crate holds only its routes and handlers.
 
+mod auth;
+pub mod catalog_cache;
 pub mod clock;
-mod cx;
+pub mod cx;
 pub mod d1;
+pub mod faults;
+pub mod inventory;
 mod log;
+mod ops;
+pub mod providers;
+mod ratelimit;
 mod respond;
 mod router;
+pub mod rules_cache;
 
 pub use cx::Cx;
+pub use ratelimit::BINDING as RATE_LIMITER_BINDING;
 pub use respond::Reply;
 pub use router::{serve, Routes};
+pub use yuyue_shared::auth::{Caller, Identified};
 pub use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// Declares a function's Worker entry point over its route table. The table is built once per

@@ -17,3 +17,14 @@ pub fn line(level: &str, fields: Map<String, Value>) {
         worker::console_log!("{text}");
     }
 }
+
+/// One line about something that happened inside a request (a provider failure, a refused
+/// limit): `event` names it, `fields` hold only ids, codes and causes.
+pub fn event(level: &str, event: &str, fields: &[(&str, Value)]) {
+    let mut map = Map::new();
+    map.insert("event".into(), Value::from(event));
+    for (k, v) in fields {
+        map.insert((*k).into(), v.clone());
+    }
+    line(level, map);
+}

@@ -1,4 +1,6 @@
 use serde::Serialize;
+use serde_json::value::RawValue;
+use std::rc::Rc;
 use worker::{Headers, Response};
 use yuyue_shared::envelope::{self, Rendered};
 use yuyue_shared::ApiError;
@@ -7,6 +9,9 @@ use yuyue_shared::ApiError;
 pub struct Reply {
     pub status: u16,
     pub data: serde_json::Value,
+    /// `data` already serialized, sent as is: a cached answer is not turned back into a
+    /// `Value` and re-serialized on every request that reads it.
+    pub raw: Option<Rc<RawValue>>,
 }
 
 impl Reply {
@@ -18,16 +23,33 @@ impl Reply {
         Reply::with_status(201, data)
     }
 
-    fn with_status(status: u16, data: impl Serialize) -> Reply {
+    pub fn with_status(status: u16, data: impl Serialize) -> Reply {
         // Handler data types are plain structs; a failure here is a programming error that the
         // envelope reports as INTERNAL rather than a panic.
         let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
-        Reply { status, data }
+        Reply {
+            status,
+            data,
+            raw: None,
+        }
+    }
+
+    pub fn raw(status: u16, data: Rc<RawValue>) -> Reply {
+        Reply {
+            status,
+            data: serde_json::Value::Null,
+            raw: Some(data),
+        }
     }
 }
 
 pub fn render(result: &Result<Reply, ApiError>, request_id: &str) -> Rendered {
     match result {
+        Ok(Reply {
+            status,
+            raw: Some(raw),
+            ..
+        }) => envelope::success(*status, &&**raw, request_id),
         Ok(reply) => envelope::success(reply.status, &reply.data, request_id),
         Err(err) => envelope::failure(err, request_id),
     }

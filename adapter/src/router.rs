@@ -139,7 +139,7 @@ fn new_request_id() -> String {
 /// envelope, and one structured log line.
 pub async fn serve(
     routes: &Routes,
-    req: Request,
+    mut req: Request,
     env: Env,
     ctx: Context,
 ) -> worker::Result<Response> {
@@ -164,7 +164,9 @@ pub async fn serve(
             });
         }
         Resolution::Found((pattern, Target::Handler(handler)), params) => {
+            let body = crate::cx::Body::read(&mut req).await;
             let cx = Cx {
+                body,
                 req,
                 env,
                 ctx,
@@ -174,12 +176,18 @@ pub async fn serve(
             };
             (pattern.as_str().to_owned(), handler(cx).await, None)
         }
-        Resolution::MethodNotAllowed(allowed) => (
-            "(method not allowed)".to_owned(),
-            Err(ApiError::new(ErrorCode::MethodNotAllowed)),
-            Some(allowed.join(", ")),
-        ),
-        Resolution::NotFound => ("(no route)".to_owned(), Err(ApiError::not_found()), None),
+        Resolution::MethodNotAllowed(allowed) => {
+            crate::cx::Body::read(&mut req).await;
+            (
+                "(method not allowed)".to_owned(),
+                Err(ApiError::new(ErrorCode::MethodNotAllowed)),
+                Some(allowed.join(", ")),
+            )
+        }
+        Resolution::NotFound => {
+            crate::cx::Body::read(&mut req).await;
+            ("(no route)".to_owned(), Err(ApiError::not_found()), None)
+        }
     };
 
     let rendered = render(&result, &request_id);

@@ -1,12 +1,21 @@
 //! Yuyue's domain core. Everything here is plain Rust with no Workers runtime, so it is tested
 //! natively; the Workers adapter and the functions only translate between HTTP/storage and this.
 
+pub mod auth;
 pub mod authz;
 pub mod booking;
+pub mod catalog;
 pub mod domain;
+pub mod entropy;
 pub mod envelope;
 pub mod error;
+pub mod login;
 pub mod mask;
+pub mod openapi;
+pub mod ops;
+pub mod progress;
+pub mod providers;
+pub mod ratelimit;
 pub mod routing;
 pub mod rules;
 pub mod store;

@@ -2,8 +2,14 @@
 //! schema in `migrations/`; this module holds what they share: binding values the way D1 wants
 //! them (integers as f64, never BigInt) and mapping its errors to the contract's codes.
 
+mod applicants;
+mod applications;
+mod audit;
+mod bookings;
 mod catalog;
 mod rules;
+mod sessions;
+mod users;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -51,6 +57,11 @@ impl D1Store {
         Ok(changes(&result))
     }
 
+    /// A write for callers outside the store implementations (audit rows).
+    pub async fn run_write(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
+        self.run(sql, args).await
+    }
+
     /// Runs statements in one transaction (a D1 batch is atomic).
     pub(crate) async fn batch(&self, stmts: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
         self.db.batch(stmts).await.map_err(storage_error)
@@ -74,7 +85,7 @@ pub(crate) fn changes(result: &D1Result) -> usize {
 }
 
 /// A bound parameter. Integers go to D1 as JavaScript numbers.
-pub(crate) enum Arg<'a> {
+pub enum Arg<'a> {
     Text(&'a str),
     Owned(String),
     Int(i64),

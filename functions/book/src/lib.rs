@@ -1,7 +1,96 @@
-use yuyue_adapter::Routes;
+//! The `book` function: submit a booking, list and read bookings. It also hosts the inventory
+//! Durable Object class (through the adapter's `inventory-object` feature) and hands cancels to
+//! the `cancel` function.
+
+use yuyue_adapter::faults::Faulty;
+use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
+use yuyue_shared::booking::qr::QrSigner;
+use yuyue_shared::booking::{self, BookInput, BookRequest};
 
 fn routes() -> Routes {
-    Routes::new("book").forward("/v1/bookings/:booking_no/cancel", "CANCEL")
+    Routes::new("book")
+        .post("/v1/bookings", submit)
+        .get("/v1/bookings", list)
+        .get("/v1/bookings/:booking_no", read)
+        .forward("/v1/bookings/:booking_no/cancel", "CANCEL")
+}
+
+async fn submit(mut cx: Cx) -> ApiResult<Reply> {
+    // The token is checked without storage; the session's liveness (a D1 read) waits until a
+    // place is held, so a refusal for a full period costs no D1 query.
+    let caller = cx.verify_token()?;
+    let request: BookRequest = cx.json().await?;
+    let store = cx.store()?;
+    let inventory = cx.inventory()?;
+    let (mut rules, _) = rules_cache::current(&store).await?;
+    if let Some(seconds) = cx.dev_hold_seconds()? {
+        rules.booking.hold_seconds = seconds;
+    }
+    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let number_secret = cx.secret_bytes("BOOKING_NO_SECRET")?;
+    let faulty = Faulty {
+        store: &store,
+        inventory: &inventory,
+        fault: cx.dev_fault()?,
+    };
+    let key = cx.header("idempotency-key");
+    let outcome = booking::book(
+        &faulty,
+        &faulty,
+        BookInput {
+            caller: &caller.user_id,
+            idempotency_key: key.as_deref(),
+            request: &request,
+            rules: &rules,
+            now: cx.now(),
+            request_id: &cx.request_id,
+            number_secret: &number_secret,
+            qr: &qr,
+        },
+        async || cx.ensure_session(&caller).await,
+    )
+    .await?;
+    Ok(Reply::with_status(outcome.status, outcome.body))
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    applicant_id: Option<String>,
+}
+
+async fn list(cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let q: ListQuery = cx.query()?;
+    let store = cx.store()?;
+    let (rules, _) = rules_cache::current(&store).await?;
+    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let views = booking::list::list_bookings(
+        &store,
+        &caller.user_id,
+        q.applicant_id.as_deref(),
+        &rules,
+        cx.now(),
+        &qr,
+    )
+    .await?;
+    Ok(Reply::ok(serde_json::json!({ "bookings": views })))
+}
+
+async fn read(cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let store = cx.store()?;
+    let (rules, _) = rules_cache::current(&store).await?;
+    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let view = booking::list::read_booking(
+        &store,
+        &caller.user_id,
+        cx.param("booking_no"),
+        &rules,
+        cx.now(),
+        &qr,
+    )
+    .await?;
+    Ok(Reply::ok(view))
 }
 
 yuyue_adapter::function_entry!(routes);

@@ -1,7 +1,41 @@
-use yuyue_adapter::Routes;
+//! The `cancel` function: `POST /v1/bookings/{booking_no}/cancel`, reached from `book` over a
+//! service binding (route patterns cannot split that path from the booking's own).
+
+use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
+use yuyue_shared::booking::qr::QrSigner;
+use yuyue_shared::booking::{self, CancelInput};
 
 fn routes() -> Routes {
-    Routes::new("cancel")
+    Routes::new("cancel").post("/v1/bookings/:booking_no/cancel", cancel)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CancelBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let body: CancelBody = cx.optional_json().await?.unwrap_or_default();
+    let store = cx.store()?;
+    let (rules, _) = rules_cache::current(&store).await?;
+    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let view = booking::cancel(
+        &store,
+        &cx.inventory()?,
+        CancelInput {
+            caller: &caller.user_id,
+            booking_no: cx.param("booking_no"),
+            reason: body.reason.as_deref(),
+            rules: &rules,
+            now: cx.now(),
+            request_id: &cx.request_id,
+            qr: &qr,
+        },
+    )
+    .await?;
+    Ok(Reply::ok(view))
 }
 
 yuyue_adapter::function_entry!(routes);

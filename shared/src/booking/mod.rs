@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod cancel;
+pub mod list;
 pub mod numbers;
 pub mod qr;
 pub mod reconcile;

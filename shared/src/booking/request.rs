@@ -181,9 +181,11 @@ mod tests {
         assert_eq!(v.pickup, Pickup::Collect);
     }
 
+    type Mutation = fn(&mut BookRequest);
+
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(fn(&mut BookRequest), &str)> = vec![
+        let cases: Vec<(Mutation, &str)> = vec![
             (|r| r.agree_terms = false, "agree_terms"),
             (|r| r.applicant_id = "x".into(), "applicant_id"),
             (|r| r.service = "driving_licence".into(), "service"),

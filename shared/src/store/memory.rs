@@ -40,6 +40,7 @@ impl Day {
 #[derive(Default)]
 struct State {
     users: Vec<User>,
+    identity_attempts: Vec<IdentityAttempt>,
     sessions: Vec<Session>,
     applicants: Vec<Applicant>,
     links: Vec<Link>,
@@ -175,9 +176,12 @@ impl Users for MemoryStore {
         let mut st = self.state.borrow_mut();
         if let Some(existing) = st
             .users
-            .iter()
+            .iter_mut()
             .find(|u| u.platform == user.platform && u.openid == user.openid)
         {
+            if existing.unionid.is_none() {
+                existing.unionid = user.unionid.clone();
+            }
             return Ok(existing.clone());
         }
         st.users.push(user.clone());
@@ -225,6 +229,15 @@ impl Users for MemoryStore {
             .filter(|u| u.applicant_id.as_ref() == Some(applicant))
             .cloned()
             .collect())
+    }
+
+    async fn record_identity_attempt(&self, attempt: &IdentityAttempt) -> ApiResult<()> {
+        self.check("record_identity_attempt")?;
+        self.state
+            .borrow_mut()
+            .identity_attempts
+            .push(attempt.clone());
+        Ok(())
     }
 }
 
@@ -823,7 +836,11 @@ impl Applications for MemoryStore {
 
     async fn add_document(&self, document: &IssuedDocument) -> ApiResult<()> {
         self.check("add_document")?;
-        self.state.borrow_mut().documents.push(document.clone());
+        // Like the table's primary key: a second document with the same id is not added.
+        let mut st = self.state.borrow_mut();
+        if !st.documents.iter().any(|d| d.id == document.id) {
+            st.documents.push(document.clone());
+        }
         Ok(())
     }
 }
@@ -939,6 +956,11 @@ impl Catalog for MemoryStore {
 }
 
 impl MemoryStore {
+    /// Every real-name binding attempt recorded, oldest first.
+    pub fn identity_attempts(&self) -> Vec<IdentityAttempt> {
+        self.state.borrow().identity_attempts.clone()
+    }
+
     /// Seeds the catalog for tests.
     pub fn add_city(&self, city: City) {
         self.state.borrow_mut().cities.push(city);

@@ -72,7 +72,8 @@ pub struct Session {
     pub user_id: UserId,
     /// Every rotation stays in the family; reusing a rotated token revokes the family.
     pub family: SessionId,
-    /// A keyed hash of the refresh token; the token itself is never stored.
+    /// A SHA-256 of the refresh token; the token itself is never stored. It holds 256 random
+    /// bits, so an unkeyed hash is as safe as a keyed one (`auth::refresh`).
     pub refresh_hash: String,
     pub expires_at: Instant,
     pub rotated_at: Option<Instant>,
@@ -99,6 +100,38 @@ pub struct Applicant {
     /// Known for ID-card holders (it is in the number); used for the guardian rules.
     pub birth_date: Option<NaiveDate>,
     pub created_at: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityOutcome {
+    Bound,
+    VerificationFailed,
+    /// The document is already the identity of another account of the same platform.
+    AlreadyBoundElsewhere,
+    /// The account is bound to another document, or the name differs from the one on record.
+    Mismatch,
+}
+
+impl IdentityOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityOutcome::Bound => "bound",
+            IdentityOutcome::VerificationFailed => "verification_failed",
+            IdentityOutcome::AlreadyBoundElsewhere => "already_bound_elsewhere",
+            IdentityOutcome::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// One real-name binding attempt. Only the document's keyed hash is kept, never the number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityAttempt {
+    pub user_id: UserId,
+    pub doc_hash: String,
+    pub outcome: IdentityOutcome,
+    pub request_id: String,
+    pub at: Instant,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

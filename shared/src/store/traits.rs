@@ -16,8 +16,9 @@ use chrono::{NaiveDate, NaiveTime};
 pub trait Users {
     async fn user(&self, id: &UserId) -> ApiResult<Option<User>>;
     async fn user_by_openid(&self, platform: Platform, openid: &str) -> ApiResult<Option<User>>;
-    /// Inserts a new user; when (platform, openid) already exists, returns that user instead, so
-    /// two first logins racing each other end with one account.
+    /// Inserts a new user; when (platform, openid) already exists, returns that user instead
+    /// (with `unionid` filled in if it had none), so two first logins racing each other end with
+    /// one account.
     async fn create_user(&self, user: &User) -> ApiResult<User>;
     async fn set_phone(&self, id: &UserId, phone: &crate::domain::Phone) -> ApiResult<()>;
     /// Records that `user` is `applicant` (real-name binding). Fails with `CONFLICT` when the
@@ -25,6 +26,8 @@ pub trait Users {
     async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()>;
     /// Users of `platform` whose own identity is `applicant`.
     async fn users_bound_to(&self, applicant: &ApplicantId) -> ApiResult<Vec<User>>;
+    /// Keeps a real-name binding attempt, refused ones included, for abuse review.
+    async fn record_identity_attempt(&self, attempt: &IdentityAttempt) -> ApiResult<()>;
 }
 
 pub enum Rotation {

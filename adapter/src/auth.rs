@@ -1,0 +1,134 @@
+//! The one authentication middleware every function uses, and the login function's key material.
+//!
+//! ```ignore
+//! async fn handler(cx: Cx) -> ApiResult<Reply> {
+//!     let caller = cx.authenticate().await?;           // 401 UNAUTHENTICATED / TOKEN_EXPIRED
+//!     let store = cx.store()?;
+//!     let me = caller.require_identity(&store).await?; // 403 IDENTITY_REQUIRED
+//!     // me.user, me.applicant_id; caller.user_id, caller.session_id
+//! }
+//! ```
+//!
+//! Token lifetimes are a security property, so they are judged by the system clock: the dev
+//! clock override (`x-dev-now`) does not apply to them, and a test that moves the business clock
+//! keeps its tokens.
+
+use crate::clock::system_now;
+use crate::cx::Cx;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yuyue_shared::auth::documents::DocumentKeys;
+use yuyue_shared::auth::tokens::{KeyError, TokenSigner, TokenVerifier};
+use yuyue_shared::auth::{authenticate, Caller};
+use yuyue_shared::entropy::Entropy;
+use yuyue_shared::{ApiError, ApiResult};
+
+thread_local! {
+    /// The verifier for the `JWT_PUBLIC_KEYS` it was built from: parsed once per isolate.
+    static VERIFIER: RefCell<Option<(String, Rc<TokenVerifier>)>> = const { RefCell::new(None) };
+}
+
+/// Configuration that is missing or does not parse: the deployment is broken, the client can do
+/// nothing about it. Logged with the setting's name (never its value), `500` to the client.
+pub(crate) fn config_error(name: &str) -> ApiError {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({"level": "error", "event": "config_invalid", "name": name})
+    );
+    ApiError::internal()
+}
+
+pub(crate) fn key_error(e: KeyError) -> ApiError {
+    config_error(e.0)
+}
+
+impl Cx {
+    /// A configuration value that must be set.
+    pub fn required_config(&self, name: &str) -> ApiResult<String> {
+        self.config(name)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| config_error(name))
+    }
+
+    /// Verifies `Authorization: Bearer <access token>` and that its session is live (one D1
+    /// read). `TOKEN_EXPIRED` tells the client to refresh; `UNAUTHENTICATED` to log in again.
+    pub async fn authenticate(&self) -> ApiResult<Caller> {
+        let verifier = self.token_verifier()?;
+        let store = self.store()?;
+        let header = self.header("authorization");
+        authenticate(&verifier, &store, header.as_deref(), system_now()).await
+    }
+
+    fn token_verifier(&self) -> ApiResult<Rc<TokenVerifier>> {
+        let spec = self.required_config("JWT_PUBLIC_KEYS")?;
+        if let Some(v) = VERIFIER.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(s, _)| *s == spec)
+                .map(|(_, v)| Rc::clone(v))
+        }) {
+            return Ok(v);
+        }
+        let verifier = Rc::new(TokenVerifier::from_spec(&spec).map_err(key_error)?);
+        VERIFIER.with(|c| *c.borrow_mut() = Some((spec, Rc::clone(&verifier))));
+        Ok(verifier)
+    }
+
+    /// The access-token signing key (login only).
+    pub fn token_signer(&self) -> ApiResult<TokenSigner> {
+        let kid = self.required_config("JWT_SIGNING_KID")?;
+        let key = self.required_config("JWT_SIGNING_KEY")?;
+        TokenSigner::from_pkcs8_base64(&kid, &key).map_err(key_error)
+    }
+
+    /// The keys that hash and seal identity documents.
+    pub fn document_keys(&self) -> ApiResult<DocumentKeys> {
+        let hash = self.required_config("ID_HASH_KEY")?;
+        let seal = self.required_config("ID_SEAL_KEY")?;
+        DocumentKeys::from_base64(&hash, &seal).map_err(key_error)
+    }
+
+    /// Fresh randomness for this request, from the runtime's CSPRNG.
+    pub fn entropy(&self) -> ApiResult<Entropy> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
+        Ok(Entropy::from_seed(seed))
+    }
+
+    /// The client's address as Cloudflare's edge saw it. Clients cannot set this header in
+    /// production (the edge overwrites it); where it is absent (the local stack, a service
+    /// binding) every such request shares one `unknown` bucket.
+    pub fn client_address(&self) -> String {
+        self.header("cf-connecting-ip")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| {
+                (2..=45).contains(&v.len())
+                    && v.bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+            })
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+}
+
+/// Authentication in two steps, for the booking path: the token alone (no storage) before the
+/// inventory object is asked, the session's liveness (a D1 read) only once a place is held, so a
+/// refusal for a full period never touches D1. Together they check what `authenticate` checks.
+impl Cx {
+    /// The caller named by a valid, unexpired access token; the session is not yet checked.
+    pub fn verify_token(&self) -> ApiResult<Caller> {
+        let verifier = self.token_verifier()?;
+        let header = self.header("authorization");
+        let token = yuyue_shared::auth::bearer_token(header.as_deref())?;
+        let claims = verifier.verify(token, system_now())?;
+        Ok(Caller {
+            user_id: claims.user_id,
+            session_id: claims.session_id,
+        })
+    }
+
+    /// That the caller's session is live (not logged out, not revoked by refresh-token reuse).
+    pub async fn ensure_session(&self, caller: &Caller) -> ApiResult<()> {
+        let store = self.store()?;
+        yuyue_shared::auth::ensure_session(&store, caller).await
+    }
+}

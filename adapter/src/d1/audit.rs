@@ -1,0 +1,61 @@
+//! The applicants' audit trail (`audit_log`): every action anyone took for a person.
+
+use super::bookings::instant;
+use super::{storage_error, Arg, D1Store};
+use serde::Deserialize;
+use yuyue_shared::store::{Actor, ApplicantId, Audit, AuditEntry, UserId};
+use yuyue_shared::{ApiError, ApiResult};
+
+#[derive(Deserialize)]
+struct Row {
+    actor_kind: String,
+    actor_id: Option<String>,
+    subject: String,
+    action: String,
+    target: Option<String>,
+    request_id: String,
+    at: String,
+}
+
+impl Audit for D1Store {
+    async fn record(&self, entry: &AuditEntry) -> ApiResult<()> {
+        self.audit_stmt(entry)?
+            .run()
+            .await
+            .map(|_| ())
+            .map_err(storage_error)
+    }
+
+    async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>> {
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids =
+            serde_json::to_string(&subjects.iter().map(ApplicantId::as_str).collect::<Vec<_>>())
+                .map_err(|_| ApiError::internal())?;
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT actor_kind, actor_id, subject, action, target, request_id, at FROM audit_log \
+                 WHERE subject IN (SELECT value FROM json_each(?1)) ORDER BY at DESC, id DESC LIMIT ?2",
+                &[ids.into(), Arg::Int(limit.into())],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let actor = match (r.actor_kind.as_str(), r.actor_id) {
+                    ("user", Some(id)) => Actor::User(UserId(id)),
+                    ("ops", Some(name)) => Actor::Ops(name),
+                    _ => Actor::System,
+                };
+                Ok(AuditEntry {
+                    actor,
+                    subject: ApplicantId(r.subject),
+                    action: r.action,
+                    target: r.target,
+                    request_id: r.request_id,
+                    at: instant(&r.at)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,357 @@
+use super::{corrupt, is_unique_violation, rows, storage_error, Arg, D1Store};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, Phone, ServiceId};
+use yuyue_shared::store::*;
+use yuyue_shared::time::{format_hhmm, parse_date, parse_hhmm, rfc3339, Instant};
+use yuyue_shared::{ApiError, ApiResult, ErrorCode};
+
+const BOOKING_COLUMNS: &str = "booking_no, applicant_id, booked_by, service_id, office_id, date, \
+    period_id, start_time, end_time, phone, pickup_json, photo_receipt_no, status, created_at, \
+    cancelled_at, cancelled_by, cancel_reason, checked_in_at";
+
+#[derive(Deserialize)]
+struct BookingRow {
+    booking_no: String,
+    applicant_id: String,
+    booked_by: String,
+    service_id: String,
+    office_id: String,
+    date: String,
+    period_id: String,
+    start_time: String,
+    end_time: String,
+    phone: String,
+    pickup_json: String,
+    photo_receipt_no: Option<String>,
+    status: String,
+    created_at: String,
+    cancelled_at: Option<String>,
+    cancelled_by: Option<String>,
+    cancel_reason: Option<String>,
+    checked_in_at: Option<String>,
+}
+
+pub(crate) fn instant(s: &str) -> ApiResult<Instant> {
+    chrono::DateTime::parse_from_rfc3339(s).map_err(|_| corrupt("timestamp"))
+}
+
+fn opt_instant(s: Option<&str>) -> ApiResult<Option<Instant>> {
+    s.map(instant).transpose()
+}
+
+fn status(s: &str) -> ApiResult<BookingStatus> {
+    Ok(match s {
+        "booked" => BookingStatus::Booked,
+        "cancelled" => BookingStatus::Cancelled,
+        "checked_in" => BookingStatus::CheckedIn,
+        "no_show" => BookingStatus::NoShow,
+        _ => return Err(corrupt("bookings.status")),
+    })
+}
+
+fn bad<E>(what: &'static str) -> impl Fn(E) -> ApiError {
+    move |_| corrupt(what)
+}
+
+impl BookingRow {
+    fn into_model(self) -> ApiResult<Booking> {
+        Ok(Booking {
+            booking_no: BookingNo::parse(&self.booking_no).map_err(bad("bookings.booking_no"))?,
+            applicant_id: ApplicantId(self.applicant_id),
+            booked_by: UserId(self.booked_by),
+            service: ServiceId::parse(&self.service_id).map_err(bad("bookings.service_id"))?,
+            office_id: OfficeId::parse(&self.office_id).map_err(bad("bookings.office_id"))?,
+            date: parse_date("date", &self.date).map_err(bad("bookings.date"))?,
+            period_id: PeriodId::parse(&self.period_id).map_err(bad("bookings.period_id"))?,
+            start: parse_hhmm("start", &self.start_time).map_err(bad("bookings.start_time"))?,
+            end: parse_hhmm("end", &self.end_time).map_err(bad("bookings.end_time"))?,
+            phone: Phone::parse(&self.phone).map_err(bad("bookings.phone"))?,
+            pickup: serde_json::from_str(&self.pickup_json).map_err(bad("bookings.pickup_json"))?,
+            photo_receipt_no: self.photo_receipt_no,
+            status: status(&self.status)?,
+            created_at: instant(&self.created_at)?,
+            cancelled_at: opt_instant(self.cancelled_at.as_deref())?,
+            cancelled_by: self.cancelled_by.map(UserId),
+            cancel_reason: self.cancel_reason,
+            checked_in_at: opt_instant(self.checked_in_at.as_deref())?,
+        })
+    }
+}
+
+fn models(rows: Vec<BookingRow>) -> ApiResult<Vec<Booking>> {
+    rows.into_iter().map(BookingRow::into_model).collect()
+}
+
+#[derive(Deserialize)]
+struct IdempotencyRow {
+    user_id: String,
+    idem_key: String,
+    fingerprint: String,
+    booking_no: String,
+    status: f64,
+    response_json: String,
+    created_at: String,
+}
+
+impl D1Store {
+    pub(crate) fn audit_stmt(&self, e: &AuditEntry) -> ApiResult<worker::D1PreparedStatement> {
+        let (kind, id) = match &e.actor {
+            Actor::User(u) => ("user", Some(u.as_str())),
+            Actor::Ops(name) => ("ops", Some(name.as_str())),
+            Actor::System => ("system", None),
+        };
+        self.stmt(
+            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                kind.into(),
+                id.into(),
+                e.subject.as_str().into(),
+                e.action.as_str().into(),
+                e.target.as_deref().into(),
+                e.request_id.as_str().into(),
+                rfc3339(&e.at).into(),
+            ],
+        )
+    }
+
+    async fn one_booking(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<Booking>> {
+        let row: Option<BookingRow> = self.first(sql, args).await?;
+        row.map(BookingRow::into_model).transpose()
+    }
+}
+
+impl Bookings for D1Store {
+    async fn create_booking(
+        &self,
+        b: &Booking,
+        idem: &IdempotencyRecord,
+        audit: &AuditEntry,
+    ) -> ApiResult<CreateBooking> {
+        let pickup = serde_json::to_string(&b.pickup).map_err(|_| ApiError::internal())?;
+        let insert = self.stmt(
+            &format!("INSERT INTO bookings ({BOOKING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, NULL, NULL, NULL)"),
+            &[
+                b.booking_no.as_str().into(),
+                b.applicant_id.as_str().into(),
+                b.booked_by.as_str().into(),
+                b.service.as_str().into(),
+                b.office_id.as_str().into(),
+                b.date.to_string().into(),
+                b.period_id.as_str().into(),
+                format_hhmm(b.start).into(),
+                format_hhmm(b.end).into(),
+                b.phone.as_str().into(),
+                pickup.into(),
+                b.photo_receipt_no.as_deref().into(),
+                b.status.as_str().into(),
+                rfc3339(&b.created_at).into(),
+            ],
+        )?;
+        let record = self.stmt(
+            "INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, booking_no, status, response_json, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                idem.user_id.as_str().into(),
+                idem.key.as_str().into(),
+                idem.fingerprint.as_str().into(),
+                idem.booking_no.as_str().into(),
+                Arg::Int(idem.status.into()),
+                idem.response.to_string().into(),
+                rfc3339(&idem.created_at).into(),
+            ],
+        )?;
+        let audit = self.audit_stmt(audit)?;
+        match self.db.batch(vec![insert, record, audit]).await {
+            Ok(_) => Ok(CreateBooking::Created),
+            Err(e) if is_unique_violation(&e) => {
+                if let Some(existing) = self.booking(&b.booking_no).await? {
+                    return Ok(CreateBooking::SameNumber(Box::new(existing)));
+                }
+                if let Some(active) = self.active_booking(&b.applicant_id, b.service).await? {
+                    return Ok(CreateBooking::ActiveExists(active.booking_no));
+                }
+                // The key is taken by another number: only a changed number secret does that.
+                Err(ApiError::new(ErrorCode::Conflict))
+            }
+            Err(e) => Err(storage_error(e)),
+        }
+    }
+
+    async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>> {
+        self.one_booking(
+            &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE booking_no = ?1"),
+            &[no.as_str().into()],
+        )
+        .await
+    }
+
+    async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>> {
+        let row: Option<IdempotencyRow> = self
+            .first(
+                "SELECT user_id, idem_key, fingerprint, booking_no, status, response_json, created_at \
+                 FROM idempotency_keys WHERE user_id = ?1 AND idem_key = ?2",
+                &[user.as_str().into(), key.into()],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(IdempotencyRecord {
+                user_id: UserId(r.user_id),
+                key: r.idem_key,
+                fingerprint: r.fingerprint,
+                booking_no: BookingNo::parse(&r.booking_no)
+                    .map_err(|_| corrupt("idempotency_keys.booking_no"))?,
+                status: r.status as u16,
+                response: serde_json::from_str(&r.response_json)
+                    .map_err(|_| corrupt("idempotency_keys.response_json"))?,
+                created_at: instant(&r.created_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn bookings_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Booking>> {
+        if applicants.is_empty() {
+            return Ok(Vec::new());
+        }
+        // json_each keeps the statement fixed whatever the number of applicants.
+        let ids = serde_json::to_string(
+            &applicants
+                .iter()
+                .map(ApplicantId::as_str)
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|_| ApiError::internal())?;
+        let rows: Vec<BookingRow> = self
+            .all(
+                &format!(
+                    "SELECT {BOOKING_COLUMNS} FROM bookings WHERE applicant_id IN (SELECT value FROM json_each(?1)) \
+                     ORDER BY created_at DESC, rowid DESC LIMIT 200"
+                ),
+                &[ids.into()],
+            )
+            .await?;
+        models(rows)
+    }
+
+    async fn active_booking(
+        &self,
+        applicant: &ApplicantId,
+        service: ServiceId,
+    ) -> ApiResult<Option<Booking>> {
+        self.one_booking(
+            &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE applicant_id = ?1 AND service_id = ?2 AND status = 'booked'"),
+            &[applicant.as_str().into(), service.as_str().into()],
+        )
+        .await
+    }
+
+    async fn cancel_booking(
+        &self,
+        no: &BookingNo,
+        by: &UserId,
+        reason: Option<&str>,
+        at: Instant,
+        audit: &AuditEntry,
+    ) -> ApiResult<Option<Booking>> {
+        let when = rfc3339(&at);
+        let update = self.stmt(
+            "UPDATE bookings SET status = 'cancelled', cancelled_at = ?2, cancelled_by = ?3, cancel_reason = ?4 \
+             WHERE booking_no = ?1 AND status = 'booked'",
+            &[no.as_str().into(), when.as_str().into(), by.as_str().into(), reason.into()],
+        )?;
+        // The audit row is written only if this very update cancelled the booking.
+        let (kind, id) = match &audit.actor {
+            Actor::User(u) => ("user", Some(u.as_str())),
+            Actor::Ops(name) => ("ops", Some(name.as_str())),
+            Actor::System => ("system", None),
+        };
+        let audit = self.stmt(
+            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
+            &[
+                kind.into(),
+                id.into(),
+                audit.subject.as_str().into(),
+                audit.action.as_str().into(),
+                audit.target.as_deref().into(),
+                audit.request_id.as_str().into(),
+                rfc3339(&audit.at).into(),
+            ],
+        )?;
+        self.batch(vec![update, audit]).await?;
+        self.booking(no).await
+    }
+
+    async fn cancellations_since(
+        &self,
+        applicant: &ApplicantId,
+        since: Instant,
+    ) -> ApiResult<Vec<Instant>> {
+        #[derive(Deserialize)]
+        struct Row {
+            cancelled_at: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT cancelled_at FROM bookings WHERE applicant_id = ?1 AND cancelled_at >= ?2 ORDER BY cancelled_at DESC",
+                &[applicant.as_str().into(), rfc3339(&since).into()],
+            )
+            .await?;
+        rows.iter().map(|r| instant(&r.cancelled_at)).collect()
+    }
+
+    async fn no_shows_since(
+        &self,
+        applicant: &ApplicantId,
+        since: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>> {
+        #[derive(Deserialize)]
+        struct Row {
+            date: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT date FROM bookings WHERE applicant_id = ?1 AND status = 'no_show' AND date >= ?2",
+                &[applicant.as_str().into(), since.to_string().into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| parse_date("date", &r.date).map_err(|_| corrupt("bookings.date")))
+            .collect()
+    }
+
+    async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>> {
+        let rows: Vec<BookingRow> = self
+            .all(
+                &format!(
+                    "SELECT {BOOKING_COLUMNS} FROM bookings WHERE office_id = ?1 AND date = ?2"
+                ),
+                &[office.as_str().into(), date.to_string().into()],
+            )
+            .await?;
+        models(rows)
+    }
+
+    async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
+        self.run(
+            "UPDATE bookings SET status = 'checked_in', checked_in_at = ?2 WHERE booking_no = ?1 AND status = 'booked'",
+            &[no.as_str().into(), rfc3339(&at).into()],
+        )
+        .await?;
+        self.booking(no).await
+    }
+
+    async fn mark_no_shows(&self, date: NaiveDate) -> ApiResult<Vec<Booking>> {
+        let result = self
+            .stmt(
+                &format!("UPDATE bookings SET status = 'no_show' WHERE date = ?1 AND status = 'booked' RETURNING {BOOKING_COLUMNS}"),
+                &[date.to_string().into()],
+            )?
+            .all()
+            .await
+            .map_err(storage_error)?;
+        models(rows(&result)?)
+    }
+}

@@ -1,0 +1,222 @@
+//! Dev-only fault injection between the inventory object and the record, so the black-box suite
+//! can prove that a crash between two steps loses no place and books none twice. Requests ask
+//! for a fault with `x-dev-fault`; outside `ENVIRONMENT=dev` the header is refused (see
+//! `Cx::dev_fault`), so production code paths never see a fault.
+
+use chrono::NaiveDate;
+use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, ServiceId};
+use yuyue_shared::store::*;
+use yuyue_shared::time::Instant;
+use yuyue_shared::{ApiError, ApiResult, ErrorCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The booking write is lost after the hold was taken.
+    LoseWrite,
+    /// The hold is never confirmed after the booking was written.
+    LoseConfirm,
+}
+
+impl Fault {
+    pub fn parse(s: &str) -> Option<Fault> {
+        match s {
+            "lose-write" => Some(Fault::LoseWrite),
+            "lose-confirm" => Some(Fault::LoseConfirm),
+            _ => None,
+        }
+    }
+}
+
+fn injected() -> ApiError {
+    ApiError::new(ErrorCode::UpstreamUnavailable)
+        .with_details(serde_json::json!({ "injected": true }))
+}
+
+/// Wraps the record and the inventory, failing the one step the fault names.
+pub struct Faulty<'a, S, I> {
+    pub store: &'a S,
+    pub inventory: &'a I,
+    pub fault: Option<Fault>,
+}
+
+impl<S: Bookings, I> Bookings for Faulty<'_, S, I> {
+    async fn create_booking(
+        &self,
+        b: &Booking,
+        i: &IdempotencyRecord,
+        a: &AuditEntry,
+    ) -> ApiResult<CreateBooking> {
+        if self.fault == Some(Fault::LoseWrite) {
+            return Err(injected());
+        }
+        self.store.create_booking(b, i, a).await
+    }
+    async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>> {
+        self.store.booking(no).await
+    }
+    async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>> {
+        self.store.idempotency(user, key).await
+    }
+    async fn bookings_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Booking>> {
+        self.store.bookings_of(applicants).await
+    }
+    async fn active_booking(&self, a: &ApplicantId, s: ServiceId) -> ApiResult<Option<Booking>> {
+        self.store.active_booking(a, s).await
+    }
+    async fn cancel_booking(
+        &self,
+        no: &BookingNo,
+        by: &UserId,
+        r: Option<&str>,
+        at: Instant,
+        a: &AuditEntry,
+    ) -> ApiResult<Option<Booking>> {
+        self.store.cancel_booking(no, by, r, at, a).await
+    }
+    async fn cancellations_since(
+        &self,
+        a: &ApplicantId,
+        since: Instant,
+    ) -> ApiResult<Vec<Instant>> {
+        self.store.cancellations_since(a, since).await
+    }
+    async fn no_shows_since(&self, a: &ApplicantId, since: NaiveDate) -> ApiResult<Vec<NaiveDate>> {
+        self.store.no_shows_since(a, since).await
+    }
+    async fn bookings_on(&self, o: &OfficeId, d: NaiveDate) -> ApiResult<Vec<Booking>> {
+        self.store.bookings_on(o, d).await
+    }
+    async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
+        self.store.check_in(no, at).await
+    }
+    async fn mark_no_shows(&self, d: NaiveDate) -> ApiResult<Vec<Booking>> {
+        self.store.mark_no_shows(d).await
+    }
+}
+
+impl<S: Users, I> Users for Faulty<'_, S, I> {
+    async fn user(&self, id: &UserId) -> ApiResult<Option<User>> {
+        self.store.user(id).await
+    }
+    async fn user_by_openid(&self, p: Platform, openid: &str) -> ApiResult<Option<User>> {
+        self.store.user_by_openid(p, openid).await
+    }
+    async fn create_user(&self, u: &User) -> ApiResult<User> {
+        self.store.create_user(u).await
+    }
+    async fn set_phone(&self, id: &UserId, phone: &yuyue_shared::domain::Phone) -> ApiResult<()> {
+        self.store.set_phone(id, phone).await
+    }
+    async fn bind_identity(&self, u: &UserId, a: &ApplicantId) -> ApiResult<()> {
+        self.store.bind_identity(u, a).await
+    }
+    async fn users_bound_to(&self, a: &ApplicantId) -> ApiResult<Vec<User>> {
+        self.store.users_bound_to(a).await
+    }
+    async fn record_identity_attempt(&self, attempt: &IdentityAttempt) -> ApiResult<()> {
+        self.store.record_identity_attempt(attempt).await
+    }
+}
+
+impl<S: Applicants, I> Applicants for Faulty<'_, S, I> {
+    async fn applicant(&self, id: &ApplicantId) -> ApiResult<Option<Applicant>> {
+        self.store.applicant(id).await
+    }
+    async fn applicant_by_document(&self, hash: &str) -> ApiResult<Option<Applicant>> {
+        self.store.applicant_by_document(hash).await
+    }
+    async fn create_applicant(&self, a: &Applicant) -> ApiResult<Applicant> {
+        self.store.create_applicant(a).await
+    }
+    async fn link(&self, h: &UserId, a: &ApplicantId) -> ApiResult<Option<Link>> {
+        self.store.link(h, a).await
+    }
+    async fn links_of_helper(&self, h: &UserId) -> ApiResult<Vec<Link>> {
+        self.store.links_of_helper(h).await
+    }
+    async fn links_of_applicant(&self, a: &ApplicantId) -> ApiResult<Vec<Link>> {
+        self.store.links_of_applicant(a).await
+    }
+    async fn link_by_invitation(&self, hash: &str) -> ApiResult<Option<Link>> {
+        self.store.link_by_invitation(hash).await
+    }
+    async fn put_link(&self, l: &Link) -> ApiResult<()> {
+        self.store.put_link(l).await
+    }
+}
+
+impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
+    async fn cities(&self) -> ApiResult<Vec<City>> {
+        self.store.cities().await
+    }
+    async fn services(&self) -> ApiResult<Vec<ServiceInfo>> {
+        self.store.services().await
+    }
+    async fn service(&self, id: ServiceId) -> ApiResult<Option<ServiceInfo>> {
+        self.store.service(id).await
+    }
+    async fn offices(&self, c: Option<&str>, s: Option<ServiceId>) -> ApiResult<Vec<Office>> {
+        self.store.offices(c, s).await
+    }
+    async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>> {
+        self.store.office(id).await
+    }
+    async fn put_office(&self, o: &Office) -> ApiResult<()> {
+        self.store.put_office(o).await
+    }
+    async fn schedule(
+        &self,
+        o: &OfficeId,
+        f: NaiveDate,
+        t: NaiveDate,
+    ) -> ApiResult<Vec<(NaiveDate, PublishedPeriod)>> {
+        self.store.schedule(o, f, t).await
+    }
+    async fn put_schedule(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        p: &[PublishedPeriod],
+    ) -> ApiResult<()> {
+        self.store.put_schedule(o, d, p).await
+    }
+}
+
+impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
+    async fn hold(&self, r: &HoldRequest) -> ApiResult<HoldOutcome> {
+        self.inventory.hold(r).await
+    }
+    async fn confirm(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        if self.fault == Some(Fault::LoseConfirm) {
+            return Err(injected());
+        }
+        self.inventory.confirm(o, d, no).await
+    }
+    async fn release(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        self.inventory.release(o, d, no).await
+    }
+    async fn day(&self, o: &OfficeId, d: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
+        self.inventory.day(o, d).await
+    }
+    async fn taken_on(&self, o: &OfficeId, d: NaiveDate) -> ApiResult<Vec<Taken>> {
+        self.inventory.taken_on(o, d).await
+    }
+    async fn restore(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        p: &PeriodId,
+        no: &BookingNo,
+        a: &ApplicantId,
+    ) -> ApiResult<HoldOutcome> {
+        self.inventory.restore(o, d, p, no, a).await
+    }
+    async fn publish(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        p: &[PublishedPeriod],
+    ) -> ApiResult<Publish> {
+        self.inventory.publish(o, d, p).await
+    }
+}

@@ -1,0 +1,197 @@
+use super::protocol::{self as p, object_name};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Method, ObjectNamespace, Request, RequestInit};
+use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId};
+use yuyue_shared::store::{
+    ApplicantId, HoldOutcome, HoldRequest, Inventory, PeriodInventory, Publish, PublishedPeriod,
+    Taken,
+};
+use yuyue_shared::time::{format_hhmm, from_unix_millis, parse_hhmm};
+use yuyue_shared::{ApiError, ApiResult, ErrorCode};
+
+/// Talks to the inventory objects through the `INVENTORY` namespace binding.
+pub struct DoInventory {
+    ns: ObjectNamespace,
+}
+
+fn unavailable(what: &str) -> ApiError {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({"level": "error", "event": "inventory_unavailable", "op": what})
+    );
+    ApiError::new(ErrorCode::UpstreamUnavailable)
+}
+
+fn corrupt() -> ApiError {
+    ApiError::internal()
+}
+
+fn day(office: &OfficeId, date: NaiveDate) -> p::Day {
+    p::Day {
+        office: office.as_str().to_owned(),
+        date: date.to_string(),
+    }
+}
+
+impl DoInventory {
+    pub fn new(ns: ObjectNamespace) -> Self {
+        DoInventory { ns }
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        op: &str,
+        body: &B,
+    ) -> ApiResult<T> {
+        let stub = self
+            .ns
+            .get_by_name(&object_name(office.as_str(), &date.to_string()))
+            .map_err(|_| unavailable(op))?;
+        let json = serde_json::to_string(body).map_err(|_| ApiError::internal())?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(json.into()));
+        let req = Request::new_with_init(&format!("https://inventory/{op}"), &init)
+            .map_err(|_| unavailable(op))?;
+        let mut res = stub
+            .fetch_with_request(req)
+            .await
+            .map_err(|_| unavailable(op))?;
+        if res.status_code() != 200 {
+            return Err(unavailable(op));
+        }
+        res.json::<T>().await.map_err(|_| unavailable(op))
+    }
+}
+
+fn held(start: &str, end: &str) -> ApiResult<HoldOutcome> {
+    Ok(HoldOutcome::Held {
+        start: parse_hhmm("start", start).map_err(|_| corrupt())?,
+        end: parse_hhmm("end", end).map_err(|_| corrupt())?,
+    })
+}
+
+fn hold_outcome(a: p::HoldAnswer) -> ApiResult<HoldOutcome> {
+    match a {
+        p::HoldAnswer::Held { start, end } => held(&start, &end),
+        p::HoldAnswer::Full => Ok(HoldOutcome::Full),
+        p::HoldAnswer::Closed => Ok(HoldOutcome::Closed),
+        p::HoldAnswer::Conflict => Ok(HoldOutcome::Conflict),
+    }
+}
+
+impl Inventory for DoInventory {
+    async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
+        let body = p::Hold {
+            day: day(&req.office, req.date),
+            period: req.period.as_str().to_owned(),
+            booking_no: req.booking_no.as_str().to_owned(),
+            applicant: req.applicant.as_str().to_owned(),
+            ttl_seconds: req.ttl_seconds,
+        };
+        let a: p::HoldAnswer = self.call(&req.office, req.date, "hold", &body).await?;
+        hold_outcome(a)
+    }
+
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        let body = p::ByNumber {
+            day: day(office, date),
+            booking_no: no.as_str().to_owned(),
+        };
+        self.call::<_, serde_json::Value>(office, date, "confirm", &body)
+            .await
+            .map(|_| ())
+    }
+
+    async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        let body = p::ByNumber {
+            day: day(office, date),
+            booking_no: no.as_str().to_owned(),
+        };
+        self.call::<_, serde_json::Value>(office, date, "release", &body)
+            .await
+            .map(|_| ())
+    }
+
+    async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
+        let periods: Vec<p::PeriodState> =
+            self.call(office, date, "day", &day(office, date)).await?;
+        periods
+            .into_iter()
+            .map(|s| {
+                Ok(PeriodInventory {
+                    period_id: PeriodId::parse(&s.period_id).map_err(|_| corrupt())?,
+                    start: parse_hhmm("start", &s.start).map_err(|_| corrupt())?,
+                    end: parse_hhmm("end", &s.end).map_err(|_| corrupt())?,
+                    capacity: s.capacity,
+                    taken: s.taken,
+                    holds: s.holds,
+                })
+            })
+            .collect()
+    }
+
+    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>> {
+        let entries: Vec<p::TakenEntry> =
+            self.call(office, date, "taken", &day(office, date)).await?;
+        entries
+            .into_iter()
+            .map(|t| {
+                Ok(Taken {
+                    booking_no: BookingNo::parse(&t.booking_no).map_err(|_| corrupt())?,
+                    period_id: PeriodId::parse(&t.period_id).map_err(|_| corrupt())?,
+                    confirmed: t.confirmed,
+                    expires_at: t.expires_at.map(from_unix_millis),
+                })
+            })
+            .collect()
+    }
+
+    async fn restore(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        period: &PeriodId,
+        no: &BookingNo,
+        applicant: &ApplicantId,
+    ) -> ApiResult<HoldOutcome> {
+        let body = p::Restore {
+            day: day(office, date),
+            period: period.as_str().to_owned(),
+            booking_no: no.as_str().to_owned(),
+            applicant: applicant.as_str().to_owned(),
+        };
+        let a: p::HoldAnswer = self.call(office, date, "restore", &body).await?;
+        hold_outcome(a)
+    }
+
+    async fn publish(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        periods: &[PublishedPeriod],
+    ) -> ApiResult<Publish> {
+        let body = p::Publish {
+            day: day(office, date),
+            periods: periods
+                .iter()
+                .map(|p| p::Period {
+                    period_id: p.period_id.as_str().to_owned(),
+                    start: format_hhmm(p.start),
+                    end: format_hhmm(p.end),
+                    capacity: p.capacity,
+                })
+                .collect(),
+        };
+        match self.call(office, date, "publish", &body).await? {
+            p::PublishAnswer::Published => Ok(Publish::Published),
+            p::PublishAnswer::BelowTaken { period_id, taken } => Ok(Publish::BelowTaken {
+                period_id: PeriodId::parse(&period_id).map_err(|_| corrupt())?,
+                taken,
+            }),
+        }
+    }
+}

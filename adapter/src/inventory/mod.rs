@@ -1,0 +1,11 @@
+//! The per-(hall, date) inventory: the client every function uses ([`DoInventory`], the shared
+//! `Inventory` trait over the object's stub) and, in the `book` build only, the object itself.
+
+mod client;
+#[cfg(feature = "inventory-object")]
+mod object;
+pub mod protocol;
+
+pub use client::DoInventory;
+#[cfg(feature = "inventory-object")]
+pub use object::Inventory;

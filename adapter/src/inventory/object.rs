@@ -1,0 +1,490 @@
+//! The inventory object: one SQLite-backed Durable Object per (hall, date), the only place that
+//! decides whether a place is taken. Its SQLite holds each period's capacity and every booking
+//! number holding a place, and triggers refuse any row that would exceed capacity — the
+//! invariant is held by the storage itself, not only by the code in front of it.
+//!
+//! Each decision (count, then insert) runs synchronously with no await in between, so the
+//! object's single thread makes it atomic; the writes of one event commit together.
+
+use super::protocol::{self as p};
+use crate::d1::D1Store;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+use yuyue_shared::domain::{BookingNo, OfficeId};
+use yuyue_shared::store::{BookingStatus, Bookings, Catalog};
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS periods (
+        period_id TEXT PRIMARY KEY,
+        start TEXT NOT NULL,
+        end TEXT NOT NULL,
+        capacity INTEGER NOT NULL CHECK (capacity >= 0))",
+    "CREATE TABLE IF NOT EXISTS taken (
+        booking_no TEXT PRIMARY KEY,
+        period_id TEXT NOT NULL,
+        applicant_id TEXT NOT NULL,
+        confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS taken_by_period ON taken (period_id)",
+    "CREATE TABLE IF NOT EXISTS rejected (booking_no TEXT PRIMARY KEY, period_id TEXT NOT NULL, at INTEGER NOT NULL)",
+    // No place beyond capacity, and none in a period that does not exist.
+    "CREATE TRIGGER IF NOT EXISTS taken_within_capacity BEFORE INSERT ON taken
+     WHEN (SELECT count(*) FROM taken WHERE period_id = NEW.period_id)
+          >= coalesce((SELECT capacity FROM periods WHERE period_id = NEW.period_id), 0)
+     BEGIN SELECT RAISE(ABORT, 'capacity exceeded'); END",
+    "CREATE TRIGGER IF NOT EXISTS capacity_not_below_taken BEFORE UPDATE OF capacity ON periods
+     WHEN NEW.capacity < (SELECT count(*) FROM taken WHERE period_id = NEW.period_id)
+     BEGIN SELECT RAISE(ABORT, 'capacity below taken'); END",
+    "CREATE TRIGGER IF NOT EXISTS period_with_taken_stays BEFORE DELETE ON periods
+     WHEN EXISTS (SELECT 1 FROM taken WHERE period_id = OLD.period_id)
+     BEGIN SELECT RAISE(ABORT, 'period has bookings'); END",
+];
+
+/// How long an empty day waits before asking D1 for its schedule again.
+const EMPTY_DAY_RECHECK_MS: i64 = 60_000;
+/// Refusals are remembered this long so a retried submit gets the same answer.
+const REJECTION_MEMORY_MS: i64 = 24 * 3_600_000;
+/// When D1 cannot be asked about a lapsed hold, ask again this much later.
+const ALARM_RETRY_MS: i64 = 10_000;
+
+#[durable_object]
+pub struct Inventory {
+    state: State,
+    env: Env,
+    sql: SqlStorage,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: f64,
+}
+
+#[derive(Deserialize)]
+struct PeriodRow {
+    period_id: String,
+    start: String,
+    end: String,
+    capacity: f64,
+}
+
+#[derive(Deserialize)]
+struct TakenRow {
+    booking_no: String,
+    period_id: String,
+    confirmed: f64,
+    expires_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct MetaRow {
+    value: String,
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Response> {
+    Response::from_json(value)
+}
+
+impl Inventory {
+    fn rows<T: DeserializeOwned>(&self, sql: &str, args: Vec<JsValue>) -> Result<Vec<T>> {
+        self.sql.exec_raw(sql, args)?.to_array()
+    }
+
+    fn exec(&self, sql: &str, args: Vec<JsValue>) -> Result<()> {
+        self.sql.exec_raw(sql, args).map(|_| ())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        let rows: Vec<MetaRow> =
+            self.rows("SELECT value FROM meta WHERE key = ?", vec![key.into()])?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            vec![key.into(), value.into()],
+        )
+    }
+
+    fn period(&self, id: &str) -> Result<Option<PeriodRow>> {
+        let rows: Vec<PeriodRow> = self.rows(
+            "SELECT period_id, start, end, capacity FROM periods WHERE period_id = ?",
+            vec![id.into()],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn count(&self, period: &str) -> Result<u32> {
+        let rows: Vec<Count> = self.rows(
+            "SELECT count(*) AS n FROM taken WHERE period_id = ?",
+            vec![period.into()],
+        )?;
+        Ok(rows.first().map_or(0, |c| c.n as u32))
+    }
+
+    fn store(&self) -> Result<D1Store> {
+        Ok(D1Store::new(self.env.d1("DB")?))
+    }
+
+    /// The first time a day is used (or while it is still empty), its periods come from the
+    /// schedule ops published in D1; after that, changes arrive through `publish`.
+    async fn ensure_loaded(&self, day: &p::Day) -> Result<()> {
+        if self.meta("office")?.is_none() {
+            self.set_meta("office", &day.office)?;
+            self.set_meta("date", &day.date)?;
+        }
+        let has_periods = !self
+            .rows::<Count>("SELECT count(*) AS n FROM periods", vec![])?
+            .first()
+            .is_none_or(|c| c.n == 0.0);
+        if has_periods {
+            return Ok(());
+        }
+        let checked: i64 = self
+            .meta("schedule_checked_at")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if now_ms() - checked < EMPTY_DAY_RECHECK_MS {
+            return Ok(());
+        }
+        let (Ok(office), Ok(date)) = (
+            OfficeId::parse(&day.office),
+            chrono::NaiveDate::parse_from_str(&day.date, "%Y-%m-%d"),
+        ) else {
+            return Ok(());
+        };
+        let schedule = self
+            .store()?
+            .schedule(&office, date, date)
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        for (_, p) in schedule {
+            self.exec(
+                "INSERT OR IGNORE INTO periods (period_id, start, end, capacity) VALUES (?, ?, ?, ?)",
+                vec![
+                    p.period_id.as_str().into(),
+                    yuyue_shared::time::format_hhmm(p.start).into(),
+                    yuyue_shared::time::format_hhmm(p.end).into(),
+                    JsValue::from_f64(p.capacity.into()),
+                ],
+            )?;
+        }
+        self.set_meta("schedule_checked_at", &now_ms().to_string())
+    }
+
+    fn hold(&self, h: &p::Hold, now: i64) -> Result<p::HoldAnswer> {
+        let Some(period) = self.period(&h.period)? else {
+            return Ok(p::HoldAnswer::Closed);
+        };
+        let held = p::HoldAnswer::Held {
+            start: period.start.clone(),
+            end: period.end.clone(),
+        };
+        let mine: Vec<TakenRow> = self.rows(
+            "SELECT booking_no, period_id, confirmed, expires_at FROM taken WHERE booking_no = ?",
+            vec![h.booking_no.as_str().into()],
+        )?;
+        if let Some(t) = mine.first() {
+            return Ok(if t.period_id == h.period {
+                held
+            } else {
+                p::HoldAnswer::Conflict
+            });
+        }
+        let refused: Vec<TakenRow> = self.rows(
+            "SELECT booking_no, period_id, 0 AS confirmed, NULL AS expires_at FROM rejected WHERE booking_no = ?",
+            vec![h.booking_no.as_str().into()],
+        )?;
+        if let Some(r) = refused.first() {
+            return Ok(if r.period_id == h.period {
+                p::HoldAnswer::Full
+            } else {
+                p::HoldAnswer::Conflict
+            });
+        }
+        if self.count(&h.period)? >= period.capacity as u32 {
+            self.exec(
+                "INSERT OR IGNORE INTO rejected (booking_no, period_id, at) VALUES (?, ?, ?)",
+                vec![
+                    h.booking_no.as_str().into(),
+                    h.period.as_str().into(),
+                    JsValue::from_f64(now as f64),
+                ],
+            )?;
+            return Ok(p::HoldAnswer::Full);
+        }
+        let expires = now + i64::from(h.ttl_seconds) * 1000;
+        self.exec(
+            "INSERT INTO taken (booking_no, period_id, applicant_id, confirmed, expires_at, created_at) VALUES (?, ?, ?, 0, ?, ?)",
+            vec![
+                h.booking_no.as_str().into(),
+                h.period.as_str().into(),
+                h.applicant.as_str().into(),
+                JsValue::from_f64(expires as f64),
+                JsValue::from_f64(now as f64),
+            ],
+        )?;
+        Ok(held)
+    }
+
+    fn restore(&self, r: &p::Restore, now: i64) -> Result<p::HoldAnswer> {
+        let Some(period) = self.period(&r.period)? else {
+            return Ok(p::HoldAnswer::Closed);
+        };
+        let exists = !self
+            .rows::<Count>(
+                "SELECT count(*) AS n FROM taken WHERE booking_no = ?",
+                vec![r.booking_no.as_str().into()],
+            )?
+            .first()
+            .is_none_or(|c| c.n == 0.0);
+        if !exists {
+            if self.count(&r.period)? >= period.capacity as u32 {
+                return Ok(p::HoldAnswer::Full);
+            }
+            self.exec(
+                "INSERT INTO taken (booking_no, period_id, applicant_id, confirmed, expires_at, created_at) VALUES (?, ?, ?, 1, NULL, ?)",
+                vec![r.booking_no.as_str().into(), r.period.as_str().into(), r.applicant.as_str().into(), JsValue::from_f64(now as f64)],
+            )?;
+        }
+        Ok(p::HoldAnswer::Held {
+            start: period.start,
+            end: period.end,
+        })
+    }
+
+    fn publish(&self, msg: &p::Publish) -> Result<p::PublishAnswer> {
+        // Check everything first so a refused publish changes nothing.
+        let existing: Vec<PeriodRow> = self.rows(
+            "SELECT period_id, start, end, capacity FROM periods",
+            vec![],
+        )?;
+        for e in &existing {
+            let taken = self.count(&e.period_id)?;
+            let cap = msg
+                .periods
+                .iter()
+                .find(|p| p.period_id == e.period_id)
+                .map_or(0, |p| p.capacity);
+            if cap < taken {
+                return Ok(p::PublishAnswer::BelowTaken {
+                    period_id: e.period_id.clone(),
+                    taken,
+                });
+            }
+        }
+        for e in &existing {
+            if !msg.periods.iter().any(|p| p.period_id == e.period_id) {
+                self.exec(
+                    "DELETE FROM periods WHERE period_id = ?",
+                    vec![e.period_id.as_str().into()],
+                )?;
+            }
+        }
+        for p in &msg.periods {
+            self.exec(
+                "INSERT INTO periods (period_id, start, end, capacity) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (period_id) DO UPDATE SET start = excluded.start, end = excluded.end, capacity = excluded.capacity",
+                vec![p.period_id.as_str().into(), p.start.as_str().into(), p.end.as_str().into(), JsValue::from_f64(p.capacity.into())],
+            )?;
+        }
+        self.set_meta("schedule_checked_at", &now_ms().to_string())?;
+        Ok(p::PublishAnswer::Published)
+    }
+
+    fn day_state(&self) -> Result<Vec<p::PeriodState>> {
+        #[derive(Deserialize)]
+        struct Row {
+            period_id: String,
+            start: String,
+            end: String,
+            capacity: f64,
+            taken: f64,
+            holds: f64,
+        }
+        let rows: Vec<Row> = self.rows(
+            "SELECT p.period_id, p.start, p.end, p.capacity,
+                    (SELECT count(*) FROM taken t WHERE t.period_id = p.period_id) AS taken,
+                    (SELECT count(*) FROM taken t WHERE t.period_id = p.period_id AND t.confirmed = 0) AS holds
+             FROM periods p ORDER BY p.start, p.period_id",
+            vec![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| p::PeriodState {
+                period_id: r.period_id,
+                start: r.start,
+                end: r.end,
+                capacity: r.capacity as u32,
+                taken: r.taken as u32,
+                holds: r.holds as u32,
+            })
+            .collect())
+    }
+
+    fn taken(&self) -> Result<Vec<p::TakenEntry>> {
+        let rows: Vec<TakenRow> = self.rows(
+            "SELECT booking_no, period_id, confirmed, expires_at FROM taken",
+            vec![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|t| p::TakenEntry {
+                booking_no: t.booking_no,
+                period_id: t.period_id,
+                confirmed: t.confirmed != 0.0,
+                expires_at: (t.confirmed == 0.0).then_some(t.expires_at.unwrap_or(0.0) as i64),
+            })
+            .collect())
+    }
+
+    /// Wakes when the earliest unconfirmed hold lapses.
+    async fn schedule_alarm(&self) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Next {
+            at: Option<f64>,
+        }
+        let next: Vec<Next> = self.rows(
+            "SELECT min(expires_at) AS at FROM taken WHERE confirmed = 0",
+            vec![],
+        )?;
+        if let Some(at) = next.first().and_then(|n| n.at) {
+            let storage = self.state.storage();
+            let current = storage.get_alarm().await?;
+            if current.is_none_or(|c| c > at as i64) {
+                // `set_alarm` takes an i64 as an offset from now, not as a timestamp.
+                storage.set_alarm((at as i64 - now_ms()).max(0)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles lapsed holds against the record: a hold whose booking exists in D1 is confirmed
+    /// (its confirmation was lost), any other is released. If D1 cannot answer, nothing is
+    /// released and the alarm tries again.
+    async fn settle_lapsed(&self) -> Result<()> {
+        let now = now_ms();
+        let lapsed: Vec<TakenRow> = self.rows(
+            "SELECT booking_no, period_id, confirmed, expires_at FROM taken WHERE confirmed = 0 AND expires_at <= ?",
+            vec![JsValue::from_f64(now as f64)],
+        )?;
+        let store = self.store()?;
+        for t in lapsed {
+            let Ok(no) = BookingNo::parse(&t.booking_no) else {
+                self.exec(
+                    "DELETE FROM taken WHERE booking_no = ?",
+                    vec![t.booking_no.as_str().into()],
+                )?;
+                continue;
+            };
+            match store.booking(&no).await {
+                Ok(Some(b)) if b.status != BookingStatus::Cancelled => {
+                    self.exec(
+                        "UPDATE taken SET confirmed = 1, expires_at = NULL WHERE booking_no = ?",
+                        vec![t.booking_no.as_str().into()],
+                    )?;
+                }
+                Ok(_) => {
+                    self.exec(
+                        "DELETE FROM taken WHERE booking_no = ? AND confirmed = 0",
+                        vec![t.booking_no.as_str().into()],
+                    )?;
+                }
+                Err(_) => {
+                    self.state.storage().set_alarm(ALARM_RETRY_MS).await?;
+                    return Ok(());
+                }
+            }
+        }
+        self.exec(
+            "DELETE FROM rejected WHERE at < ?",
+            vec![JsValue::from_f64((now - REJECTION_MEMORY_MS) as f64)],
+        )?;
+        Ok(())
+    }
+}
+
+async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
+    req.json::<T>().await
+}
+
+impl DurableObject for Inventory {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        for stmt in SCHEMA {
+            // The schema is fixed and idempotent; failing here means the object cannot work.
+            sql.exec(stmt, None).expect("inventory schema");
+        }
+        Inventory { state, env, sql }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let now = now_ms();
+        match path.as_str() {
+            "/hold" => {
+                let h: p::Hold = body(&mut req).await?;
+                self.ensure_loaded(&h.day).await?;
+                let answer = self.hold(&h, now)?;
+                if matches!(answer, p::HoldAnswer::Held { .. }) {
+                    self.schedule_alarm().await?;
+                }
+                json(&answer)
+            }
+            "/confirm" => {
+                let m: p::ByNumber = body(&mut req).await?;
+                self.exec(
+                    "UPDATE taken SET confirmed = 1, expires_at = NULL WHERE booking_no = ?",
+                    vec![m.booking_no.as_str().into()],
+                )?;
+                json(&serde_json::json!({"ok": true}))
+            }
+            "/release" => {
+                let m: p::ByNumber = body(&mut req).await?;
+                self.exec(
+                    "DELETE FROM taken WHERE booking_no = ?",
+                    vec![m.booking_no.as_str().into()],
+                )?;
+                json(&serde_json::json!({"ok": true}))
+            }
+            "/restore" => {
+                let r: p::Restore = body(&mut req).await?;
+                self.ensure_loaded(&r.day).await?;
+                json(&self.restore(&r, now)?)
+            }
+            "/publish" => {
+                let m: p::Publish = body(&mut req).await?;
+                if self.meta("office")?.is_none() {
+                    self.set_meta("office", &m.day.office)?;
+                    self.set_meta("date", &m.day.date)?;
+                }
+                json(&self.publish(&m)?)
+            }
+            "/day" => {
+                let d: p::Day = body(&mut req).await?;
+                self.ensure_loaded(&d).await?;
+                json(&self.day_state()?)
+            }
+            "/taken" => {
+                let d: p::Day = body(&mut req).await?;
+                self.ensure_loaded(&d).await?;
+                json(&self.taken()?)
+            }
+            _ => Response::error("no such inventory operation", 404),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.settle_lapsed().await?;
+        self.schedule_alarm().await?;
+        Response::ok("settled")
+    }
+}

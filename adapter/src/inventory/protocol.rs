@@ -1,0 +1,92 @@
+//! The messages between functions and the inventory object, as JSON over the stub's fetch.
+//! Every message names its (hall, date) so the object can load that day's schedule the first
+//! time it is used and can ask D1 about its own holds.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+pub struct Day {
+    pub office: String,
+    pub date: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Hold {
+    #[serde(flatten)]
+    pub day: Day,
+    pub period: String,
+    pub booking_no: String,
+    pub applicant: String,
+    pub ttl_seconds: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ByNumber {
+    #[serde(flatten)]
+    pub day: Day,
+    pub booking_no: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Restore {
+    #[serde(flatten)]
+    pub day: Day,
+    pub period: String,
+    pub booking_no: String,
+    pub applicant: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Period {
+    pub period_id: String,
+    pub start: String,
+    pub end: String,
+    pub capacity: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Publish {
+    #[serde(flatten)]
+    pub day: Day,
+    pub periods: Vec<Period>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum HoldAnswer {
+    Held { start: String, end: String },
+    Full,
+    Closed,
+    Conflict,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PublishAnswer {
+    Published,
+    BelowTaken { period_id: String, taken: u32 },
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PeriodState {
+    pub period_id: String,
+    pub start: String,
+    pub end: String,
+    pub capacity: u32,
+    pub taken: u32,
+    pub holds: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct TakenEntry {
+    pub booking_no: String,
+    pub period_id: String,
+    pub confirmed: bool,
+    /// Unix milliseconds, for unconfirmed holds.
+    pub expires_at: Option<i64>,
+}
+
+/// The object's name: one per (hall, date).
+pub fn object_name(office: &str, date: &str) -> String {
+    format!("{office}/{date}")
+}

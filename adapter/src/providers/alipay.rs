@@ -1,0 +1,47 @@
+//! Alipay: `alipay.system.oauth.token` through the open-platform gateway, signed with the app's
+//! RSA key; the answer's signature is checked with Alipay's public key (in the shared parser).
+
+use super::{base, call};
+use crate::auth::key_error;
+use crate::clock::system_now;
+use crate::cx::Cx;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yuyue_shared::providers::alipay::{parse_oauth_token, AlipayApp, AlipayUser, OAUTH_METHOD};
+use yuyue_shared::ApiResult;
+
+thread_local! {
+    /// Parsing an RSA private key costs milliseconds; keep it per isolate, keyed by its config.
+    static APP: RefCell<Option<(String, Rc<AlipayApp>)>> = const { RefCell::new(None) };
+}
+
+fn app(cx: &Cx) -> ApiResult<Rc<AlipayApp>> {
+    let app_id = cx.required_config("ALIPAY_APPID")?;
+    let private = cx.required_config("ALIPAY_APP_PRIVATE_KEY")?;
+    let public = cx.required_config("ALIPAY_PUBLIC_KEY")?;
+    let fingerprint = format!("{app_id}\n{private}\n{public}");
+    if let Some(app) = APP.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(f, _)| *f == fingerprint)
+            .map(|(_, a)| Rc::clone(a))
+    }) {
+        return Ok(app);
+    }
+    let app = Rc::new(AlipayApp::new(&app_id, &private, &public).map_err(key_error)?);
+    APP.with(|c| *c.borrow_mut() = Some((fingerprint, Rc::clone(&app))));
+    Ok(app)
+}
+
+/// The account behind a `my.getAuthCode()` code. The gateway's timestamp check is against real
+/// time, so the system clock signs the request whatever the dev clock says.
+pub async fn auth_code_to_user(cx: &Cx, auth_code: &str) -> ApiResult<AlipayUser> {
+    let app = app(cx)?;
+    let gateway = base(cx, "ALIPAY_GATEWAY")?;
+    let mut entropy = cx.entropy()?;
+    let request = app.oauth_token(&gateway, auth_code, system_now(), &mut entropy);
+    call(cx, "alipay", OAUTH_METHOD, &request, |status, body| {
+        parse_oauth_token(&app, status, body)
+    })
+    .await
+}

@@ -1,0 +1,34 @@
+//! The face-verification vendor, as the real-name binding use case's [`FaceCheck`]. Each check
+//! is a paid call, so it counts against the user's daily verification limit first.
+
+use super::{base, call};
+use crate::cx::Cx;
+use yuyue_shared::domain::{IdNumber, PersonName};
+use yuyue_shared::login::identity::FaceCheck;
+use yuyue_shared::providers::face;
+use yuyue_shared::ratelimit::Limit;
+use yuyue_shared::ApiResult;
+
+pub struct FaceVerifier<'a> {
+    pub cx: &'a Cx,
+    pub limit: Limit,
+}
+
+impl FaceCheck for FaceVerifier<'_> {
+    async fn passed(
+        &self,
+        name: &PersonName,
+        id: &IdNumber,
+        verify_token: &str,
+    ) -> ApiResult<bool> {
+        self.cx.rate_limit(&self.limit).await?;
+        let request = face::verify(
+            &base(self.cx, "FACE_VERIFY_BASE")?,
+            &self.cx.required_config("FACE_API_KEY")?,
+            verify_token,
+            name,
+            id,
+        );
+        call(self.cx, "face", "verify", &request, face::parse_verify).await
+    }
+}

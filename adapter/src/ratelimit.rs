@@ -1,0 +1,54 @@
+//! The client of the rate-limit counters: `RateLimiter` Durable Objects, a fixed set of shards
+//! (`yuyue_shared::ratelimit`). The class lives in the login Worker; other Workers bind to it
+//! with `script_name = "yuyue-login"`.
+//!
+//! If the counter cannot be reached, the request goes through and the failure is logged: the
+//! limits slow abuse down, and turning a counter outage into a login outage for everyone would
+//! hurt far more people than it protects.
+
+use crate::clock::system_now;
+use crate::cx::Cx;
+use worker::{Method, Request, RequestInit};
+use yuyue_shared::ratelimit::{Hit, Limit, Verdict};
+use yuyue_shared::ApiResult;
+
+/// The binding name, in every Worker that applies limits.
+pub const BINDING: &str = "RATE_LIMITER";
+
+impl Cx {
+    /// Counts one hit against `limit`: `429 RATE_LIMITED` with `Retry-After` once past it.
+    pub async fn rate_limit(&self, limit: &Limit) -> ApiResult<()> {
+        let hit = Hit::new(limit, system_now().timestamp_millis());
+        match count(self, &limit.shard(), &hit).await {
+            Ok(verdict) => {
+                if !verdict.allowed {
+                    let scope = limit.key.split(':').take(2).collect::<Vec<_>>().join(":");
+                    crate::log::event("info", "rate_limited", &[("scope", scope.into())]);
+                }
+                verdict.into_result()
+            }
+            Err(cause) => {
+                crate::log::event(
+                    "error",
+                    "rate_limiter_unavailable",
+                    &[("cause", cause.into())],
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn count(cx: &Cx, shard: &str, hit: &Hit) -> Result<Verdict, &'static str> {
+    let ns = cx.env.durable_object(BINDING).map_err(|_| "binding")?;
+    let stub = ns.get_by_name(shard).map_err(|_| "stub")?;
+    let body = serde_json::to_string(hit).map_err(|_| "encode")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req = Request::new_with_init("https://rate-limiter/hit", &init).map_err(|_| "request")?;
+    let mut res = stub.fetch_with_request(req).await.map_err(|_| "fetch")?;
+    if res.status_code() != 200 {
+        return Err("status");
+    }
+    res.json::<Verdict>().await.map_err(|_| "decode")
+}

@@ -1,0 +1,552 @@
+//! Access tokens: short-lived EdDSA (Ed25519) JWTs. The login function signs them with its private
+//! key; every other function verifies them with public keys only, picked by the token's `kid`, so
+//! a key is rotated by publishing its public half first and signing with it afterwards.
+//!
+//! Verification accepts exactly one algorithm (`EdDSA`), one issuer and one audience, requires
+//! `exp`, `iat` and `nbf`, and reports an expired but otherwise valid token as `TOKEN_EXPIRED`
+//! (the client refreshes) and everything else as `UNAUTHENTICATED` (the client logs in again).
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::store::{SessionId, UserId};
+use crate::time::Instant;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use jwt_simple::prelude::*;
+use jwt_simple::JWTError;
+use std::fmt;
+
+/// Who issues access tokens, and for whom: a token minted for another service or by another
+/// issuer sharing a key is refused.
+pub const ISSUER: &str = "yuyue-login";
+pub const AUDIENCE: &str = "yuyue-api";
+pub const ALGORITHM: &str = "EdDSA";
+
+/// Short enough that a stolen token is soon useless; the refresh token renews it.
+pub const ACCESS_TTL_SECONDS: u32 = 15 * 60;
+
+/// Clock difference tolerated between the function that signed and the one verifying.
+pub const LEEWAY_SECONDS: u64 = 30;
+
+/// Far above any token we issue, so a huge header or body is refused before it is parsed.
+const MAX_TOKEN_LENGTH: usize = 2048;
+
+/// A key in configuration that does not parse. Says which setting, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyError(pub &'static str);
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid key configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// The claim beyond the registered ones: which session the token belongs to, so revoking the
+/// session (logout, refresh-token reuse) ends its access tokens too.
+#[derive(Serialize, Deserialize)]
+struct SessionClaim {
+    sid: String,
+}
+
+/// What a verified token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+/// A freshly signed access token and its lifetime in seconds, as the login answer reports it.
+#[derive(Debug, Clone)]
+pub struct SignedAccess {
+    pub token: String,
+    pub expires_in: u32,
+}
+
+pub struct TokenSigner {
+    key: Ed25519KeyPair,
+    kid: String,
+}
+
+impl TokenSigner {
+    /// `pkcs8_b64`: the Ed25519 private key as base64 PKCS#8 DER, the single-line form of
+    /// `openssl genpkey -algorithm ed25519 -outform DER | base64`.
+    pub fn from_pkcs8_base64(kid: &str, pkcs8_b64: &str) -> Result<Self, KeyError> {
+        if !is_valid_kid(kid) {
+            return Err(KeyError("JWT_SIGNING_KID"));
+        }
+        let der = B64
+            .decode(pkcs8_b64.trim())
+            .map_err(|_| KeyError("JWT_SIGNING_KEY"))?;
+        let key = Ed25519KeyPair::from_der(&der)
+            .map_err(|_| KeyError("JWT_SIGNING_KEY"))?
+            .with_key_id(kid);
+        Ok(TokenSigner {
+            key,
+            kid: kid.to_owned(),
+        })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public half as base64 SPKI DER: what goes into `JWT_PUBLIC_KEYS`.
+    pub fn public_key_base64(&self) -> String {
+        B64.encode(self.key.public_key().to_der())
+    }
+
+    pub fn sign(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+        now: Instant,
+    ) -> ApiResult<SignedAccess> {
+        let iat = unix_seconds(now)?;
+        let claims = JWTClaims {
+            issued_at: Some(Duration::from_secs(iat)),
+            expires_at: Some(Duration::from_secs(iat + u64::from(ACCESS_TTL_SECONDS))),
+            invalid_before: Some(Duration::from_secs(iat)),
+            issuer: Some(ISSUER.to_owned()),
+            subject: Some(user.as_str().to_owned()),
+            audiences: Some(Audiences::AsString(AUDIENCE.to_owned())),
+            jwt_id: None,
+            nonce: None,
+            custom: SessionClaim {
+                sid: session.as_str().to_owned(),
+            },
+        };
+        let token = self.key.sign(claims).map_err(|_| ApiError::internal())?;
+        Ok(SignedAccess {
+            token,
+            expires_in: ACCESS_TTL_SECONDS,
+        })
+    }
+}
+
+/// The public keys tokens are checked against, by key id.
+pub struct TokenVerifier {
+    keys: Vec<(String, Ed25519PublicKey)>,
+}
+
+impl TokenVerifier {
+    /// `spec`: `kid:base64-SPKI-DER` entries separated by commas, e.g. the current key and the
+    /// one being retired during a rotation.
+    pub fn from_spec(spec: &str) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (kid, b64) = entry.split_once(':').ok_or(KeyError("JWT_PUBLIC_KEYS"))?;
+            let der = B64
+                .decode(b64.trim())
+                .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?;
+            let key = Ed25519PublicKey::from_der(&der)
+                .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?
+                .with_key_id(kid.trim());
+            if !is_valid_kid(kid.trim()) || keys.iter().any(|(k, _)| k == kid.trim()) {
+                return Err(KeyError("JWT_PUBLIC_KEYS"));
+            }
+            keys.push((kid.trim().to_owned(), key));
+        }
+        if keys.is_empty() {
+            return Err(KeyError("JWT_PUBLIC_KEYS"));
+        }
+        Ok(TokenVerifier { keys })
+    }
+
+    pub fn verify(&self, token: &str, now: Instant) -> ApiResult<AccessClaims> {
+        let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated);
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(unauthenticated());
+        }
+        // The header is read before the signature is checked only to pick the key: the
+        // algorithm is then fixed by that key, never by what the header claims.
+        let meta = Token::decode_metadata(token).map_err(|_| unauthenticated())?;
+        if meta.algorithm() != ALGORITHM {
+            return Err(unauthenticated());
+        }
+        let kid = meta.key_id().ok_or_else(unauthenticated)?;
+        let (kid, key) = self
+            .keys
+            .iter()
+            .find(|(k, _)| k == kid)
+            .ok_or_else(unauthenticated)?;
+        let options = VerificationOptions {
+            allowed_issuers: Some(HashSet::from_strings(&[ISSUER])),
+            allowed_audiences: Some(HashSet::from_strings(&[AUDIENCE])),
+            required_key_id: Some(kid.clone()),
+            time_tolerance: Some(Duration::from_secs(LEEWAY_SECONDS)),
+            max_token_length: Some(MAX_TOKEN_LENGTH),
+            artificial_time: Some(Duration::from_secs(unix_seconds(now)?)),
+            ..Default::default()
+        };
+        let claims = key
+            .verify_token::<SessionClaim>(token, Some(options))
+            .map_err(|e| match e.downcast_ref::<JWTError>() {
+                Some(JWTError::TokenHasExpired) => ApiError::new(ErrorCode::TokenExpired),
+                _ => unauthenticated(),
+            })?;
+        // jwt-simple accepts a token without these; ours always carry them, so one without is
+        // not ours.
+        let (Some(iat), Some(exp), Some(_), Some(sub)) = (
+            claims.issued_at,
+            claims.expires_at,
+            claims.invalid_before,
+            claims.subject,
+        ) else {
+            return Err(unauthenticated());
+        };
+        if sub.is_empty() || claims.custom.sid.is_empty() {
+            return Err(unauthenticated());
+        }
+        Ok(AccessClaims {
+            user_id: UserId(sub),
+            session_id: SessionId(claims.custom.sid),
+            issued_at: iat.as_secs() as i64,
+            expires_at: exp.as_secs() as i64,
+        })
+    }
+}
+
+/// Key ids appear in headers and config lists: short, no separators.
+fn is_valid_kid(kid: &str) -> bool {
+    (1..=64).contains(&kid.len())
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn unix_seconds(now: Instant) -> ApiResult<u64> {
+    u64::try_from(now.timestamp()).map_err(|_| ApiError::internal())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::time::from_unix_millis;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+    use hmac::{Hmac, Mac};
+    use serde_json::{json, Value};
+    use sha2::Sha256;
+
+    /// The dev keys of `.dev.vars.example`: throwaway, public, local only.
+    pub const DEV_KID: &str = "dev-1";
+    pub const DEV_PRIVATE: &str =
+        "MC4CAQAwBQYDK2VwBCIEINrO1ybjNKvWvuLatyPmLEZmXqg798tQuTap7m42qtqG";
+    pub const DEV_PUBLIC: &str = "MCowBQYDK2VwAyEA+SIHYIzztXi5Arl837/2stqH6CVa2xb7JXiKt0MbiKE=";
+    const OLD_PRIVATE: &str = "MC4CAQAwBQYDK2VwBCIEINscPsU9t6b59O8aL5XdsEn5DI4Z8I/h0MzGUGDiyfLo";
+    const OLD_PUBLIC: &str = "MCowBQYDK2VwAyEAUyj3K9WLuCd4hxPusxBtdRACZDb5ddYROQXlcSlIJf8=";
+
+    pub fn signer() -> TokenSigner {
+        TokenSigner::from_pkcs8_base64(DEV_KID, DEV_PRIVATE).unwrap()
+    }
+
+    pub fn verifier() -> TokenVerifier {
+        TokenVerifier::from_spec(&format!("{DEV_KID}:{DEV_PUBLIC}, dev-0:{OLD_PUBLIC}")).unwrap()
+    }
+
+    /// 2026-06-15T10:00:00+08:00.
+    pub fn t0() -> Instant {
+        from_unix_millis(1_781_488_800_000)
+    }
+
+    fn at(offset_seconds: i64) -> Instant {
+        t0() + chrono::Duration::seconds(offset_seconds)
+    }
+
+    fn ids() -> (UserId, SessionId) {
+        (UserId("u_1".into()), SessionId("s_1".into()))
+    }
+
+    fn code(r: ApiResult<AccessClaims>) -> ErrorCode {
+        r.unwrap_err().code
+    }
+
+    /// A token with the given header and claims, signed by the dev private key: everything is
+    /// right about its signature, so only the claim checks can refuse it.
+    fn forge(header: Value, claims: Value) -> String {
+        let input = format!(
+            "{}.{}",
+            B64URL.encode(header.to_string()),
+            B64URL.encode(claims.to_string())
+        );
+        let der = B64.decode(DEV_PRIVATE).unwrap();
+        let kp = ed25519_compact::KeyPair::from_der(&der).unwrap();
+        let sig = kp.sk.sign(input.as_bytes(), None);
+        format!("{input}.{}", B64URL.encode(sig.as_ref()))
+    }
+
+    fn good_claims() -> Value {
+        let iat = t0().timestamp();
+        json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u_1", "sid": "s_1",
+               "iat": iat, "nbf": iat, "exp": iat + 900})
+    }
+
+    fn good_header() -> Value {
+        json!({"alg": "EdDSA", "typ": "JWT", "kid": DEV_KID})
+    }
+
+    #[test]
+    fn a_signed_token_verifies_with_its_claims() {
+        let (u, s) = ids();
+        let signed = signer().sign(&u, &s, t0()).unwrap();
+        assert_eq!(signed.expires_in, 900);
+        let claims = verifier().verify(&signed.token, at(60)).unwrap();
+        assert_eq!(claims.user_id, u);
+        assert_eq!(claims.session_id, s);
+        assert_eq!(claims.expires_at - claims.issued_at, 900);
+        assert_eq!(claims.issued_at, t0().timestamp());
+    }
+
+    #[test]
+    fn the_header_names_the_algorithm_and_key() {
+        let (u, s) = ids();
+        let token = signer().sign(&u, &s, t0()).unwrap().token;
+        let header: Value =
+            serde_json::from_slice(&B64URL.decode(token.split('.').next().unwrap()).unwrap())
+                .unwrap();
+        assert_eq!(header["alg"], "EdDSA");
+        assert_eq!(header["kid"], DEV_KID);
+    }
+
+    #[test]
+    fn the_forging_helper_makes_tokens_the_verifier_accepts() {
+        // Otherwise every refusal below could be the helper's fault.
+        assert!(verifier()
+            .verify(&forge(good_header(), good_claims()), at(1))
+            .is_ok());
+    }
+
+    #[test]
+    fn expiry_is_token_expired_after_the_leeway() {
+        let (u, s) = ids();
+        let token = signer().sign(&u, &s, t0()).unwrap().token;
+        let v = verifier();
+        assert!(v.verify(&token, at(900 + LEEWAY_SECONDS as i64)).is_ok());
+        assert_eq!(
+            code(v.verify(&token, at(901 + LEEWAY_SECONDS as i64))),
+            ErrorCode::TokenExpired
+        );
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_or_issued_in_the_future_is_refused() {
+        let mut claims = good_claims();
+        claims["nbf"] = json!(t0().timestamp() + 3600);
+        let token = forge(good_header(), claims);
+        assert_eq!(
+            code(verifier().verify(&token, at(0))),
+            ErrorCode::Unauthenticated
+        );
+
+        let (u, s) = ids();
+        let future = signer().sign(&u, &s, at(3600)).unwrap().token;
+        assert_eq!(
+            code(verifier().verify(&future, at(0))),
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn wrong_audience_or_issuer_is_refused() {
+        for (field, value) in [
+            ("aud", json!("another-api")),
+            ("aud", json!(["another-api"])),
+            ("iss", json!("someone-else")),
+        ] {
+            let mut claims = good_claims();
+            claims[field] = value;
+            let token = forge(good_header(), claims);
+            assert_eq!(
+                code(verifier().verify(&token, at(0))),
+                ErrorCode::Unauthenticated,
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_registered_claims_are_refused() {
+        for field in ["exp", "iat", "nbf", "sub", "sid", "aud", "iss"] {
+            let mut claims = good_claims();
+            claims.as_object_mut().unwrap().remove(field);
+            let token = forge(good_header(), claims);
+            assert_eq!(
+                code(verifier().verify(&token, at(0))),
+                ErrorCode::Unauthenticated,
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        for alg in ["none", "None", "NONE", ""] {
+            let header = json!({"alg": alg, "typ": "JWT", "kid": DEV_KID});
+            let unsigned = format!(
+                "{}.{}.",
+                B64URL.encode(header.to_string()),
+                B64URL.encode(good_claims().to_string())
+            );
+            assert_eq!(
+                code(verifier().verify(&unsigned, at(0))),
+                ErrorCode::Unauthenticated,
+                "{alg}"
+            );
+            let with_sig = forge(header, good_claims());
+            assert_eq!(
+                code(verifier().verify(&with_sig, at(0))),
+                ErrorCode::Unauthenticated
+            );
+        }
+    }
+
+    #[test]
+    fn hs256_keyed_with_the_public_key_is_refused() {
+        // The classic confusion: a verifier that lets the header choose the algorithm would
+        // check this MAC with the (public) key bytes it holds.
+        let header = json!({"alg": "HS256", "typ": "JWT", "kid": DEV_KID});
+        let input = format!(
+            "{}.{}",
+            B64URL.encode(header.to_string()),
+            B64URL.encode(good_claims().to_string())
+        );
+        for key in [
+            DEV_PUBLIC.as_bytes().to_vec(),
+            B64.decode(DEV_PUBLIC).unwrap(),
+        ] {
+            let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+            mac.update(input.as_bytes());
+            let token = format!("{input}.{}", B64URL.encode(mac.finalize().into_bytes()));
+            assert_eq!(
+                code(verifier().verify(&token, at(0))),
+                ErrorCode::Unauthenticated
+            );
+        }
+    }
+
+    #[test]
+    fn another_asymmetric_algorithm_is_refused() {
+        let header = json!({"alg": "ES256", "typ": "JWT", "kid": DEV_KID});
+        assert_eq!(
+            code(verifier().verify(&forge(header, good_claims()), at(0))),
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn unknown_or_missing_kid_is_refused() {
+        for header in [
+            json!({"alg": "EdDSA", "typ": "JWT", "kid": "dev-9"}),
+            json!({"alg": "EdDSA", "typ": "JWT"}),
+        ] {
+            assert_eq!(
+                code(verifier().verify(&forge(header, good_claims()), at(0))),
+                ErrorCode::Unauthenticated
+            );
+        }
+    }
+
+    #[test]
+    fn a_kid_pointing_at_the_other_key_fails_the_signature() {
+        let header = json!({"alg": "EdDSA", "typ": "JWT", "kid": "dev-0"});
+        assert_eq!(
+            code(verifier().verify(&forge(header, good_claims()), at(0))),
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn a_retiring_key_still_verifies_its_own_tokens() {
+        let old = TokenSigner::from_pkcs8_base64("dev-0", OLD_PRIVATE).unwrap();
+        let (u, s) = ids();
+        let token = old.sign(&u, &s, t0()).unwrap().token;
+        assert!(verifier().verify(&token, at(1)).is_ok());
+        let only_new = TokenVerifier::from_spec(&format!("{DEV_KID}:{DEV_PUBLIC}")).unwrap();
+        assert_eq!(
+            code(only_new.verify(&token, at(1))),
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn tampering_with_claims_or_signature_is_refused() {
+        let (u, s) = ids();
+        let token = signer().sign(&u, &s, t0()).unwrap().token;
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut claims: Value = serde_json::from_slice(&B64URL.decode(parts[1]).unwrap()).unwrap();
+        claims["sub"] = json!("u_2");
+        let swapped = format!(
+            "{}.{}.{}",
+            parts[0],
+            B64URL.encode(claims.to_string()),
+            parts[2]
+        );
+        assert_eq!(
+            code(verifier().verify(&swapped, at(0))),
+            ErrorCode::Unauthenticated
+        );
+
+        let mut sig = B64URL.decode(parts[2]).unwrap();
+        sig[10] ^= 1;
+        let flipped = format!("{}.{}.{}", parts[0], parts[1], B64URL.encode(&sig));
+        assert_eq!(
+            code(verifier().verify(&flipped, at(0))),
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn an_expired_token_with_a_bad_signature_is_unauthenticated_not_expired() {
+        let (u, s) = ids();
+        let token = signer().sign(&u, &s, t0()).unwrap().token;
+        let truncated = &token[..token.len() - 4];
+        assert_eq!(
+            code(verifier().verify(truncated, at(86_400))),
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn garbage_is_unauthenticated() {
+        for bad in [
+            "",
+            "abc",
+            "a.b.c",
+            "....",
+            &"x".repeat(5000),
+            "eyJhbGciOiJFZERTQSJ9.e30.",
+        ] {
+            assert_eq!(
+                code(verifier().verify(bad, at(0))),
+                ErrorCode::Unauthenticated
+            );
+        }
+    }
+
+    #[test]
+    fn key_configuration_errors_name_the_setting() {
+        assert_eq!(
+            TokenSigner::from_pkcs8_base64(DEV_KID, "not base64!").err(),
+            Some(KeyError("JWT_SIGNING_KEY"))
+        );
+        assert_eq!(
+            TokenSigner::from_pkcs8_base64("bad kid", DEV_PRIVATE).err(),
+            Some(KeyError("JWT_SIGNING_KID"))
+        );
+        for spec in [
+            "",
+            "dev-1",
+            "dev-1:xx",
+            &format!("dev-1:{DEV_PUBLIC},dev-1:{OLD_PUBLIC}"),
+        ] {
+            assert_eq!(
+                TokenVerifier::from_spec(spec).err(),
+                Some(KeyError("JWT_PUBLIC_KEYS")),
+                "{spec}"
+            );
+        }
+        assert_eq!(signer().public_key_base64(), DEV_PUBLIC);
+    }
+}

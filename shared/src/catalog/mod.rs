@@ -1,0 +1,179 @@
+//! What people read before they book: services with their guides, halls, and the slot page.
+//!
+//! The reference data (cities, services, halls) changes a few times a year and is read on every
+//! page of the mini-program, so the functions keep one [`Snapshot`] of it per isolate and answer
+//! from memory; the views here are pure functions of that snapshot. The slot page ([`slots`])
+//! is different: its numbers come from the inventory authority and are cached only briefly
+//! ([`cache`]).
+
+pub mod cache;
+pub mod join;
+pub mod slots;
+
+use crate::booking::book::requires_photo_receipt;
+use crate::domain::{DocumentKind, OfficeId, ServiceId};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{Catalog, City, Office, ServiceInfo};
+use serde_json::{json, Map, Value};
+
+/// The catalog as one read: cities, services and active halls.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub cities: Vec<City>,
+    pub services: Vec<ServiceInfo>,
+    /// Active halls only: an inactive hall is not found.
+    pub offices: Vec<Office>,
+}
+
+impl Snapshot {
+    pub async fn load<C: Catalog>(catalog: &C) -> ApiResult<Snapshot> {
+        let mut offices = catalog.offices(None, None).await?;
+        offices.sort_by(|a, b| (&a.city_id, &a.office_id).cmp(&(&b.city_id, &b.office_id)));
+        Ok(Snapshot {
+            cities: catalog.cities().await?,
+            services: catalog.services().await?,
+            offices,
+        })
+    }
+
+    pub fn office(&self, id: &OfficeId) -> Option<&Office> {
+        self.offices.iter().find(|o| &o.office_id == id && o.active)
+    }
+
+    pub fn service(&self, id: ServiceId) -> Option<&ServiceInfo> {
+        self.services.iter().find(|s| s.service_id == id)
+    }
+
+    fn city(&self, id: &str) -> Option<&City> {
+        self.cities.iter().find(|c| c.city_id == id)
+    }
+
+    fn service_name(&self, id: ServiceId) -> String {
+        self.service(id)
+            .map_or_else(|| id.as_str().to_owned(), |s| s.name.clone())
+    }
+
+    /// An active hall by the id in a URL; a malformed id cannot be a hall, so it is not found.
+    pub fn office_by_param(&self, raw: &str) -> ApiResult<&Office> {
+        OfficeId::parse(raw)
+            .ok()
+            .and_then(|id| self.office(&id))
+            .ok_or_else(ApiError::not_found)
+    }
+
+    /// `GET /v1/services`.
+    pub fn services_view(&self) -> Value {
+        let services: Vec<Value> = self.services.iter().map(service_summary).collect();
+        json!({ "services": services })
+    }
+
+    /// `GET /v1/services/{service}/guide`: the guide document as ops wrote it, with the facts
+    /// the system holds about the service, and the halls that require a photo receipt number.
+    pub fn guide_view(&self, raw_service: &str) -> ApiResult<Value> {
+        let id = ServiceId::parse(raw_service).map_err(|_| ApiError::not_found())?;
+        let service = self.service(id).ok_or_else(ApiError::not_found)?;
+        let mut out = match service_summary(service) {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        if let Value::Object(guide) = &service.guide {
+            for (k, v) in guide {
+                // The system's own facts win over a guide field of the same name.
+                out.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        let receipt_halls: Vec<Value> = self
+            .offices
+            .iter()
+            .filter(|o| o.services.contains(&id) && requires_photo_receipt(o.requires_photo_receipt, id))
+            .map(|o| json!({ "office_id": o.office_id.as_str(), "name": o.name, "city_id": o.city_id }))
+            .collect();
+        out.insert(
+            "photo_receipt_required_at".into(),
+            Value::Array(receipt_halls),
+        );
+        Ok(Value::Object(out))
+    }
+
+    /// `GET /v1/offices?city=&service=`. A well-formed city without halls is an empty list.
+    pub fn offices_view(&self, city: Option<&str>, service: Option<&str>) -> ApiResult<Value> {
+        let city = city.filter(|c| !c.is_empty());
+        if let Some(c) = city {
+            let ok = (2..=20).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase());
+            if !ok {
+                return Err(ApiError::invalid("city", "城市编号格式有误"));
+            }
+        }
+        let service = service
+            .filter(|s| !s.is_empty())
+            .map(|s| ServiceId::parse(s).map_err(|e| e.at("service")))
+            .transpose()?;
+        let offices: Vec<Value> = self
+            .offices
+            .iter()
+            .filter(|o| city.is_none_or(|c| o.city_id == c))
+            .filter(|o| service.is_none_or(|s| o.services.contains(&s)))
+            .map(|o| self.office_view(o))
+            .collect();
+        Ok(json!({ "offices": offices }))
+    }
+
+    /// One hall as the contract shows it. A hall's phone is an office line, not personal data.
+    pub fn office_view(&self, o: &Office) -> Value {
+        let services: Vec<Value> = o
+            .services
+            .iter()
+            .map(|s| json!({ "service_id": s.as_str(), "name": self.service_name(*s) }))
+            .collect();
+        let receipt_for: Vec<&str> = o
+            .services
+            .iter()
+            .filter(|s| requires_photo_receipt(o.requires_photo_receipt, **s))
+            .map(|s| s.as_str())
+            .collect();
+        let location = match (o.lat, o.lng) {
+            (Some(lat), Some(lng)) => json!({ "lat": lat, "lng": lng }),
+            _ => Value::Null,
+        };
+        json!({
+            "office_id": o.office_id.as_str(),
+            "name": o.name,
+            "city": {
+                "city_id": o.city_id,
+                "name": self.city(&o.city_id).map(|c| c.name.as_str()),
+            },
+            "district": o.district,
+            "address": o.address,
+            "opening_hours": o.opening_hours,
+            "phone": o.phone,
+            "services": services,
+            "requires_photo_receipt": o.requires_photo_receipt,
+            "photo_receipt_required_for": receipt_for,
+            "location": location,
+        })
+    }
+}
+
+/// Fees are kept in fen (分) so no amount is ever a float; `fee_yuan` is for display.
+pub fn fee_yuan(fen: u32) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+fn service_summary(s: &ServiceInfo) -> Value {
+    let pickup_methods: Vec<Value> = s.guide["pickup_options"]
+        .as_array()
+        .map(|opts| opts.iter().map(|o| o["method"].clone()).collect())
+        .unwrap_or_default();
+    json!({
+        "service_id": s.service_id.as_str(),
+        "name": s.name,
+        "fee_fen": s.fee_fen,
+        "fee_yuan": fee_yuan(s.fee_fen),
+        "processing_working_days": s.processing_working_days,
+        "pickup_methods": pickup_methods,
+        "for_foreigners": s.service_id.accepted_documents() == [DocumentKind::ForeignPassport],
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+//! Publishing capacity: ops set a day's periods for a hall. The inventory object is changed
+//! first (it refuses to go below what is taken), then the schedule in D1; publishing the same
+//! schedule again changes nothing.
+
+use super::auth::OpsIdentity;
+use crate::domain::{OfficeId, PeriodId};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::store::{Catalog, Inventory, Publish, PublishedPeriod};
+use crate::time::{format_hhmm, parse_date, parse_hhmm, Instant};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const MAX_PERIODS: usize = 48;
+pub const MAX_CAPACITY: u32 = 10_000;
+
+#[derive(Debug, Deserialize)]
+pub struct PeriodRequest {
+    pub period_id: String,
+    pub start: String,
+    pub end: String,
+    pub capacity: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScheduleRequest {
+    pub office_id: String,
+    pub date: String,
+    pub periods: Vec<PeriodRequest>,
+}
+
+#[derive(Debug)]
+pub struct ValidSchedule {
+    pub office_id: OfficeId,
+    pub date: NaiveDate,
+    pub periods: Vec<PublishedPeriod>,
+}
+
+impl ScheduleRequest {
+    pub fn validate(&self, today: NaiveDate) -> ApiResult<ValidSchedule> {
+        let office_id = OfficeId::parse(&self.office_id).map_err(|e| e.at("office_id"))?;
+        let date = parse_date("date", &self.date)?;
+        if date < today {
+            return Err(ApiError::invalid("date", "不能修改过去日期的排班"));
+        }
+        if self.periods.len() > MAX_PERIODS {
+            return Err(ApiError::invalid("periods", "时段过多"));
+        }
+        let mut periods: Vec<PublishedPeriod> = Vec::with_capacity(self.periods.len());
+        for (i, p) in self.periods.iter().enumerate() {
+            let field = |name: &str| format!("periods[{i}].{name}");
+            let period = PublishedPeriod {
+                period_id: PeriodId::parse(&p.period_id).map_err(|e| e.at(&field("period_id")))?,
+                start: parse_hhmm(&field("start"), &p.start)?,
+                end: parse_hhmm(&field("end"), &p.end)?,
+                capacity: p.capacity,
+            };
+            if period.start >= period.end {
+                return Err(ApiError::invalid(&field("end"), "结束时间须晚于开始时间"));
+            }
+            if period.capacity > MAX_CAPACITY {
+                return Err(ApiError::invalid(&field("capacity"), "容量超出上限"));
+            }
+            if periods.iter().any(|q| q.period_id == period.period_id) {
+                return Err(ApiError::invalid(&field("period_id"), "时段编号重复"));
+            }
+            if periods
+                .iter()
+                .any(|q| q.start < period.end && period.start < q.end)
+            {
+                return Err(ApiError::invalid(&field("start"), "时段之间不能重叠"));
+            }
+            periods.push(period);
+        }
+        periods.sort_by_key(|p| p.start);
+        Ok(ValidSchedule {
+            office_id,
+            date,
+            periods,
+        })
+    }
+}
+
+pub async fn publish_schedule<S: Catalog, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    who: &OpsIdentity,
+    req: &ScheduleRequest,
+    now: Instant,
+) -> ApiResult<Value> {
+    let v = req.validate(now.date_naive())?;
+    who.require_office(&v.office_id)?;
+    store
+        .office(&v.office_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    match inventory.publish(&v.office_id, v.date, &v.periods).await? {
+        Publish::Published => {}
+        Publish::BelowTaken { period_id, taken } => {
+            return Err(ApiError::new(ErrorCode::Conflict)
+                .with_message("容量不能低于已预约人数")
+                .with_details(json!({ "period_id": period_id.as_str(), "taken": taken })))
+        }
+    }
+    store.put_schedule(&v.office_id, v.date, &v.periods).await?;
+    Ok(json!({
+        "office_id": v.office_id.as_str(),
+        "date": v.date.to_string(),
+        "periods": v.periods.iter().map(|p| json!({
+            "period_id": p.period_id.as_str(),
+            "start": format_hhmm(p.start),
+            "end": format_hhmm(p.end),
+            "capacity": p.capacity,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(periods: Vec<(&str, &str, &str, u32)>) -> ScheduleRequest {
+        ScheduleRequest {
+            office_id: "sz-futian".into(),
+            date: "2026-11-25".into(),
+            periods: periods
+                .into_iter()
+                .map(|(id, s, e, c)| PeriodRequest {
+                    period_id: id.into(),
+                    start: s.into(),
+                    end: e.into(),
+                    capacity: c,
+                })
+                .collect(),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+    }
+
+    #[test]
+    fn overlapping_duplicate_or_inverted_periods_are_refused() {
+        assert!(req(vec![
+            ("am-1", "09:00", "10:00", 10),
+            ("am-2", "10:00", "11:00", 10)
+        ])
+        .validate(today())
+        .is_ok());
+        let field = |r: ScheduleRequest| {
+            r.validate(today()).unwrap_err().details.unwrap()["field"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(
+            field(req(vec![
+                ("am-1", "09:00", "10:00", 1),
+                ("am-2", "09:30", "10:30", 1)
+            ])),
+            "periods[1].start"
+        );
+        assert_eq!(
+            field(req(vec![
+                ("am-1", "09:00", "10:00", 1),
+                ("am-1", "11:00", "12:00", 1)
+            ])),
+            "periods[1].period_id"
+        );
+        assert_eq!(
+            field(req(vec![("am-1", "10:00", "09:00", 1)])),
+            "periods[0].end"
+        );
+        assert_eq!(
+            field(req(vec![("am-1", "09:00", "10:00", 10_001)])),
+            "periods[0].capacity"
+        );
+        let mut past = req(vec![]);
+        past.date = "2026-11-20".into();
+        assert_eq!(field(past), "date");
+    }
+}

@@ -1,0 +1,381 @@
+//! The Alipay open-platform gateway, for `alipay.system.oauth.token` (auth code → user id).
+//!
+//! Requests carry the common parameters and an RSA2 signature (SHA256withRSA, PKCS#1 v1.5) made
+//! with the app's private key over every non-empty parameter but `sign`, sorted by key, joined as
+//! raw `k=v` pairs with `&`. Answers are `{"<method>_response":{…},"sign":"…"}` or
+//! `{"error_response":{…},"sign":"…"}`, where `sign` is Alipay's signature over the exact JSON
+//! text of the value; it is verified with Alipay's public key before anything in it is believed.
+
+use super::wechat::is_provider_id;
+use super::{form_encode, Failure, Outgoing};
+use crate::auth::tokens::KeyError;
+use crate::entropy::Entropy;
+use crate::error::{ApiError, ErrorCode};
+use crate::time::{shanghai, Instant};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use sha2::Sha256;
+
+pub const OAUTH_METHOD: &str = "alipay.system.oauth.token";
+
+/// The app's Alipay credentials: its id, its private key, and Alipay's public key.
+pub struct AlipayApp {
+    pub app_id: String,
+    signing: SigningKey<Sha256>,
+    verifying: VerifyingKey<Sha256>,
+}
+
+impl AlipayApp {
+    /// Keys as Alipay's console shows them: base64 DER on one line, the private key PKCS#8 and
+    /// the public key SPKI.
+    pub fn new(
+        app_id: &str,
+        app_private_pkcs8_b64: &str,
+        alipay_public_spki_b64: &str,
+    ) -> Result<Self, KeyError> {
+        if app_id.is_empty() {
+            return Err(KeyError("ALIPAY_APPID"));
+        }
+        let private = B64
+            .decode(app_private_pkcs8_b64.trim())
+            .ok()
+            .and_then(|der| RsaPrivateKey::from_pkcs8_der(&der).ok())
+            .ok_or(KeyError("ALIPAY_APP_PRIVATE_KEY"))?;
+        let public = B64
+            .decode(alipay_public_spki_b64.trim())
+            .ok()
+            .and_then(|der| RsaPublicKey::from_public_key_der(&der).ok())
+            .ok_or(KeyError("ALIPAY_PUBLIC_KEY"))?;
+        Ok(AlipayApp {
+            app_id: app_id.to_owned(),
+            signing: SigningKey::<Sha256>::new(private),
+            verifying: VerifyingKey::<Sha256>::new(public),
+        })
+    }
+
+    /// Base64 RSA2 signature of `content`. The signature itself is deterministic; the entropy
+    /// only blinds the private-key operation against timing attacks.
+    pub fn sign(&self, content: &str, entropy: &mut Entropy) -> String {
+        let signature = self
+            .signing
+            .sign_with_rng(entropy.rng(), content.as_bytes());
+        B64.encode(signature.to_bytes())
+    }
+
+    /// Whether `signature_b64` is Alipay's signature over `content`.
+    pub fn verify(&self, content: &[u8], signature_b64: &str) -> bool {
+        B64.decode(signature_b64.trim())
+            .ok()
+            .and_then(|raw| Signature::try_from(raw.as_slice()).ok())
+            .is_some_and(|sig| self.verifying.verify(content, &sig).is_ok())
+    }
+
+    /// The gateway request exchanging `auth_code`, signed, as a form body.
+    pub fn oauth_token(
+        &self,
+        gateway: &str,
+        auth_code: &str,
+        now: Instant,
+        entropy: &mut Entropy,
+    ) -> Outgoing {
+        let timestamp = now
+            .with_timezone(&shanghai())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        let mut params: Vec<(&str, &str)> = vec![
+            ("app_id", &self.app_id),
+            ("method", OAUTH_METHOD),
+            ("format", "JSON"),
+            ("charset", "utf-8"),
+            ("sign_type", "RSA2"),
+            ("timestamp", &timestamp),
+            ("version", "1.0"),
+            ("grant_type", "authorization_code"),
+            ("code", auth_code),
+        ];
+        let sign = self.sign(&sign_content(&params), entropy);
+        params.push(("sign", &sign));
+        Outgoing {
+            method: "POST",
+            url: gateway.to_owned(),
+            content_type: Some("application/x-www-form-urlencoded;charset=utf-8"),
+            authorization: None,
+            body: Some(form_encode(&params)),
+        }
+    }
+}
+
+/// The string Alipay signs: every parameter except `sign` and empty ones, sorted by key in byte
+/// order, as raw (not URL-encoded) `k=v` joined by `&`.
+pub fn sign_content<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
+    let mut kept: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .filter(|(k, v)| *k != "sign" && !v.is_empty())
+        .collect();
+    kept.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    kept.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Who logged in: Alipay's `user_id` (the `2088…` id), or its newer `open_id` where the app is
+/// configured for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlipayUser {
+    pub user_id: String,
+}
+
+/// The two values an answer may hold, as the exact text that was signed.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, rename = "alipay_system_oauth_token_response")]
+    success: Option<&'a RawValue>,
+    #[serde(borrow)]
+    error_response: Option<&'a RawValue>,
+    sign: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    user_id: Option<String>,
+    open_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    code: Option<String>,
+    sub_code: Option<String>,
+}
+
+pub fn parse_oauth_token(app: &AlipayApp, status: u16, body: &[u8]) -> Result<AlipayUser, Failure> {
+    if status != 200 {
+        return Err(Failure::http_status(status));
+    }
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|_| Failure::malformed())?;
+    let (raw, is_error) = match (envelope.success, envelope.error_response) {
+        (Some(raw), None) => (raw, false),
+        (None, Some(raw)) => (raw, true),
+        _ => return Err(Failure::malformed()),
+    };
+    let signed = envelope
+        .sign
+        .as_deref()
+        .is_some_and(|sig| app.verify(raw.get().as_bytes(), sig));
+    if !signed {
+        // Not provably from Alipay: neither its success nor its error can be believed.
+        return Err(Failure::unavailable("bad signature", false));
+    }
+    if is_error {
+        let err: ErrorAnswer = serde_json::from_str(raw.get()).map_err(|_| Failure::malformed())?;
+        return Err(error_failure(&err));
+    }
+    let answer: TokenAnswer = serde_json::from_str(raw.get()).map_err(|_| Failure::malformed())?;
+    let user_id = answer
+        .user_id
+        .or(answer.open_id)
+        .filter(|id| is_provider_id(id))
+        .ok_or_else(Failure::malformed)?;
+    Ok(AlipayUser { user_id })
+}
+
+/// `error_response` mapped like WeChat's errors: a bad auth code is the user's 401, Alipay being
+/// busy is retried, our own request or credentials being refused is a flagged 503.
+fn error_failure(err: &ErrorAnswer) -> Failure {
+    let code = err.code.as_deref().unwrap_or("");
+    let sub = err.sub_code.as_deref().unwrap_or("");
+    let reason = format!("{code} {sub}");
+    match (code, sub) {
+        (_, "isv.code-invalid" | "isv.invalid-code" | "isv.code-expired") => Failure::rejected(
+            ApiError::new(ErrorCode::Unauthenticated)
+                .with_message("授权码无效或已使用，请重新登录"),
+            reason,
+        ),
+        ("20000", _) | ("20001", _) => Failure::unavailable(reason, true),
+        (_, s) if s.starts_with("isp.") => Failure::unavailable(reason, true),
+        ("40001", _) | ("40002", _) | ("40006", _) => Failure::misconfigured(reason),
+        _ => Failure::unavailable(reason, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::from_unix_millis;
+
+    const OAUTH_RESPONSE_KEY: &str = "alipay_system_oauth_token_response";
+
+    const APP_PRIVATE: &str = include_str!("../../../dev/fakes/keys/app_private.b64");
+    const APP_PUBLIC: &str = include_str!("../../../dev/fakes/keys/app_public.b64");
+    const ALIPAY_PUBLIC: &str = include_str!("../../../dev/fakes/keys/alipay_public.b64");
+
+    /// Made by the fake's own `signContent` and `signRsa2` (node:crypto) with the dev keys.
+    const VECTOR_CONTENT: &str = "app_id=ali-dev-appid&charset=utf-8&code=dev-alice&format=JSON&grant_type=authorization_code&method=alipay.system.oauth.token&sign_type=RSA2&timestamp=2026-06-15 10:00:00&version=1.0";
+    const VECTOR_SIGN: &str = "m+IddFMnzdzNlvZEPh90/BWDw9QPQmyFXnm12fMixnwEqqFBOtFLaRAlmScpk/pkBMAbCF2amjsPe7q4fEZMRGARotCYXk5l9a3nUH/SKxJ7U2PFVHUDVOosbn+rKQXYRIDjAJKmZ6ZfFQWML/e7puDAo5B71Y3vSoRd9+OyPUCReYWdTy2stzTSBSe1XVY5Dam3g7AoLr57C2pbfuSehqNVC7xl1TibdIApQu0oRWUEAXUekle3QFWAy+zE+TkwIc0DQQxlU9zo8IiqZ8n8EgcZKdATJNZQ/3l7ibQeCjajqwWuzDnzXvI1y8TsUgIClSnj4fuxNC85AbienxG/7A==";
+    const OK_JSON: &str = r#"{"user_id":"ali-alice","open_id":"ali-open-alice","access_token":"authusrB1","expires_in":1296000,"refresh_token":"authusrB2","re_expires_in":2592000,"auth_start":"2026-06-15 10:00:00"}"#;
+    const OK_SIGN: &str = "SpFlRWD1W/w3D9j4x1pav68mXM6ihn3WNpcrRL+gmBUa+zMQo7XWru1O+nfS4L1mLDgHE3heK/oqLn/IjZt2KWqCZxNdG0jGxaaEiWm7FvfOKIt88pIl/qo8BqUq8Dgxjb3sgqA/l12PgUdkihhfXHYMONfZral0/cTciq1PQWkIOagjCoxJGx4HwZiA1HEJtX3SVYhG1Oy7BLJ4LFLIAkaL1y1L7fqvzzNF03MAq34oxpehdRWfc8zoBw3D7PnYabckOuSIhyxqAG678qJqccbm8RbqTpfi8NEITAsvNb1x/c7KBNGTRbO09t/6aVS6NGmglZwOeaSQHTfwRUNnhw==";
+    const ERR_JSON: &str = r#"{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.code-invalid","sub_msg":"授权码code无效"}"#;
+    const ERR_SIGN: &str = "om796UEDfjsB3VFFj5FUbA4bQrTO0ux5pbgrMVZSvWHgXnFnaigUBrQlekKS+8zzjqs0bzkbuk4Wn0HhvplEeNcOQBJy4mhX/DDVYrrs6pW5d1qssmtiqNvDAZoSffnnpLzszq6WPLf5fWfKZAx5W/N8u/JtbuGzpOfM85aKbVGaYUqgoKr7nWiVWQAdyvqkptrkJ3PCZNvZoF3EUgZD88kwNjCwSBkstliWVNqA3DrbNUbnV716M35KyrD71/geGkwzpzXVwpSTkwIE5MQBYceeUzxBMh4/8gfVUTosvFSbzO3d4x0SyQxQWyA8cQcYd/zb05tSLcNk5CUmbzrTrw==";
+
+    fn app() -> AlipayApp {
+        AlipayApp::new("ali-dev-appid", APP_PRIVATE, ALIPAY_PUBLIC).unwrap()
+    }
+
+    fn parse(body: &str) -> Result<AlipayUser, Failure> {
+        parse_oauth_token(&app(), 200, body.as_bytes())
+    }
+
+    fn envelope(key: &str, json: &str, sign: &str) -> String {
+        format!(r#"{{"{key}":{json},"sign":"{sign}"}}"#)
+    }
+
+    #[test]
+    fn sign_content_sorts_and_skips_sign_and_empty_values() {
+        let params = [
+            ("timestamp", "2026-06-15 10:00:00"),
+            ("code", "dev-alice"),
+            ("sign", "ignored"),
+            ("app_id", "ali-dev-appid"),
+            ("empty", ""),
+            ("method", OAUTH_METHOD),
+            ("version", "1.0"),
+            ("charset", "utf-8"),
+            ("grant_type", "authorization_code"),
+            ("sign_type", "RSA2"),
+            ("format", "JSON"),
+        ];
+        assert_eq!(sign_content(&params), VECTOR_CONTENT);
+    }
+
+    #[test]
+    fn signatures_match_the_fakes_known_vector() {
+        let mut e = Entropy::from_seed([5; 32]);
+        assert_eq!(app().sign(VECTOR_CONTENT, &mut e), VECTOR_SIGN);
+        // Blinding changes with the entropy; the signature must not.
+        let mut other = Entropy::from_seed([6; 32]);
+        assert_eq!(app().sign(VECTOR_CONTENT, &mut other), VECTOR_SIGN);
+    }
+
+    #[test]
+    fn the_request_is_signed_over_its_own_parameters() {
+        let now = from_unix_millis(1_781_488_800_000); // 2026-06-15 10:00:00 +08:00
+        let req = app().oauth_token(
+            "http://h/alipay/gateway.do",
+            "dev-alice",
+            now,
+            &mut Entropy::from_seed([1; 32]),
+        );
+        assert_eq!(req.method, "POST");
+        let body = req.body.unwrap();
+        assert!(
+            body.contains("timestamp=2026-06-15%2010%3A00%3A00"),
+            "{body}"
+        );
+        let sign = body
+            .split('&')
+            .find_map(|p| p.strip_prefix("sign="))
+            .unwrap();
+        let sign = sign
+            .replace("%2B", "+")
+            .replace("%2F", "/")
+            .replace("%3D", "=");
+        assert_eq!(sign, VECTOR_SIGN);
+        // And the app's public key (what the fake holds) accepts it.
+        let as_fake = AlipayApp::new("x", APP_PRIVATE, APP_PUBLIC).unwrap();
+        assert!(as_fake.verify(VECTOR_CONTENT.as_bytes(), &sign));
+    }
+
+    #[test]
+    fn a_signed_success_gives_the_user_id() {
+        let user = parse(&envelope(OAUTH_RESPONSE_KEY, OK_JSON, OK_SIGN)).unwrap();
+        assert_eq!(user.user_id, "ali-alice");
+    }
+
+    #[test]
+    fn a_signed_invalid_code_error_is_unauthenticated() {
+        let f = parse(&envelope("error_response", ERR_JSON, ERR_SIGN)).unwrap_err();
+        assert_eq!(f.error.code, ErrorCode::Unauthenticated);
+        assert!(!f.retry);
+        assert_eq!(f.reason, "40002 isv.code-invalid");
+    }
+
+    #[test]
+    fn a_bad_or_missing_signature_is_unavailable_whatever_the_content() {
+        let tampered = OK_JSON.replace("ali-alice", "ali-mallory");
+        for body in [
+            envelope(OAUTH_RESPONSE_KEY, &tampered, OK_SIGN),
+            envelope(OAUTH_RESPONSE_KEY, OK_JSON, ERR_SIGN),
+            envelope(OAUTH_RESPONSE_KEY, OK_JSON, "bm90IGEgc2lnbmF0dXJl"),
+            envelope(OAUTH_RESPONSE_KEY, OK_JSON, "!!"),
+            format!(r#"{{"{OAUTH_RESPONSE_KEY}":{OK_JSON}}}"#),
+            // Whitespace changes the signed text: the exact bytes are what count.
+            envelope(OAUTH_RESPONSE_KEY, &OK_JSON.replace(",", ", "), OK_SIGN),
+            envelope("error_response", ERR_JSON, OK_SIGN),
+        ] {
+            let f = parse(&body).unwrap_err();
+            assert_eq!(f.error.code, ErrorCode::UpstreamUnavailable, "{body}");
+            assert_eq!(f.reason, "bad signature");
+        }
+    }
+
+    #[test]
+    fn error_codes_map_like_wechats() {
+        let f = |code: &str, sub: &str| {
+            error_failure(&ErrorAnswer {
+                code: Some(code.into()),
+                sub_code: Some(sub.into()),
+            })
+        };
+        let busy = f("20000", "isp.unknow-error");
+        assert!(busy.retry && busy.error.code == ErrorCode::UpstreamUnavailable);
+        let sig = f("40002", "isv.invalid-signature");
+        assert!(sig.config && !sig.retry);
+        assert!(f("40002", "isv.invalid-app-id").config);
+        assert_eq!(f("40004", "x").error.code, ErrorCode::UpstreamUnavailable);
+        assert_eq!(
+            f("40002", "isv.code-invalid").error.code,
+            ErrorCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn garbage_is_unavailable() {
+        for (status, body) in [
+            (200, "{not json".to_owned()),
+            (200, "{}".to_owned()),
+            (
+                200,
+                format!(
+                    r#"{{"error_response":{ERR_JSON},"{OAUTH_RESPONSE_KEY}":{OK_JSON},"sign":"{OK_SIGN}"}}"#
+                ),
+            ),
+            (500, "Internal Server Error".to_owned()),
+        ] {
+            let f = parse_oauth_token(&app(), status, body.as_bytes()).unwrap_err();
+            assert_eq!(f.error.code, ErrorCode::UpstreamUnavailable, "{body}");
+        }
+    }
+
+    #[test]
+    fn keys_are_checked_when_loaded() {
+        assert_eq!(
+            AlipayApp::new("a", "bad", ALIPAY_PUBLIC).err(),
+            Some(KeyError("ALIPAY_APP_PRIVATE_KEY"))
+        );
+        assert_eq!(
+            AlipayApp::new("a", APP_PRIVATE, APP_PRIVATE).err(),
+            Some(KeyError("ALIPAY_PUBLIC_KEY"))
+        );
+        assert_eq!(
+            AlipayApp::new("", APP_PRIVATE, ALIPAY_PUBLIC).err(),
+            Some(KeyError("ALIPAY_APPID"))
+        );
+    }
+}

@@ -1,0 +1,213 @@
+// Booking and cancelling through the local stack: the contract's answers, idempotency, the
+// one-active-booking rule, a booking wave on one period, and faults injected between the
+// inventory object and D1.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { api, assertError, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+
+const OPS = { authorization: "Bearer dev-ops-token" };
+
+/** YYYY-MM-DD in Asia/Shanghai, `plus` days from today: 1..6 are always inside the window. */
+function shanghaiDate(plus) {
+  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
+}
+
+let seq = 0;
+/** A fresh identified user with its own ID number (born 1970–1999, unique sequence). */
+async function person(tag) {
+  seq += 1;
+  const n = (process.pid % 500) * 1000 + seq;
+  const year = 1970 + (n % 30);
+  const day = String(1 + (Math.floor(n / 30) % 28)).padStart(2, "0");
+  const id = idNumber(`${year}05${day}`, Math.floor(n / 840) % 1000, "440305");
+  return loginIdentified(`${tag}-${process.pid}-${seq}`, id, "李四");
+}
+
+async function publish(office, date, periods) {
+  return assertOk(await api("POST", "/v1/ops/schedules", { headers: OPS, body: { office_id: office, date, periods } }));
+}
+
+async function dayView(office, date) {
+  return assertOk(await api("GET", `/v1/ops/offices/${office}/days/${date}`, { headers: OPS }));
+}
+
+function bookingBody(applicantId, office, date, periodId, extra = {}) {
+  return {
+    applicant_id: applicantId,
+    service: "passport",
+    office_id: office,
+    date,
+    period_id: periodId,
+    phone: "13812345678",
+    pickup: { method: "collect" },
+    agree_terms: true,
+    ...extra,
+  };
+}
+
+function submit(who, body, key, headers = {}) {
+  return api("POST", "/v1/bookings", {
+    token: who.token,
+    body,
+    headers: { "idempotency-key": key, ...headers },
+  });
+}
+
+let keySeq = 0;
+const newKey = () => `k-${process.pid}-${Date.now()}-${++keySeq}`;
+
+test("a booking is made, read, listed, guarded from strangers, and cancelled", async () => {
+  const date = shanghaiDate(2);
+  await publish("sz-nanshan", date, [{ period_id: "t-a", start: "09:00", end: "10:00", capacity: 2 }]);
+  const me = await person("book-basic");
+  const stranger = await person("book-stranger");
+
+  const res = await submit(me, bookingBody(me.applicantId, "sz-nanshan", date, "t-a"), newKey());
+  const b = assertOk(res, 201);
+  assert.equal(b.status, "booked");
+  assert.match(b.booking_no, /^[0-9A-Z*~$=U]{12}$/);
+  assert.equal(b.phone, "138****5678");
+  assert.match(b.qr_payload, /^YY1\./);
+  assert.ok(!b.qr_payload.includes("13812345678"));
+  assert.equal(b.start, "09:00");
+
+  assert.deepEqual(assertOk(await api("GET", `/v1/bookings/${b.booking_no}`, { token: me.token })).booking_no, b.booking_no);
+  const listed = assertOk(await api("GET", "/v1/bookings", { token: me.token })).bookings;
+  assert.ok(listed.some((x) => x.booking_no === b.booking_no));
+
+  assertError(await api("GET", `/v1/bookings/${b.booking_no}`, { token: stranger.token }), 404, "NOT_FOUND");
+  assertError(await api("POST", `/v1/bookings/${b.booking_no}/cancel`, { token: stranger.token }), 404, "NOT_FOUND");
+  assertError(await api("GET", `/v1/bookings?applicant_id=${me.applicantId}`, { token: stranger.token }), 404, "NOT_FOUND");
+  const intact = assertOk(await api("GET", `/v1/bookings/${b.booking_no}`, { token: me.token }));
+  assert.equal(intact.status, "booked");
+
+  let view = await dayView("sz-nanshan", date);
+  assert.equal(view.periods[0].taken, 1);
+
+  const cancelled = assertOk(await api("POST", `/v1/bookings/${b.booking_no}/cancel`, { token: me.token, body: { reason: "行程有变" } }));
+  assert.equal(cancelled.status, "cancelled");
+  assert.equal(cancelled.qr_payload, null);
+  view = await dayView("sz-nanshan", date);
+  assert.equal(view.periods[0].taken, 0, "the place is free again at once");
+  const again = assertOk(await api("POST", `/v1/bookings/${b.booking_no}/cancel`, { token: me.token }));
+  assert.deepEqual(again, cancelled);
+});
+
+test("idempotency: the same key and body replays; another body is a mismatch; no key is refused", async () => {
+  const date = shanghaiDate(3);
+  await publish("sz-nanshan", date, [{ period_id: "t-i", start: "10:00", end: "11:00", capacity: 5 }]);
+  const me = await person("book-idem");
+  const key = newKey();
+  const body = bookingBody(me.applicantId, "sz-nanshan", date, "t-i");
+  const first = assertOk(await submit(me, body, key), 201);
+  const second = assertOk(await submit(me, body, key), 201);
+  assert.deepEqual(second, first);
+  assertError(await submit(me, { ...body, phone: "13900000000" }, key), 422, "IDEMPOTENCY_MISMATCH");
+  assertError(await api("POST", "/v1/bookings", { token: me.token, body }), 400, "INVALID_ARGUMENT");
+  const view = await dayView("sz-nanshan", date);
+  assert.equal(view.periods[0].taken, 1);
+  assert.equal(view.periods[0].d1.booked, 1);
+});
+
+test("bad input gets a 4xx with a stable code and writes nothing", async () => {
+  const date = shanghaiDate(3);
+  await publish("sz-longgang", date, [{ period_id: "t-v", start: "10:00", end: "11:00", capacity: 5 }]);
+  const me = await person("book-bad");
+  const good = bookingBody(me.applicantId, "sz-longgang", date, "t-v");
+  const cases = [
+    [{ ...good, phone: "12345" }, 400, "INVALID_ARGUMENT", "phone"],
+    [{ ...good, agree_terms: false }, 400, "INVALID_ARGUMENT", "agree_terms"],
+    [{ ...good, pickup: { method: "mail" } }, 400, "INVALID_ARGUMENT", "pickup.address"],
+    [{ ...good, date: "2026-02-30" }, 400, "INVALID_ARGUMENT", "date"],
+    [{ ...good, service: "driving" }, 400, "INVALID_ARGUMENT", "service"],
+    [{ ...good, date: shanghaiDate(30) }, 409, "OUTSIDE_BOOKING_WINDOW"],
+    [{ ...good, period_id: "nope" }, 409, "OUTSIDE_BOOKING_WINDOW"],
+    [{ ...good, office_id: "xx-nowhere" }, 404, "NOT_FOUND"],
+    [{ ...good, applicant_id: "a_0000000000000000000000000000dead" }, 404, "NOT_FOUND"],
+  ];
+  for (const [body, status, code, field] of cases) {
+    const res = await submit(me, body, newKey());
+    assertError(res, status, code);
+    if (field) assert.equal(res.body.details.field, field);
+  }
+  assertError(await api("POST", "/v1/bookings", { token: me.token, raw: "{not json", headers: { "content-type": "application/json", "idempotency-key": newKey() } }), 400, "INVALID_ARGUMENT");
+  assertError(await api("POST", "/v1/bookings", { token: me.token, raw: "x=1", headers: { "content-type": "text/plain", "idempotency-key": newKey() } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+  assertError(await api("POST", "/v1/bookings", { token: me.token, raw: JSON.stringify({ pad: "x".repeat(70_000) }), headers: { "content-type": "application/json", "idempotency-key": newKey() } }), 413, "PAYLOAD_TOO_LARGE");
+  assertError(await api("POST", "/v1/bookings", { body: good, headers: { "idempotency-key": newKey() } }), 401, "UNAUTHENTICATED");
+  const view = await dayView("sz-longgang", date);
+  assert.equal(view.periods[0].taken, 0);
+  assert.equal(view.periods[0].d1.booked, 0);
+});
+
+test("a full period answers SLOT_FULL, and one active booking per applicant and service", async () => {
+  const date = shanghaiDate(4);
+  await publish("sz-nanshan", date, [{ period_id: "t-f", start: "09:00", end: "10:00", capacity: 1 }]);
+  await publish("sz-longgang", date, [{ period_id: "t-f", start: "09:00", end: "10:00", capacity: 5 }]);
+  const a = await person("book-full-a");
+  const b = await person("book-full-b");
+  assertOk(await submit(a, bookingBody(a.applicantId, "sz-nanshan", date, "t-f"), newKey()), 201);
+  assertError(await submit(b, bookingBody(b.applicantId, "sz-nanshan", date, "t-f"), newKey()), 409, "SLOT_FULL");
+  assertError(await submit(a, bookingBody(a.applicantId, "sz-longgang", date, "t-f"), newKey()), 409, "ALREADY_BOOKED");
+  const view = await dayView("sz-longgang", date);
+  assert.equal(view.periods[0].taken, 0, "the refused booking's hold was released");
+});
+
+test("one applicant submitting to 10 halls at once gets exactly one booking", async () => {
+  const date = shanghaiDate(5);
+  const halls = ["bj-dongcheng", "bj-chaoyang", "bj-haidian", "sh-pudong", "sh-xuhui", "sh-minhang", "gz-yuexiu", "gz-tianhe", "gz-panyu", "hz-xihu"];
+  for (const h of halls) await publish(h, date, [{ period_id: "t-m", start: "09:00", end: "10:00", capacity: 3 }]);
+  const me = await person("book-multi");
+  const results = await Promise.all(
+    halls.map((h) => submit(me, bookingBody(me.applicantId, h, date, "t-m", { service: "hk_macau_permit" }), newKey())),
+  );
+  const statuses = results.map((r) => r.status).sort();
+  assert.equal(statuses.filter((s) => s === 201).length, 1, JSON.stringify(results.map((r) => r.body?.code)));
+  for (const r of results.filter((r) => r.status !== 201)) assertError(r, 409, "ALREADY_BOOKED");
+  let taken = 0;
+  for (const h of halls) taken += (await dayView(h, date)).periods[0].taken;
+  assert.equal(taken, 1, "every other hall's hold was released");
+});
+
+test("a write lost after the hold: no booking, and the place comes back when the hold lapses", async () => {
+  const date = shanghaiDate(6);
+  await publish("sz-nanshan", date, [{ period_id: "t-x", start: "09:00", end: "10:00", capacity: 1 }]);
+  const a = await person("book-fault-a");
+  const b = await person("book-fault-b");
+  const key = newKey();
+  const body = bookingBody(a.applicantId, "sz-nanshan", date, "t-x");
+  const lost = await submit(a, body, key, { "x-dev-fault": "lose-write", "x-dev-hold-seconds": "1" });
+  assertError(lost, 503, "UPSTREAM_UNAVAILABLE");
+  assert.equal((await dayView("sz-nanshan", date)).periods[0].taken, 1, "held until the outcome is known");
+  await new Promise((r) => setTimeout(r, 2500));
+  const view = await dayView("sz-nanshan", date);
+  assert.equal(view.periods[0].taken, 0, "the object's alarm found no booking behind the lapsed hold");
+  const rec = assertOk(await api("POST", "/v1/ops/reconcile", { headers: OPS, body: { office_id: "sz-nanshan", date } }));
+  assert.equal(rec.record_count, 0);
+  assert.deepEqual(rec.released, [], "nothing was left for reconciliation to repair");
+  assertOk(await submit(b, bookingBody(b.applicantId, "sz-nanshan", date, "t-x"), newKey()), 201);
+});
+
+test("a confirm lost after the write: the booking keeps its place and a retry returns it", async () => {
+  const date = shanghaiDate(6);
+  await publish("sz-longgang", date, [{ period_id: "t-y", start: "09:00", end: "10:00", capacity: 1 }]);
+  const a = await person("book-fault-c");
+  const b = await person("book-fault-d");
+  const key = newKey();
+  const body = bookingBody(a.applicantId, "sz-longgang", date, "t-y");
+  const first = assertOk(await submit(a, body, key, { "x-dev-fault": "lose-confirm", "x-dev-hold-seconds": "1" }), 201);
+  await new Promise((r) => setTimeout(r, 2500));
+  const view = await dayView("sz-longgang", date);
+  assert.equal(view.periods[0].taken, 1);
+  assert.equal(view.periods[0].holds, 0, "the object's alarm confirmed the lapsed hold against D1");
+  assertError(await submit(b, bookingBody(b.applicantId, "sz-longgang", date, "t-y"), newKey()), 409, "SLOT_FULL");
+  const rec = assertOk(await api("POST", "/v1/ops/reconcile", { headers: OPS, body: { office_id: "sz-longgang", date } }));
+  assert.equal(rec.record_count, 1);
+  assert.deepEqual([rec.released, rec.confirmed, rec.restored], [[], [], []], "nothing left to repair");
+  assert.deepEqual(assertOk(await submit(a, body, key), 201), first);
+});
+
+test("dev fault switches are refused unless asked for properly", async () => {
+  const me = await person("book-fault-bad");
+  const res = await submit(me, bookingBody(me.applicantId, "sz-nanshan", shanghaiDate(2), "t-a"), newKey(), { "x-dev-fault": "explode" });
+  assertError(res, 400, "INVALID_ARGUMENT");
+});
