@@ -6,6 +6,9 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 /// Bodies are small JSON documents; anything larger is refused before it is read whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Oversized bodies up to this size are still read (and dropped) before the `413`.
+const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
+
 /// The request body, read before routing: a body left unread makes the runtime close a
 /// keep-alive connection after an early answer (a 404, a 401), losing the client's next request.
 pub enum Body {
@@ -26,7 +29,10 @@ impl Body {
             .ok()
             .flatten()
             .and_then(|l| l.trim().parse::<usize>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        // A body left unread makes workerd reset the connection instead of delivering the 413,
+        // so a moderately oversized body is read and dropped; only one too big to be worth
+        // reading is refused unread.
+        if declared.is_some_and(|n| n > DRAIN_LIMIT_BYTES) {
             return Body::TooLarge;
         }
         match req.bytes().await {
