@@ -285,6 +285,12 @@ test("openapi.json is the YAML, and every path and method it lists is routed", a
     "/v1/documents": "get",
     "/v1/ops/bookings/{booking_no}/checkin": "post",
     "/v1/ops/applications/{application_no}/events": "post",
+    "/v1/applicants": "post",
+    "/v1/applicants/{applicant_id}": "delete",
+    "/v1/applicants/invitations/{code}/accept": "post",
+    "/v1/me/helpers": "get",
+    "/v1/me/helpers/{user_id}": "delete",
+    "/v1/me/audit": "get",
   };
   for (const [path, method] of Object.entries(expected)) assert.ok(spec.paths[path]?.[method], `${method} ${path}`);
   for (const [path, item] of Object.entries(spec.paths)) {

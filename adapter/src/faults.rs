@@ -143,6 +143,18 @@ impl<S: Applicants, I> Applicants for Faulty<'_, S, I> {
     async fn put_link(&self, l: &Link) -> ApiResult<()> {
         self.store.put_link(l).await
     }
+    async fn add_link(
+        &self,
+        l: &Link,
+        p: Option<&Applicant>,
+        limits: &LinkLimits,
+        audit: &AuditEntry,
+    ) -> ApiResult<AddLink> {
+        self.store.add_link(l, p, limits, audit).await
+    }
+    async fn change_link(&self, c: &Link, n: &Link, audit: &AuditEntry) -> ApiResult<bool> {
+        self.store.change_link(c, n, audit).await
+    }
 }
 
 impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {

@@ -3,10 +3,15 @@
 //! `self`) or hold an active link to them. Anything else is `404 NOT_FOUND`, never `403`, so an id
 //! that belongs to someone else is indistinguishable from one that does not exist.
 
+use crate::booking::request::parse_applicant_id;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::helpers::guardian_link_active;
 use crate::rules::Rules;
-use crate::store::{Applicant, ApplicantId, Applicants, Consent, Link, LinkStatus, UserId};
+use crate::store::{
+    Actor, Applicant, ApplicantId, Applicants, Audit, AuditEntry, Consent, Link, LinkStatus,
+    Relation, UserId,
+};
+use crate::time::Instant;
 use chrono::NaiveDate;
 
 /// Whether `link` gives its helper rights on `today`. A guardian link made for a child without
@@ -28,6 +33,41 @@ pub fn link_gives_rights(
     }
 }
 
+/// An applicant the caller may act for, with the link that gives the right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acting {
+    pub applicant: Applicant,
+    pub link: Link,
+}
+
+impl Acting {
+    /// Whether the caller acts for someone else (a helper), not for themself.
+    pub fn on_behalf(&self) -> bool {
+        self.link.relation != Relation::Own
+    }
+}
+
+/// The applicant and the caller's link to them, if `caller` may act for them; `NOT_FOUND`
+/// otherwise.
+pub async fn authorize<S: Applicants>(
+    store: &S,
+    caller: &UserId,
+    applicant: &ApplicantId,
+    rules: &Rules,
+    today: NaiveDate,
+) -> ApiResult<Acting> {
+    let (link, found) = (
+        store.link(caller, applicant).await?,
+        store.applicant(applicant).await?,
+    );
+    match (link, found) {
+        (Some(link), Some(a)) if link_gives_rights(&link, &a, rules, today) => {
+            Ok(Acting { applicant: a, link })
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
 /// The applicant, if `caller` may act for them; `NOT_FOUND` otherwise.
 pub async fn authorize_applicant<S: Applicants>(
     store: &S,
@@ -36,34 +76,76 @@ pub async fn authorize_applicant<S: Applicants>(
     rules: &Rules,
     today: NaiveDate,
 ) -> ApiResult<Applicant> {
-    let (link, found) = (
-        store.link(caller, applicant).await?,
-        store.applicant(applicant).await?,
-    );
-    match (link, found) {
-        (Some(link), Some(a)) if link_gives_rights(&link, &a, rules, today) => Ok(a),
-        _ => Err(ApiError::not_found()),
-    }
+    Ok(authorize(store, caller, applicant, rules, today)
+        .await?
+        .applicant)
 }
 
 /// Every applicant `caller` may act for today (themself first when bound).
-pub async fn authorized_applicants<S: Applicants>(
+pub async fn acting_for_all<S: Applicants>(
     store: &S,
     caller: &UserId,
     rules: &Rules,
     today: NaiveDate,
-) -> ApiResult<Vec<Applicant>> {
+) -> ApiResult<Vec<Acting>> {
     let mut out = Vec::new();
     let mut links = store.links_of_helper(caller).await?;
     links.sort_by_key(|l| (l.consent != Consent::Own, l.created_at));
     for link in links {
         if let Some(a) = store.applicant(&link.applicant).await? {
             if link_gives_rights(&link, &a, rules, today) {
-                out.push(a);
+                out.push(Acting { applicant: a, link });
             }
         }
     }
     Ok(out)
+}
+
+/// What a list endpoint's `?applicant_id=` covers: that applicant if given (and the caller may
+/// act for them, else `NOT_FOUND`), otherwise everyone the caller may act for.
+pub async fn acting_for<S: Applicants>(
+    store: &S,
+    caller: &UserId,
+    filter: Option<&str>,
+    rules: &Rules,
+    today: NaiveDate,
+) -> ApiResult<Vec<Acting>> {
+    match filter.filter(|f| !f.is_empty()) {
+        Some(raw) => {
+            let id = parse_applicant_id("applicant_id", raw)?;
+            Ok(vec![authorize(store, caller, &id, rules, today).await?])
+        }
+        None => acting_for_all(store, caller, rules, today).await,
+    }
+}
+
+/// A helper's look at principals' data is itself something done for them: one audit entry per
+/// principal covered (`action` e.g. `bookings.view`). Reading one's own data records nothing.
+pub async fn record_views<S: Audit>(
+    store: &S,
+    caller: &UserId,
+    acting: &[Acting],
+    action: &str,
+    target: Option<&str>,
+    request_id: &str,
+    now: Instant,
+) -> ApiResult<()> {
+    let entries: Vec<AuditEntry> = acting
+        .iter()
+        .filter(|a| a.on_behalf())
+        .map(|a| AuditEntry {
+            actor: Actor::User(caller.clone()),
+            subject: a.applicant.id.clone(),
+            action: action.to_owned(),
+            target: target.map(str::to_owned),
+            request_id: request_id.to_owned(),
+            at: now,
+        })
+        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    store.record_all(&entries).await
 }
 
 #[cfg(test)]
@@ -71,7 +153,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::domain::{DocumentKind, PersonName};
     use crate::store::memory::{block_on, MemoryStore};
-    use crate::store::{Relation, StoredDocument};
+    use crate::store::StoredDocument;
     use crate::time::{at, Instant};
     use chrono::NaiveTime;
 
@@ -171,8 +253,8 @@ pub(crate) mod tests {
                 .await
                 .unwrap_err();
             assert_eq!(err.code, crate::ErrorCode::NotFound);
-            let all = authorized_applicants(&s, &me, &r, today).await.unwrap();
-            let ids: Vec<_> = all.iter().map(|a| a.id.as_str()).collect();
+            let all = acting_for_all(&s, &me, &r, today).await.unwrap();
+            let ids: Vec<_> = all.iter().map(|a| a.applicant.id.as_str()).collect();
             assert_eq!(ids, ["a-self", "a-mum"]);
         });
     }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod entropy;
 pub mod envelope;
 pub mod error;
+pub mod helper;
 pub mod login;
 pub mod mask;
 pub mod openapi;

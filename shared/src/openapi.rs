@@ -655,6 +655,13 @@ plain: a plain scalar
             ("/v1/ops/bookings/{booking_no}/checkin", "post"),
             ("/v1/ops/applications/{application_no}/events", "post"),
             ("/v1/auth/wechat", "post"),
+            ("/v1/applicants", "get"),
+            ("/v1/applicants", "post"),
+            ("/v1/applicants/{applicant_id}", "delete"),
+            ("/v1/applicants/invitations/{code}/accept", "post"),
+            ("/v1/me/helpers", "get"),
+            ("/v1/me/helpers/{user_id}", "delete"),
+            ("/v1/me/audit", "get"),
         ] {
             assert!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -133,6 +133,15 @@ pub fn identity_per_user(rules: &Rules, user: &str) -> Limit {
     }
 }
 
+/// Invitation accepts by one user: a wrong code costs a try, so codes cannot be guessed.
+pub fn invitation_accept_per_user(rules: &Rules, user: &str) -> Limit {
+    Limit {
+        key: format!("invitation:user:{user}"),
+        max: rules.rate_limits.invitation_accepts_per_user_per_hour,
+        window_seconds: 3_600,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,12 @@
 use super::users::{instant, opt_instant};
-use super::{corrupt, Arg, D1Store};
+use super::{changes, corrupt, Arg, D1Store};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use yuyue_shared::domain::{DocumentKind, PersonName};
-use yuyue_shared::store::{Applicant, ApplicantId, Applicants, Link, StoredDocument, UserId};
+use yuyue_shared::store::{
+    AddLink, Applicant, ApplicantId, Applicants, AuditEntry, Link, LinkLimits, StoredDocument,
+    UserId,
+};
 use yuyue_shared::time::{parse_date, rfc3339};
 use yuyue_shared::{ApiError, ApiResult};
 
@@ -87,9 +90,76 @@ impl LinkRow {
     }
 }
 
+/// `Link::is_live` in SQL, judged at `?3` (an RFC 3339 timestamp, which compare as text).
+const LIVE: &str = "(status = 'active' OR (status = 'pending' AND \
+    (invitation_expires_at IS NULL OR invitation_expires_at > ?3)))";
+/// The same, judged at `?9` (the new link's `updated_at`).
+const LIVE_AT_9: &str = "(status = 'active' OR (status = 'pending' AND \
+    (invitation_expires_at IS NULL OR invitation_expires_at > ?9)))";
+
 const LINK_SELECT: &str = "SELECT helper_user_id, applicant_id, relation, status, consent, invitation_hash, invitation_expires_at, created_at, updated_at FROM links";
 
 impl D1Store {
+    /// Inserts the applicant unless their document is registered already.
+    fn insert_applicant_stmt(&self, a: &Applicant) -> ApiResult<worker::D1PreparedStatement> {
+        let d = &a.document;
+        self.stmt(
+            "INSERT INTO applicants (applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, \
+               nationality, birth_date, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (doc_hash) DO NOTHING",
+            &[
+                a.id.as_str().into(),
+                a.name.as_str().into(),
+                d.kind.as_str().into(),
+                d.hash.as_str().into(),
+                d.masked.as_str().into(),
+                d.sealed.as_str().into(),
+                d.nationality.as_deref().into(),
+                a.birth_date.map(|b| b.to_string()).map_or(Arg::Null, Arg::Owned),
+                rfc3339(&a.created_at).into(),
+            ],
+        )
+    }
+
+    /// The link's columns as ?1..?9, in `links`' column order.
+    fn link_args(l: &Link) -> ApiResult<Vec<Arg<'_>>> {
+        Ok(vec![
+            l.helper.as_str().into(),
+            l.applicant.as_str().into(),
+            to_column(&l.relation)?.into(),
+            to_column(&l.status)?.into(),
+            to_column(&l.consent)?.into(),
+            l.invitation_hash.as_deref().into(),
+            l.invitation_expires_at
+                .map(|t| rfc3339(&t))
+                .map_or(Arg::Null, Arg::Owned),
+            rfc3339(&l.created_at).into(),
+            rfc3339(&l.updated_at).into(),
+        ])
+    }
+
+    /// Live links counted toward a limit, as `Link::is_live` defines them, other than the pair's
+    /// own: `column` is `helper_user_id` or `applicant_id`.
+    async fn live_links(&self, column: &str, id: &str, other: &str, at: &str) -> ApiResult<u32> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: f64,
+        }
+        let other_column = if column == "applicant_id" {
+            "helper_user_id"
+        } else {
+            "applicant_id"
+        };
+        let sql = format!(
+            "SELECT count(*) AS n FROM links WHERE {column} = ?1 AND {other_column} <> ?2 \
+             AND relation <> 'self' AND {LIVE}"
+        );
+        let row: Option<Count> = self
+            .first(&sql, &[id.into(), other.into(), at.into()])
+            .await?;
+        Ok(row.map_or(0, |c| c.n as u32))
+    }
+
     async fn applicants_where(
         &self,
         clause: &str,
@@ -118,26 +188,10 @@ impl Applicants for D1Store {
     }
 
     async fn create_applicant(&self, a: &Applicant) -> ApiResult<Applicant> {
-        let d = &a.document;
-        let insert = self.stmt(
-            "INSERT INTO applicants (applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, \
-               nationality, birth_date, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (doc_hash) DO NOTHING",
-            &[
-                a.id.as_str().into(),
-                a.name.as_str().into(),
-                d.kind.as_str().into(),
-                d.hash.as_str().into(),
-                d.masked.as_str().into(),
-                d.sealed.as_str().into(),
-                d.nationality.as_deref().into(),
-                a.birth_date.map(|b| b.to_string()).map_or(Arg::Null, Arg::Owned),
-                rfc3339(&a.created_at).into(),
-            ],
-        )?;
+        let insert = self.insert_applicant_stmt(a)?;
         let select = self.stmt(
             &format!("{APPLICANT_SELECT} WHERE doc_hash = ?1"),
-            &[d.hash.as_str().into()],
+            &[a.document.hash.as_str().into()],
         )?;
         let results = self.batch(vec![insert, select]).await?;
         let rows: Vec<ApplicantRow> = super::rows(results.get(1).ok_or_else(ApiError::internal)?)?;
@@ -187,21 +241,120 @@ impl Applicants for D1Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT (helper_user_id, applicant_id) DO UPDATE SET relation = ?3, status = ?4, \
                consent = ?5, invitation_hash = ?6, invitation_expires_at = ?7, updated_at = ?9",
-            &[
-                l.helper.as_str().into(),
-                l.applicant.as_str().into(),
-                to_column(&l.relation)?.into(),
-                to_column(&l.status)?.into(),
-                to_column(&l.consent)?.into(),
-                l.invitation_hash.as_deref().into(),
-                l.invitation_expires_at
-                    .map(|t| rfc3339(&t))
-                    .map_or(Arg::Null, Arg::Owned),
-                rfc3339(&l.created_at).into(),
-                rfc3339(&l.updated_at).into(),
-            ],
+            &Self::link_args(l)?,
         )
         .await
         .map(|_| ())
+    }
+
+    async fn add_link(
+        &self,
+        l: &Link,
+        new_person: Option<&Applicant>,
+        limits: &LinkLimits,
+        audit: &AuditEntry,
+    ) -> ApiResult<AddLink> {
+        let at = rfc3339(&l.updated_at);
+        let mut args = Self::link_args(l)?;
+        args.push(Arg::Int(limits.principals_per_user.into()));
+        args.push(Arg::Int(limits.helpers_per_principal.into()));
+        // One transaction: the person (if new), the link if both sides are within their limits
+        // and the pair has no live link, its audit row if it was written, and the person again
+        // removed if the link was not, so a refusal leaves nothing behind.
+        let insert = self.stmt(
+            &format!(
+                "INSERT INTO links (helper_user_id, applicant_id, relation, status, consent, invitation_hash, \
+                   invitation_expires_at, created_at, updated_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+                 WHERE EXISTS (SELECT 1 FROM applicants WHERE applicant_id = ?2) \
+                   AND (SELECT count(*) FROM links WHERE helper_user_id = ?1 AND applicant_id <> ?2 \
+                        AND relation <> 'self' AND {LIVE_AT_9}) < ?10 \
+                   AND (SELECT count(*) FROM links WHERE applicant_id = ?2 AND helper_user_id <> ?1 \
+                        AND relation <> 'self' AND {LIVE_AT_9}) < ?11 \
+                 ON CONFLICT (helper_user_id, applicant_id) DO UPDATE SET relation = excluded.relation, \
+                   status = excluded.status, consent = excluded.consent, \
+                   invitation_hash = excluded.invitation_hash, \
+                   invitation_expires_at = excluded.invitation_expires_at, \
+                   created_at = excluded.created_at, updated_at = excluded.updated_at \
+                 WHERE NOT (links.status = 'active' OR (links.status = 'pending' AND \
+                   (links.invitation_expires_at IS NULL OR links.invitation_expires_at > excluded.updated_at)))"
+            ),
+            &args,
+        )?;
+        let mut stmts = Vec::with_capacity(4);
+        if let Some(p) = new_person {
+            stmts.push(self.insert_applicant_stmt(p)?);
+        }
+        stmts.push(insert);
+        stmts.push(self.audit_stmt_if_changed(audit)?);
+        if let Some(p) = new_person {
+            stmts.push(self.stmt(
+                "DELETE FROM applicants WHERE applicant_id = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM links WHERE applicant_id = ?1)",
+                &[p.id.as_str().into()],
+            )?);
+        }
+        let results = self.batch(stmts).await?;
+        let link_result = results
+            .get(usize::from(new_person.is_some()))
+            .ok_or_else(ApiError::internal)?;
+        if changes(link_result) == 1 {
+            return Ok(AddLink::Added);
+        }
+        // Refused: say why, from what is stored now.
+        if let Some(p) = new_person {
+            if self
+                .applicant_by_document(&p.document.hash)
+                .await?
+                .is_some()
+            {
+                return Ok(AddLink::PersonExists);
+            }
+        }
+        if let Some(existing) = self.link(&l.helper, &l.applicant).await? {
+            if existing.is_live(l.updated_at) {
+                return Ok(AddLink::Exists(Box::new(existing)));
+            }
+        }
+        let helper = l.helper.as_str();
+        let applicant = l.applicant.as_str();
+        if self
+            .live_links("helper_user_id", helper, applicant, &at)
+            .await?
+            >= limits.principals_per_user
+        {
+            return Ok(AddLink::PrincipalsFull);
+        }
+        if self
+            .live_links("applicant_id", applicant, helper, &at)
+            .await?
+            >= limits.helpers_per_principal
+        {
+            return Ok(AddLink::HelpersFull);
+        }
+        // The limits were reached at the moment of the write and freed since: report the one
+        // the helper can act on.
+        Ok(AddLink::PrincipalsFull)
+    }
+
+    async fn change_link(
+        &self,
+        current: &Link,
+        next: &Link,
+        audit: &AuditEntry,
+    ) -> ApiResult<bool> {
+        let mut args = Self::link_args(next)?;
+        args.push(to_column(&current.status)?.into());
+        args.push(rfc3339(&current.updated_at).into());
+        let update = self.stmt(
+            "UPDATE links SET relation = ?3, status = ?4, consent = ?5, invitation_hash = ?6, \
+               invitation_expires_at = ?7, created_at = ?8, updated_at = ?9 \
+             WHERE helper_user_id = ?1 AND applicant_id = ?2 AND status = ?10 AND updated_at = ?11",
+            &args,
+        )?;
+        let results = self
+            .batch(vec![update, self.audit_stmt_if_changed(audit)?])
+            .await?;
+        Ok(results.first().map(changes) == Some(1))
     }
 }

@@ -3,7 +3,9 @@
 use super::bookings::instant;
 use super::{storage_error, Arg, D1Store};
 use serde::Deserialize;
+use worker::D1PreparedStatement;
 use yuyue_shared::store::{Actor, ApplicantId, Audit, AuditEntry, UserId};
+use yuyue_shared::time::rfc3339;
 use yuyue_shared::{ApiError, ApiResult};
 
 #[derive(Deserialize)]
@@ -17,6 +19,41 @@ struct Row {
     at: String,
 }
 
+impl D1Store {
+    pub(crate) fn audit_stmt(&self, e: &AuditEntry) -> ApiResult<D1PreparedStatement> {
+        self.audit_insert(e, "")
+    }
+
+    /// The audit row of a guarded write, in the same batch right after it: written only if that
+    /// statement changed a row.
+    pub(crate) fn audit_stmt_if_changed(&self, e: &AuditEntry) -> ApiResult<D1PreparedStatement> {
+        self.audit_insert(e, " WHERE changes() = 1")
+    }
+
+    fn audit_insert(&self, e: &AuditEntry, condition: &str) -> ApiResult<D1PreparedStatement> {
+        let (kind, id) = match &e.actor {
+            Actor::User(u) => ("user", Some(u.as_str())),
+            Actor::Ops(name) => ("ops", Some(name.as_str())),
+            Actor::System => ("system", None),
+        };
+        self.stmt(
+            &format!(
+                "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7{condition}"
+            ),
+            &[
+                kind.into(),
+                id.into(),
+                e.subject.as_str().into(),
+                e.action.as_str().into(),
+                e.target.as_deref().into(),
+                e.request_id.as_str().into(),
+                rfc3339(&e.at).into(),
+            ],
+        )
+    }
+}
+
 impl Audit for D1Store {
     async fn record(&self, entry: &AuditEntry) -> ApiResult<()> {
         self.audit_stmt(entry)?
@@ -24,6 +61,14 @@ impl Audit for D1Store {
             .await
             .map(|_| ())
             .map_err(storage_error)
+    }
+
+    async fn record_all(&self, entries: &[AuditEntry]) -> ApiResult<()> {
+        let stmts = entries
+            .iter()
+            .map(|e| self.audit_stmt(e))
+            .collect::<ApiResult<Vec<_>>>()?;
+        self.batch(stmts).await.map(|_| ())
     }
 
     async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>> {

@@ -95,27 +95,6 @@ struct IdempotencyRow {
 }
 
 impl D1Store {
-    pub(crate) fn audit_stmt(&self, e: &AuditEntry) -> ApiResult<worker::D1PreparedStatement> {
-        let (kind, id) = match &e.actor {
-            Actor::User(u) => ("user", Some(u.as_str())),
-            Actor::Ops(name) => ("ops", Some(name.as_str())),
-            Actor::System => ("system", None),
-        };
-        self.stmt(
-            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[
-                kind.into(),
-                id.into(),
-                e.subject.as_str().into(),
-                e.action.as_str().into(),
-                e.target.as_deref().into(),
-                e.request_id.as_str().into(),
-                rfc3339(&e.at).into(),
-            ],
-        )
-    }
-
     async fn one_booking(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<Booking>> {
         let row: Option<BookingRow> = self.first(sql, args).await?;
         row.map(BookingRow::into_model).transpose()
@@ -262,24 +241,7 @@ impl Bookings for D1Store {
             &[no.as_str().into(), when.as_str().into(), by.as_str().into(), reason.into()],
         )?;
         // The audit row is written only if this very update cancelled the booking.
-        let (kind, id) = match &audit.actor {
-            Actor::User(u) => ("user", Some(u.as_str())),
-            Actor::Ops(name) => ("ops", Some(name.as_str())),
-            Actor::System => ("system", None),
-        };
-        let audit = self.stmt(
-            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1",
-            &[
-                kind.into(),
-                id.into(),
-                audit.subject.as_str().into(),
-                audit.action.as_str().into(),
-                audit.target.as_deref().into(),
-                audit.request_id.as_str().into(),
-                rfc3339(&audit.at).into(),
-            ],
-        )?;
+        let audit = self.audit_stmt_if_changed(audit)?;
         self.batch(vec![update, audit]).await?;
         self.booking(no).await
     }

@@ -4,8 +4,11 @@
 
 use yuyue_adapter::faults::Faulty;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
+use yuyue_shared::booking::list::{self, Reader};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
+use yuyue_shared::rules::Rules;
+use yuyue_shared::store::UserId;
 
 fn routes() -> Routes {
     Routes::new("book")
@@ -64,15 +67,8 @@ async fn list(cx: Cx) -> ApiResult<Reply> {
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
     let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
-    let views = booking::list::list_bookings(
-        &store,
-        &caller.user_id,
-        q.applicant_id.as_deref(),
-        &rules,
-        cx.now(),
-        &qr,
-    )
-    .await?;
+    let reader = reader(&cx, &caller.user_id, &rules, &qr);
+    let views = list::list_bookings(&store, &reader, q.applicant_id.as_deref()).await?;
     Ok(Reply::ok(serde_json::json!({ "bookings": views })))
 }
 
@@ -81,16 +77,19 @@ async fn read(cx: Cx) -> ApiResult<Reply> {
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
     let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
-    let view = booking::list::read_booking(
-        &store,
-        &caller.user_id,
-        cx.param("booking_no"),
-        &rules,
-        cx.now(),
-        &qr,
-    )
-    .await?;
+    let reader = reader(&cx, &caller.user_id, &rules, &qr);
+    let view = list::read_booking(&store, &reader, cx.param("booking_no")).await?;
     Ok(Reply::ok(view))
+}
+
+fn reader<'a>(cx: &'a Cx, caller: &'a UserId, rules: &'a Rules, qr: &'a QrSigner) -> Reader<'a> {
+    Reader {
+        caller,
+        rules,
+        now: cx.now(),
+        request_id: &cx.request_id,
+        qr,
+    }
 }
 
 yuyue_adapter::function_entry!(routes);

@@ -30,6 +30,7 @@ async fn applications(cx: Cx) -> ApiResult<Reply> {
         q.applicant_id.as_deref(),
         &rules,
         cx.now(),
+        &cx.request_id,
     )
     .await?;
     Ok(Reply::ok(data))
@@ -45,6 +46,7 @@ async fn application(cx: Cx) -> ApiResult<Reply> {
         cx.param("application_no"),
         &rules,
         cx.now(),
+        &cx.request_id,
     )
     .await?;
     Ok(Reply::ok(data))
@@ -61,6 +63,7 @@ async fn documents(cx: Cx) -> ApiResult<Reply> {
         q.applicant_id.as_deref(),
         &rules,
         cx.now(),
+        &cx.request_id,
     )
     .await?;
     Ok(Reply::ok(data))

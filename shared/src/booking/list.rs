@@ -1,59 +1,79 @@
 //! Reading bookings: the caller's own and their principals', newest first, or one by number.
-//! Both go through the one authorization rule; a booking of someone else is `404`.
+//! Both go through the one authorization rule; a booking of someone else is `404`. A helper's
+//! read of a principal's bookings is recorded in the principal's audit trail.
 
 use super::qr::QrSigner;
-use super::request::parse_applicant_id;
 use super::view::booking_view;
-use crate::authz::{authorize_applicant, authorized_applicants};
+use crate::authz::{acting_for, authorize, record_views};
 use crate::domain::BookingNo;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::Rules;
-use crate::store::{Applicants, Bookings, UserId};
+use crate::store::{Applicants, Audit, Bookings, UserId};
 use crate::time::Instant;
 use serde_json::Value;
 
-pub async fn list_bookings<S: Applicants + Bookings>(
+/// Who reads, when, and under which rules.
+pub struct Reader<'a> {
+    pub caller: &'a UserId,
+    pub rules: &'a Rules,
+    pub now: Instant,
+    pub request_id: &'a str,
+    pub qr: &'a QrSigner,
+}
+
+pub async fn list_bookings<S: Applicants + Bookings + Audit>(
     store: &S,
-    caller: &UserId,
+    r: &Reader<'_>,
     applicant_filter: Option<&str>,
-    rules: &Rules,
-    now: Instant,
-    qr: &QrSigner,
 ) -> ApiResult<Vec<Value>> {
-    let today = now.date_naive();
-    let applicants = match applicant_filter {
-        Some(raw) => {
-            let id = parse_applicant_id("applicant_id", raw)?;
-            vec![authorize_applicant(store, caller, &id, rules, today).await?]
-        }
-        None => authorized_applicants(store, caller, rules, today).await?,
-    };
-    let ids: Vec<_> = applicants.iter().map(|a| a.id.clone()).collect();
+    let today = r.now.date_naive();
+    let people = acting_for(store, r.caller, applicant_filter, r.rules, today).await?;
+    let ids: Vec<_> = people.iter().map(|a| a.applicant.id.clone()).collect();
     let bookings = store.bookings_of(&ids).await?;
+    record_views(
+        store,
+        r.caller,
+        &people,
+        "bookings.view",
+        None,
+        r.request_id,
+        r.now,
+    )
+    .await?;
     Ok(bookings
         .iter()
-        .map(|b| booking_view(b, applicants.iter().find(|a| a.id == b.applicant_id), qr))
+        .map(|b| {
+            let who = people.iter().find(|p| p.applicant.id == b.applicant_id);
+            booking_view(b, who.map(|p| &p.applicant), r.qr)
+        })
         .collect())
 }
 
-pub async fn read_booking<S: Applicants + Bookings>(
+pub async fn read_booking<S: Applicants + Bookings + Audit>(
     store: &S,
-    caller: &UserId,
+    r: &Reader<'_>,
     booking_no: &str,
-    rules: &Rules,
-    now: Instant,
-    qr: &QrSigner,
 ) -> ApiResult<Value> {
     // A malformed number cannot be anyone's booking.
     let no = BookingNo::parse(booking_no).map_err(|_| ApiError::not_found())?;
     let booking = store.booking(&no).await?.ok_or_else(ApiError::not_found)?;
-    let applicant = authorize_applicant(
+    let who = authorize(
         store,
-        caller,
+        r.caller,
         &booking.applicant_id,
-        rules,
-        now.date_naive(),
+        r.rules,
+        r.now.date_naive(),
     )
     .await?;
-    Ok(booking_view(&booking, Some(&applicant), qr))
+    record_views(
+        store,
+        r.caller,
+        std::slice::from_ref(&who),
+        "bookings.view",
+        Some(no.as_str()),
+        r.request_id,
+        r.now,
+    )
+    .await?;
+    Ok(booking_view(&booking, Some(&who.applicant), r.qr))
 }

@@ -143,6 +143,57 @@ fn parse_yyyymmdd(d: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(&d[..4]) as i32, num(&d[4..6]), num(&d[6..8]))
 }
 
+/// 12 data symbols × 5 bits.
+const INVITATION_BITS: u32 = 60;
+const INVITATION_SYMBOLS: u32 = INVITATION_BITS / 5;
+const INVITATION_LEN: usize = INVITATION_SYMBOLS as usize + 1;
+
+/// The code a helper passes to an adult they want to act for (by message, aloud): 60 random bits
+/// as 12 symbols plus a check symbol. It is a bearer secret until accepted, so it is only ever
+/// stored hashed, and accepting is rate limited per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationCode(String);
+
+impl InvitationCode {
+    /// Uses the low 60 of the 64 bits.
+    pub fn from_entropy(bytes: [u8; 8]) -> Self {
+        Self::from_value(u64::from_be_bytes(bytes) & ((1 << INVITATION_BITS) - 1))
+    }
+
+    fn from_value(value: u64) -> Self {
+        let mut s = String::with_capacity(INVITATION_LEN);
+        crockford::encode(value, INVITATION_SYMBOLS, &mut s);
+        s.push(crockford::check_symbol(u128::from(value)));
+        InvitationCode(s)
+    }
+
+    /// Case-insensitive; ignores spaces and hyphens; reads O as 0 and I or L as 1.
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let symbols = crockford::strip_grouping(s);
+        if symbols.len() != INVITATION_LEN {
+            return Err(BAD_LENGTH);
+        }
+        let (data, check) = symbols.split_at(INVITATION_LEN - 1);
+        let value = decode_data(data)?;
+        let check = crockford::decode_check(check[0]).ok_or(BAD_CHAR)?;
+        if check != crockford::check_value(u128::from(value)) {
+            return Err(BAD_CHECK);
+        }
+        Ok(Self::from_value(value))
+    }
+
+    /// The canonical 13 characters; what is hashed for storage.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `XXXX-XXXX-XXXXX`, for reading out.
+    pub fn display_grouped(&self) -> String {
+        let s = &self.0;
+        format!("{}-{}-{}", &s[..4], &s[4..8], &s[8..])
+    }
+}
+
 display_as_str!(BookingNo, ApplicationNo);
 serde_via_str!(BookingNo, ApplicationNo);
 
@@ -155,6 +206,27 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn invitation_codes_round_trip_and_catch_typos() {
+        let code = InvitationCode::from_entropy([0xA5; 8]);
+        assert_eq!(code.as_str().len(), 13);
+        let grouped = code.display_grouped();
+        assert_eq!(InvitationCode::parse(&grouped), Ok(code.clone()));
+        assert_eq!(
+            InvitationCode::parse(&grouped.to_ascii_lowercase()),
+            Ok(code.clone())
+        );
+        let mut typo = code.as_str().as_bytes().to_vec();
+        typo[3] = if typo[3] == b'7' { b'8' } else { b'7' };
+        assert_eq!(
+            InvitationCode::parse(std::str::from_utf8(&typo).unwrap()),
+            Err(BAD_CHECK)
+        );
+        assert_eq!(InvitationCode::parse("ABC"), Err(BAD_LENGTH));
+        assert_eq!(InvitationCode::parse("!!!!!!!!!!!!!"), Err(BAD_CHAR));
+        assert_ne!(InvitationCode::from_entropy([1; 8]), code);
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub mod phone;
 #[cfg(test)]
 pub(crate) mod arb;
 
-pub use booking_no::{ApplicationNo, BookingNo};
+pub use booking_no::{ApplicationNo, BookingNo, InvitationCode};
 pub use id_number::{IdNumber, Sex};
 pub use ids::{OfficeId, PeriodId, ServiceId};
 pub use name::{NameScript, PersonName};

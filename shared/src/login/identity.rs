@@ -39,7 +39,16 @@ pub struct IdentityInput {
 pub fn parse_identity(body: &IdentityBody, today: NaiveDate) -> ApiResult<IdentityInput> {
     let name = PersonName::parse(&body.name).map_err(|e| e.at("name"))?;
     let id = IdNumber::parse(&body.id_number, today).map_err(|e| e.at("id_number"))?;
-    let token = body.verify_token.trim();
+    Ok(IdentityInput {
+        name,
+        id,
+        verify_token: parse_verify_token(&body.verify_token)?,
+    })
+}
+
+/// A face-verification result token as the client passes it on: opaque, printable, bounded.
+pub fn parse_verify_token(raw: &str) -> ApiResult<String> {
+    let token = raw.trim();
     let token_ok = (1..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic());
     if !token_ok {
         return Err(ApiError::invalid(
@@ -47,11 +56,7 @@ pub fn parse_identity(body: &IdentityBody, today: NaiveDate) -> ApiResult<Identi
             "人脸核验结果无效，请重新核验",
         ));
     }
-    Ok(IdentityInput {
-        name,
-        id,
-        verify_token: token.to_owned(),
-    })
+    Ok(token.to_owned())
 }
 
 fn refused(reason: &str, message: &str) -> ApiError {

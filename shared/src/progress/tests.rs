@@ -670,27 +670,38 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
             .map(|a| a["application_no"].as_str().unwrap().to_owned())
             .collect()
     };
-    let all = nos(block_on(list_applications(&s, &u1, None, &rules, now)).unwrap());
+    let all = nos(block_on(list_applications(&s, &u1, None, &rules, now, "req-test")).unwrap());
     assert_eq!(all.len(), 2);
     assert!(all.contains(&mine) && all.contains(&kids));
     assert_eq!(
-        nos(block_on(list_applications(&s, &u1, Some("kid"), &rules, now)).unwrap()),
+        nos(block_on(list_applications(
+            &s,
+            &u1,
+            Some("kid"),
+            &rules,
+            now,
+            "req-test"
+        ))
+        .unwrap()),
         [kids]
     );
     assert_eq!(
-        block_on(read_application(&s, &u1, &mine, &rules, now)).unwrap()["status"],
+        block_on(read_application(&s, &u1, &mine, &rules, now, "req-test")).unwrap()["status"],
         "accepted"
     );
 
     let not_found =
         |r: crate::ApiResult<Value>| assert_eq!(r.unwrap_err().code, ErrorCode::NotFound);
-    not_found(block_on(read_application(&s, &u1, &theirs, &rules, now)));
+    not_found(block_on(read_application(
+        &s, &u1, &theirs, &rules, now, "req-test",
+    )));
     not_found(block_on(read_application(
         &s,
         &u1,
         "not-a-number",
         &rules,
         now,
+        "req-test",
     )));
     not_found(block_on(list_applications(
         &s,
@@ -698,19 +709,35 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
         Some("ap2"),
         &rules,
         now,
+        "req-test",
     )));
-    not_found(block_on(list_documents(&s, &u1, Some("ap2"), &rules, now)));
+    not_found(block_on(list_documents(
+        &s,
+        &u1,
+        Some("ap2"),
+        &rules,
+        now,
+        "req-test",
+    )));
     not_found(block_on(list_applications(
         &s,
         &u1,
         Some("nobody"),
         &rules,
         now,
+        "req-test",
     )));
     assert_eq!(
-        block_on(list_applications(&s, &u1, Some("x"), &rules, now))
-            .unwrap_err()
-            .code,
+        block_on(list_applications(
+            &s,
+            &u1,
+            Some("x"),
+            &rules,
+            now,
+            "req-test"
+        ))
+        .unwrap_err()
+        .code,
         ErrorCode::InvalidArgument
     );
     // A stranger with no identity sees nothing at all.
@@ -720,6 +747,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
         None,
         &rules,
         now,
+        "req-test",
     ))
     .unwrap();
     assert_eq!(none["applications"], json!([]));
@@ -753,6 +781,7 @@ fn documents_are_flagged_when_they_expire_within_six_months() {
         None,
         &Rules::default(),
         today,
+        "req-test",
     ))
     .unwrap();
     let rows: Vec<(String, bool, bool, Value)> = v["documents"]

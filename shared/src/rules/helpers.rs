@@ -3,6 +3,7 @@
 
 use super::{MinorLinkPolicy, Rules};
 use crate::error::{ApiError, ErrorCode};
+use crate::store::LinkLimits;
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
@@ -37,27 +38,29 @@ pub fn guardian_link_active(rules: &Rules, principal_birth: NaiveDate, today: Na
     }
 }
 
-/// Whether one more link fits: `principals_of_user` and `helpers_of_principal` are the counts
-/// before adding it. LIMIT_EXCEEDED names the limit in `details.limit` with its `max`.
-pub fn check_helper_limits(
-    rules: &Rules,
-    principals_of_user: u32,
-    helpers_of_principal: u32,
-) -> Result<(), ApiError> {
-    let h = &rules.helpers;
-    if principals_of_user >= h.max_principals_per_user {
-        let max = h.max_principals_per_user;
-        return Err(ApiError::new(ErrorCode::LimitExceeded)
-            .with_message(format!("每位用户最多可为{max}人代办预约"))
-            .with_details(json!({ "limit": "principals_per_user", "max": max })));
+/// The limits a new link must fit within, as the store checks them.
+pub fn link_limits(rules: &Rules) -> LinkLimits {
+    LinkLimits {
+        principals_per_user: rules.helpers.max_principals_per_user,
+        helpers_per_principal: rules.helpers.max_helpers_per_principal,
     }
-    if helpers_of_principal >= h.max_helpers_per_principal {
-        let max = h.max_helpers_per_principal;
-        return Err(ApiError::new(ErrorCode::LimitExceeded)
-            .with_message(format!("每位办理人最多可由{max}位亲友代办预约"))
-            .with_details(json!({ "limit": "helpers_per_principal", "max": max })));
-    }
-    Ok(())
+}
+
+/// `LIMIT_EXCEEDED` for a helper with as many principals as allowed, naming the limit in
+/// `details.limit` with its `max`.
+pub fn principals_limit_reached(rules: &Rules) -> ApiError {
+    let max = rules.helpers.max_principals_per_user;
+    ApiError::new(ErrorCode::LimitExceeded)
+        .with_message(format!("每位用户最多可为{max}人代办预约"))
+        .with_details(json!({ "limit": "principals_per_user", "max": max }))
+}
+
+/// `LIMIT_EXCEEDED` for a principal with as many helpers as allowed.
+pub fn helpers_limit_reached(rules: &Rules) -> ApiError {
+    let max = rules.helpers.max_helpers_per_principal;
+    ApiError::new(ErrorCode::LimitExceeded)
+        .with_message(format!("每位办理人最多可由{max}位亲友代办预约"))
+        .with_details(json!({ "limit": "helpers_per_principal", "max": max }))
 }
 
 #[cfg(test)]
@@ -123,16 +126,20 @@ mod tests {
     #[test]
     fn helper_limits_name_the_limit_reached() {
         let rules = Rules::default();
-        assert!(check_helper_limits(&rules, 4, 2).is_ok());
-
-        let err = check_helper_limits(&rules, 5, 0).unwrap_err();
+        assert_eq!(
+            link_limits(&rules),
+            LinkLimits {
+                principals_per_user: 5,
+                helpers_per_principal: 3
+            }
+        );
+        let err = principals_limit_reached(&rules);
         assert_eq!(err.code, ErrorCode::LimitExceeded);
         assert_eq!(
             err.details.unwrap(),
             json!({"limit": "principals_per_user", "max": 5})
         );
-
-        let err = check_helper_limits(&rules, 0, 3).unwrap_err();
+        let err = helpers_limit_reached(&rules);
         assert_eq!(err.code, ErrorCode::LimitExceeded);
         assert_eq!(
             err.details.unwrap(),

@@ -107,6 +107,8 @@ pub struct RateLimits {
     pub booking_per_user_per_minute: u32,
     /// Per user: each real-name verification is a paid upstream call.
     pub identity_verifications_per_user_per_day: u32,
+    /// Per user: accepting helper invitations, so invitation codes cannot be guessed by trying.
+    pub invitation_accepts_per_user_per_hour: u32,
 }
 
 impl Default for Rules {
@@ -174,6 +176,7 @@ impl Default for RateLimits {
             login_per_account_per_minute: 10,
             booking_per_user_per_minute: 10,
             identity_verifications_per_user_per_day: 5,
+            invitation_accepts_per_user_per_hour: 10,
         }
     }
 }
@@ -201,7 +204,7 @@ impl Rules {
             ));
         }
         const AT_LEAST_ONE: RangeInclusive<u32> = 1..=u32::MAX;
-        let checks: [(&str, u32, RangeInclusive<u32>); 19] = [
+        let checks: [(&str, u32, RangeInclusive<u32>); 20] = [
             ("version", self.version, AT_LEAST_ONE),
             ("booking.days_ahead", b.days_ahead, 1..=60),
             ("booking.min_days_ahead", b.min_days_ahead, 0..=b.days_ahead),
@@ -261,6 +264,11 @@ impl Rules {
             (
                 "rate_limits.identity_verifications_per_user_per_day",
                 r.identity_verifications_per_user_per_day,
+                AT_LEAST_ONE,
+            ),
+            (
+                "rate_limits.invitation_accepts_per_user_per_hour",
+                r.invitation_accepts_per_user_per_hour,
                 AT_LEAST_ONE,
             ),
         ];

@@ -380,6 +380,80 @@ impl Applicants for MemoryStore {
         st.links.push(link.clone());
         Ok(())
     }
+
+    async fn add_link(
+        &self,
+        link: &Link,
+        new_person: Option<&Applicant>,
+        limits: &LinkLimits,
+        audit: &AuditEntry,
+    ) -> ApiResult<AddLink> {
+        self.check("add_link")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(p) = new_person {
+            if st
+                .applicants
+                .iter()
+                .any(|a| a.document.hash == p.document.hash)
+            {
+                return Ok(AddLink::PersonExists);
+            }
+        }
+        let same_pair = |l: &Link| l.helper == link.helper && l.applicant == link.applicant;
+        if let Some(existing) = st
+            .links
+            .iter()
+            .find(|l| same_pair(l) && l.is_live(link.updated_at))
+        {
+            return Ok(AddLink::Exists(Box::new(existing.clone())));
+        }
+        let live_other =
+            |l: &&Link| l.relation != Relation::Own && !same_pair(l) && l.is_live(link.updated_at);
+        let principals = st
+            .links
+            .iter()
+            .filter(live_other)
+            .filter(|l| l.helper == link.helper)
+            .count() as u32;
+        if principals >= limits.principals_per_user {
+            return Ok(AddLink::PrincipalsFull);
+        }
+        let helpers = st
+            .links
+            .iter()
+            .filter(live_other)
+            .filter(|l| l.applicant == link.applicant)
+            .count() as u32;
+        if helpers >= limits.helpers_per_principal {
+            return Ok(AddLink::HelpersFull);
+        }
+        st.links.retain(|l| !same_pair(l));
+        st.links.push(link.clone());
+        st.applicants.extend(new_person.cloned());
+        st.audit.push(audit.clone());
+        Ok(AddLink::Added)
+    }
+
+    async fn change_link(
+        &self,
+        current: &Link,
+        next: &Link,
+        audit: &AuditEntry,
+    ) -> ApiResult<bool> {
+        self.check("change_link")?;
+        let mut st = self.state.borrow_mut();
+        let Some(stored) = st.links.iter_mut().find(|l| {
+            l.helper == current.helper
+                && l.applicant == current.applicant
+                && l.status == current.status
+                && l.updated_at == current.updated_at
+        }) else {
+            return Ok(false);
+        };
+        *stored = next.clone();
+        st.audit.push(audit.clone());
+        Ok(true)
+    }
 }
 
 impl Bookings for MemoryStore {
@@ -852,12 +926,21 @@ impl Audit for MemoryStore {
         Ok(())
     }
 
+    async fn record_all(&self, entries: &[AuditEntry]) -> ApiResult<()> {
+        self.check("record_all")?;
+        self.state.borrow_mut().audit.extend_from_slice(entries);
+        Ok(())
+    }
+
     async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>> {
         self.check("audit_of")?;
         let st = self.state.borrow();
+        // Newest first, and among entries of the same second the last written first, as D1
+        // orders them (`at DESC, id DESC`).
         let mut out: Vec<AuditEntry> = st
             .audit
             .iter()
+            .rev()
             .filter(|e| subjects.contains(&e.subject))
             .cloned()
             .collect();

@@ -149,6 +149,23 @@ pub enum Relation {
     Relative,
 }
 
+impl Relation {
+    /// The serde name, which the schema's CHECK spells too.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Own => "self",
+            Relation::Parent => "parent",
+            Relation::Child => "child",
+            Relation::Spouse => "spouse",
+            Relation::Grandparent => "grandparent",
+            Relation::Grandchild => "grandchild",
+            Relation::Sibling => "sibling",
+            Relation::Guardian => "guardian",
+            Relation::Relative => "relative",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
@@ -183,6 +200,18 @@ pub struct Link {
     pub invitation_expires_at: Option<Instant>,
     pub created_at: Instant,
     pub updated_at: Instant,
+}
+
+impl Link {
+    /// Whether the link counts toward the helper limits at `at`: active, or pending with an
+    /// invitation that can still be accepted. The D1 store's SQL spells the same rule.
+    pub fn is_live(&self, at: Instant) -> bool {
+        match self.status {
+            LinkStatus::Active => true,
+            LinkStatus::Pending => self.invitation_expires_at.is_none_or(|e| e > at),
+            LinkStatus::Revoked => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,6 +62,43 @@ pub trait Applicants {
     async fn link_by_invitation(&self, invitation_hash: &str) -> ApiResult<Option<Link>>;
     /// Inserts or replaces the link of (helper, applicant).
     async fn put_link(&self, link: &Link) -> ApiResult<()>;
+    /// Stores a new link between a helper and a principal, or one replacing a link of the same
+    /// pair that is no longer live, only if both stay within `limits`, with its audit entry and
+    /// (when the principal is new) their applicant record, in one transaction; nothing is
+    /// written when it is refused. The limits count the other live links of each
+    /// ([`Link::is_live`] at `link.updated_at`); `self` links never count.
+    async fn add_link(
+        &self,
+        link: &Link,
+        new_person: Option<&Applicant>,
+        limits: &LinkLimits,
+        audit: &AuditEntry,
+    ) -> ApiResult<AddLink>;
+    /// Replaces `current` by `next` (the same pair) if the stored link is still `current` (its
+    /// status and `updated_at`), with its audit entry, in one transaction. False when another
+    /// request changed the link first; nothing is written then.
+    async fn change_link(&self, current: &Link, next: &Link, audit: &AuditEntry)
+        -> ApiResult<bool>;
+}
+
+/// How many live links a helper and a principal may each have (`rules.helpers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkLimits {
+    pub principals_per_user: u32,
+    pub helpers_per_principal: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddLink {
+    Added,
+    /// The pair has a link that is not revoked (a concurrent add won, or a retry).
+    Exists(Box<Link>),
+    /// The helper already has `principals_per_user` live links.
+    PrincipalsFull,
+    /// The principal already has `helpers_per_principal` live links.
+    HelpersFull,
+    /// `new_person`'s document was registered meanwhile under another applicant id.
+    PersonExists,
 }
 
 pub enum CreateBooking {
@@ -217,6 +254,8 @@ pub trait Applications {
 
 pub trait Audit {
     async fn record(&self, entry: &AuditEntry) -> ApiResult<()>;
+    /// Several entries in one transaction (a helper's read covering several principals).
+    async fn record_all(&self, entries: &[AuditEntry]) -> ApiResult<()>;
     /// Newest first.
     async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>>;
 }
