@@ -54,6 +54,12 @@ export async function seed(db, { now = Date.now() } = {}) {
         db.prepare("INSERT OR IGNORE INTO office_services (office_id, service_id) VALUES (?1, ?2)").bind(o.office_id, s),
       );
     }
+    // The usual week the release job publishes from; ops changes to it survive a restart.
+    stmts.push(
+      db.prepare(
+        "INSERT OR IGNORE INTO schedule_templates (office_id, open_weekdays, periods_json, updated_at) VALUES (?1, ?2, ?3, ?4)",
+      ).bind(o.office_id, JSON.stringify(o.open_weekdays), JSON.stringify(demo.period_template), stamp),
+    );
   }
   for (const [date, name] of calendar.holidays) {
     stmts.push(db.prepare("INSERT OR IGNORE INTO calendar_days (date, kind, name) VALUES (?1, 'holiday', ?2)").bind(date, name));

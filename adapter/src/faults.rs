@@ -89,8 +89,14 @@ impl<S: Bookings, I> Bookings for Faulty<'_, S, I> {
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
         self.store.check_in(no, at).await
     }
-    async fn mark_no_shows(&self, d: NaiveDate) -> ApiResult<Vec<Booking>> {
-        self.store.mark_no_shows(d).await
+    async fn mark_no_shows(
+        &self,
+        d: NaiveDate,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>> {
+        self.store.mark_no_shows(d, actor, request_id, at).await
     }
 }
 
@@ -173,8 +179,8 @@ impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
     async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>> {
         self.store.office(id).await
     }
-    async fn put_office(&self, o: &Office) -> ApiResult<()> {
-        self.store.put_office(o).await
+    async fn put_office(&self, o: &Office, t: Option<&ScheduleTemplate>) -> ApiResult<()> {
+        self.store.put_office(o, t).await
     }
     async fn schedule(
         &self,
@@ -191,6 +197,17 @@ impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
         p: &[PublishedPeriod],
     ) -> ApiResult<()> {
         self.store.put_schedule(o, d, p).await
+    }
+    async fn published_days(
+        &self,
+        o: &OfficeId,
+        f: NaiveDate,
+        t: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>> {
+        self.store.published_days(o, f, t).await
+    }
+    async fn templates(&self) -> ApiResult<Vec<ScheduleTemplate>> {
+        self.store.templates().await
     }
 }
 

@@ -8,7 +8,7 @@ pub mod cx;
 pub mod d1;
 pub mod faults;
 pub mod inventory;
-mod log;
+pub mod log;
 mod ops;
 pub mod providers;
 mod ratelimit;

@@ -19,6 +19,15 @@ struct Row {
     at: String,
 }
 
+/// `audit_log.actor_kind` and `actor_id` of an actor.
+pub(crate) fn actor_columns(actor: &Actor) -> (&'static str, Option<&str>) {
+    match actor {
+        Actor::User(u) => ("user", Some(u.as_str())),
+        Actor::Ops(name) => ("ops", Some(name.as_str())),
+        Actor::System => ("system", None),
+    }
+}
+
 impl D1Store {
     pub(crate) fn audit_stmt(&self, e: &AuditEntry) -> ApiResult<D1PreparedStatement> {
         self.audit_insert(e, "")
@@ -31,11 +40,7 @@ impl D1Store {
     }
 
     fn audit_insert(&self, e: &AuditEntry, condition: &str) -> ApiResult<D1PreparedStatement> {
-        let (kind, id) = match &e.actor {
-            Actor::User(u) => ("user", Some(u.as_str())),
-            Actor::Ops(name) => ("ops", Some(name.as_str())),
-            Actor::System => ("system", None),
-        };
+        let (kind, id) = actor_columns(&e.actor);
         self.stmt(
             &format!(
                 "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \

@@ -1,3 +1,4 @@
+use super::audit::actor_columns;
 use super::{corrupt, is_unique_violation, rows, storage_error, Arg, D1Store};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -305,15 +306,33 @@ impl Bookings for D1Store {
         self.booking(no).await
     }
 
-    async fn mark_no_shows(&self, date: NaiveDate) -> ApiResult<Vec<Booking>> {
-        let result = self
-            .stmt(
-                &format!("UPDATE bookings SET status = 'no_show' WHERE date = ?1 AND status = 'booked' RETURNING {BOOKING_COLUMNS}"),
-                &[date.to_string().into()],
-            )?
-            .all()
-            .await
-            .map_err(storage_error)?;
-        models(rows(&result)?)
+    async fn mark_no_shows(
+        &self,
+        date: NaiveDate,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>> {
+        let day = date.to_string();
+        let (kind, id) = actor_columns(actor);
+        // The audit rows first, from the very rows the update then changes, in one transaction.
+        let audit = self.stmt(
+            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
+             SELECT ?2, ?3, applicant_id, 'booking.no_show', booking_no, ?4, ?5 FROM bookings \
+             WHERE date = ?1 AND status = 'booked' ORDER BY booking_no",
+            &[
+                day.as_str().into(),
+                kind.into(),
+                id.into(),
+                request_id.into(),
+                rfc3339(&at).into(),
+            ],
+        )?;
+        let update = self.stmt(
+            &format!("UPDATE bookings SET status = 'no_show' WHERE date = ?1 AND status = 'booked' RETURNING {BOOKING_COLUMNS}"),
+            &[day.as_str().into()],
+        )?;
+        let results = self.batch(vec![audit, update]).await?;
+        models(rows(results.get(1).ok_or_else(ApiError::internal)?)?)
     }
 }

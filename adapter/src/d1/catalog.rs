@@ -1,8 +1,8 @@
 use super::{corrupt, Arg, D1Store};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use yuyue_shared::domain::{OfficeId, PeriodId, ServiceId};
-use yuyue_shared::store::{Catalog, City, Office, PublishedPeriod, ServiceInfo};
+use yuyue_shared::store::{Catalog, City, Office, PublishedPeriod, ScheduleTemplate, ServiceInfo};
 use yuyue_shared::time::{format_hhmm, parse_date, parse_hhmm};
 use yuyue_shared::ApiResult;
 
@@ -153,7 +153,11 @@ impl Catalog for D1Store {
         row.map(OfficeRow::into_model).transpose()
     }
 
-    async fn put_office(&self, office: &Office) -> ApiResult<()> {
+    async fn put_office(
+        &self,
+        office: &Office,
+        template: Option<&ScheduleTemplate>,
+    ) -> ApiResult<()> {
         let now = yuyue_shared::time::rfc3339(&crate::clock::system_now());
         let mut stmts = vec![self.stmt(
             "INSERT INTO offices (office_id, city_id, name, district, address, phone, opening_hours, \
@@ -173,7 +177,7 @@ impl Catalog for D1Store {
                 office.lat.map_or(Arg::Null, Arg::Real),
                 office.lng.map_or(Arg::Null, Arg::Real),
                 Arg::Int(office.active as i64),
-                now.into(),
+                now.as_str().into(),
             ],
         )?];
         stmts.push(self.stmt(
@@ -184,6 +188,21 @@ impl Catalog for D1Store {
             stmts.push(self.stmt(
                 "INSERT INTO office_services (office_id, service_id) VALUES (?1, ?2)",
                 &[office.office_id.as_str().into(), s.as_str().into()],
+            )?);
+        }
+        if let Some(t) = template {
+            let periods: Vec<TemplatePeriod> =
+                t.periods.iter().map(TemplatePeriod::from_model).collect();
+            stmts.push(self.stmt(
+                "INSERT INTO schedule_templates (office_id, open_weekdays, periods_json, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (office_id) DO UPDATE SET open_weekdays = ?2, \
+                   periods_json = ?3, updated_at = ?4",
+                &[
+                    t.office_id.as_str().into(),
+                    to_json(&t.open_weekdays)?.into(),
+                    to_json(&periods)?.into(),
+                    now.as_str().into(),
+                ],
             )?);
         }
         self.batch(stmts).await.map(|_| ())
@@ -221,6 +240,16 @@ impl Catalog for D1Store {
             "DELETE FROM schedule_periods WHERE office_id = ?1 AND date = ?2",
             &[office.as_str().into(), day.as_str().into()],
         )?];
+        stmts.push(self.stmt(
+            "INSERT INTO schedule_days (office_id, date, periods, updated_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (office_id, date) DO UPDATE SET periods = ?3, updated_at = ?4",
+            &[
+                office.as_str().into(),
+                day.as_str().into(),
+                Arg::Int(periods.len() as i64),
+                now.as_str().into(),
+            ],
+        )?);
         for p in periods {
             stmts.push(self.stmt(
                 "INSERT INTO schedule_periods (office_id, date, period_id, start_time, end_time, capacity, updated_at) \
@@ -238,4 +267,95 @@ impl Catalog for D1Store {
         }
         self.batch(stmts).await.map(|_| ())
     }
+
+    async fn published_days(
+        &self,
+        office: &OfficeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>> {
+        #[derive(Deserialize)]
+        struct Row {
+            date: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT date FROM schedule_days WHERE office_id = ?1 AND date BETWEEN ?2 AND ?3 \
+                 UNION SELECT date FROM schedule_periods WHERE office_id = ?1 AND date BETWEEN ?2 AND ?3 \
+                 ORDER BY date",
+                &[
+                    office.as_str().into(),
+                    from.to_string().into(),
+                    to.to_string().into(),
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| parse_date("date", &r.date).map_err(|_| corrupt("schedule_days.date")))
+            .collect()
+    }
+
+    async fn templates(&self) -> ApiResult<Vec<ScheduleTemplate>> {
+        #[derive(Deserialize)]
+        struct Row {
+            office_id: String,
+            open_weekdays: String,
+            periods_json: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT office_id, open_weekdays, periods_json FROM schedule_templates ORDER BY office_id",
+                &[],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let bad = || corrupt("schedule_templates");
+                let periods: Vec<TemplatePeriod> =
+                    serde_json::from_str(&r.periods_json).map_err(|_| bad())?;
+                Ok(ScheduleTemplate {
+                    office_id: OfficeId::parse(&r.office_id).map_err(|_| bad())?,
+                    open_weekdays: serde_json::from_str(&r.open_weekdays).map_err(|_| bad())?,
+                    periods: periods
+                        .into_iter()
+                        .map(TemplatePeriod::into_model)
+                        .collect::<ApiResult<_>>()?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A period of a template as stored in `periods_json` (the seed writes the same shape).
+#[derive(Serialize, Deserialize)]
+struct TemplatePeriod {
+    period_id: String,
+    start: String,
+    end: String,
+    capacity: u32,
+}
+
+impl TemplatePeriod {
+    fn from_model(p: &PublishedPeriod) -> Self {
+        TemplatePeriod {
+            period_id: p.period_id.as_str().to_owned(),
+            start: format_hhmm(p.start),
+            end: format_hhmm(p.end),
+            capacity: p.capacity,
+        }
+    }
+
+    fn into_model(self) -> ApiResult<PublishedPeriod> {
+        let bad = || corrupt("schedule_templates.periods_json");
+        Ok(PublishedPeriod {
+            period_id: PeriodId::parse(&self.period_id).map_err(|_| bad())?,
+            start: parse_hhmm("start", &self.start).map_err(|_| bad())?,
+            end: parse_hhmm("end", &self.end).map_err(|_| bad())?,
+            capacity: self.capacity,
+        })
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
+    serde_json::to_string(v).map_err(|_| yuyue_shared::ApiError::internal())
 }

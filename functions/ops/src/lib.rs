@@ -1,19 +1,29 @@
-//! The `ops` function: what hall staff, admins and the processing system do.
+//! The `ops` function: what hall staff, admins and the processing system do, and the scheduled
+//! jobs (cron triggers) of `yuyue_shared::ops::jobs`.
 
 use serde::Deserialize;
+use yuyue_adapter::d1::D1Store;
+use yuyue_adapter::inventory::DoInventory;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::reconcile_day;
 use yuyue_shared::domain::OfficeId;
 use yuyue_shared::ops::auth::OpsIdentity;
+use yuyue_shared::ops::jobs::{self, Job, JobContext};
+use yuyue_shared::ops::office::{put_office, OfficeRequest};
 use yuyue_shared::ops::schedule::{publish_schedule, ScheduleRequest};
 use yuyue_shared::progress::{self, webhook, CheckinInput, EventInput, EventRequest};
-use yuyue_shared::store::{BookingStatus, Bookings, Inventory};
+use yuyue_shared::store::Actor;
+use yuyue_shared::store::{BookingStatus, Bookings, Catalog, Inventory};
 use yuyue_shared::time::parse_date;
+use yuyue_shared::time::Instant;
 
 fn routes() -> Routes {
     Routes::new("ops")
+        .put("/v1/ops/offices/:office_id", office)
         .post("/v1/ops/schedules", schedules)
+        .post("/v1/ops/sweeps/no-shows", sweep_no_shows)
+        .post("/v1/ops/jobs/:job", run_job_now)
         .get("/v1/ops/offices/:office_id/days/:date", day)
         .post("/v1/ops/reconcile", reconcile)
         .post("/v1/ops/bookings/:booking_no/checkin", checkin)
@@ -40,6 +50,77 @@ async fn audited(
     result
 }
 
+async fn office(mut cx: Cx) -> ApiResult<Reply> {
+    let who = cx.ops_identity()?;
+    let target = cx.param("office_id").to_owned();
+    let body: ApiResult<OfficeRequest> = cx.json().await;
+    let result = async {
+        let put = put_office(&cx.store()?, &who, &target, &body?).await?;
+        Ok(match put.created {
+            true => Reply::created(put.body),
+            false => Reply::ok(put.body),
+        })
+    }
+    .await;
+    audited(&cx, &who, "office.put", &target, result).await
+}
+
+#[derive(Deserialize)]
+struct SweepRequest {
+    date: String,
+}
+
+/// The no-show sweep of one ended day, as the nightly job runs it for yesterday.
+async fn sweep_no_shows(mut cx: Cx) -> ApiResult<Reply> {
+    let who = cx.ops_identity()?;
+    let body: ApiResult<SweepRequest> = cx.json().await;
+    let target = body.as_ref().map_or(String::new(), |b| b.date.clone());
+    let result = async {
+        who.require_admin()?;
+        let date = parse_date("date", &body?.date)?;
+        let store = cx.store()?;
+        let (rules, calendar) = rules_cache::current(&store).await?;
+        let jcx = job_context(&rules, &calendar, cx.now(), &who, &cx.request_id);
+        Ok(Reply::ok(jobs::no_show_sweep(&store, date, &jcx).await?))
+    }
+    .await;
+    audited(&cx, &who, "sweep.no_shows", &target, result).await
+}
+
+/// Runs a scheduled job now (at the dev clock, where set): what cron runs, on demand.
+async fn run_job_now(cx: Cx) -> ApiResult<Reply> {
+    let who = cx.ops_identity()?;
+    let target = cx.param("job").to_owned();
+    let result = async {
+        who.require_admin()?;
+        let job = Job::parse(&target)?;
+        let store = cx.store()?;
+        let (rules, calendar) = rules_cache::current(&store).await?;
+        let jcx = job_context(&rules, &calendar, cx.now(), &who, &cx.request_id);
+        Ok(Reply::ok(
+            jobs::run(&store, &cx.inventory()?, job, &jcx).await?,
+        ))
+    }
+    .await;
+    audited(&cx, &who, "job.run", &target, result).await
+}
+
+fn job_context<'a>(
+    rules: &'a yuyue_shared::rules::Rules,
+    calendar: &'a yuyue_shared::rules::calendar::WorkCalendar,
+    now: Instant,
+    who: &OpsIdentity,
+    request_id: &'a str,
+) -> JobContext<'a> {
+    JobContext {
+        rules,
+        calendar,
+        now,
+        actor: Actor::Ops(who.name.clone()),
+        request_id,
+    }
+}
+
 async fn schedules(mut cx: Cx) -> ApiResult<Reply> {
     let who = cx.ops_identity()?;
     let req: ScheduleRequest = cx.json().await?;
@@ -60,6 +141,10 @@ async fn day(cx: Cx) -> ApiResult<Reply> {
     let date = parse_date("date", cx.param("date"))?;
     who.require_office(&office)?;
     let store = cx.store()?;
+    store
+        .office(&office)
+        .await?
+        .ok_or_else(yuyue_adapter::ApiError::not_found)?;
     let periods = cx.inventory()?.day(&office, date).await?;
     let bookings = store.bookings_on(&office, date).await?;
     let rows: Vec<_> = periods
@@ -213,3 +298,48 @@ async fn application_event(mut cx: Cx) -> ApiResult<Reply> {
 }
 
 yuyue_adapter::function_entry!(routes);
+
+/// The cron triggers of `wrangler.toml`, each mapped to its job and run at the system clock.
+#[worker::event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    let cron = event.cron();
+    let now = yuyue_adapter::clock::system_now();
+    let request_id = format!("cron-{}", now.timestamp_millis());
+    let outcome = match Job::for_cron(&cron) {
+        Some(job) => run_scheduled(&env, job, now, &request_id).await,
+        None => Err(yuyue_adapter::ApiError::not_found()),
+    };
+    let (level, result) = match &outcome {
+        Ok(report) => ("info", report.clone()),
+        Err(e) => ("error", serde_json::Value::from(e.code.as_str())),
+    };
+    yuyue_adapter::log::event(
+        level,
+        "cron",
+        &[
+            ("cron", cron.into()),
+            ("request_id", request_id.into()),
+            ("result", result),
+        ],
+    );
+}
+
+async fn run_scheduled(
+    env: &worker::Env,
+    job: Job,
+    now: Instant,
+    request_id: &str,
+) -> ApiResult<serde_json::Value> {
+    let unavailable = |_| yuyue_adapter::ApiError::internal();
+    let store = D1Store::new(env.d1("DB").map_err(unavailable)?);
+    let inventory = DoInventory::new(env.durable_object("INVENTORY").map_err(unavailable)?);
+    let (rules, calendar) = rules_cache::current(&store).await?;
+    let jcx = JobContext {
+        rules: &rules,
+        calendar: &calendar,
+        now,
+        actor: Actor::System,
+        request_id,
+    };
+    jobs::run(&store, &inventory, job, &jcx).await
+}

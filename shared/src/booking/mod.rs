@@ -16,4 +16,4 @@ pub use reconcile::{reconcile_day, Reconciliation};
 pub use request::BookRequest;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

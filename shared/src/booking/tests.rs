@@ -15,15 +15,15 @@ use request::PickupRequest;
 
 const SECRET: &[u8] = b"test-number-secret";
 
-fn now() -> Instant {
+pub(crate) fn now() -> Instant {
     at(d(2026, 11, 21), hm(9, 0))
 }
 
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
-fn hm(h: u32, m: u32) -> NaiveTime {
+pub(crate) fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).unwrap()
 }
 
@@ -37,25 +37,28 @@ fn qr() -> QrSigner {
 
 /// A hall with one period `am-1` of `capacity` on 2026-11-25, and `users` users each with a bound
 /// identity (`u0`… with applicant `ap0`…).
-fn world(capacity: u32, users: usize) -> MemoryStore {
+pub(crate) fn world(capacity: u32, users: usize) -> MemoryStore {
     let s = MemoryStore::new();
     s.set_now(now());
     block_on(async {
         for hall in ["sz-futian", "sz-nanshan", "gz-tianhe"] {
-            s.put_office(&Office {
-                office_id: OfficeId::parse(hall).unwrap(),
-                city_id: "sz".into(),
-                name: "大厅".into(),
-                district: "福田区".into(),
-                address: "地址".into(),
-                phone: "0755-1".into(),
-                opening_hours: "9-17".into(),
-                requires_photo_receipt: hall == "gz-tianhe",
-                lat: None,
-                lng: None,
-                services: vec![ServiceId::Passport, ServiceId::IdCard],
-                active: true,
-            })
+            s.put_office(
+                &Office {
+                    office_id: OfficeId::parse(hall).unwrap(),
+                    city_id: "sz".into(),
+                    name: "大厅".into(),
+                    district: "福田区".into(),
+                    address: "地址".into(),
+                    phone: "0755-1".into(),
+                    opening_hours: "9-17".into(),
+                    requires_photo_receipt: hall == "gz-tianhe",
+                    lat: None,
+                    lng: None,
+                    services: vec![ServiceId::Passport, ServiceId::IdCard],
+                    active: true,
+                },
+                None,
+            )
             .await
             .unwrap();
             s.put_schedule(
@@ -110,7 +113,7 @@ async fn add_user(s: &MemoryStore, user: &str, app: &str) {
         .unwrap();
 }
 
-fn request(applicant: &str) -> BookRequest {
+pub(crate) fn request(applicant: &str) -> BookRequest {
     BookRequest {
         applicant_id: applicant.into(),
         service: "passport".into(),
@@ -127,7 +130,7 @@ fn request(applicant: &str) -> BookRequest {
     }
 }
 
-fn submit(
+pub(crate) fn submit(
     s: &MemoryStore,
     user: &str,
     key: &str,
@@ -163,7 +166,7 @@ fn submit_at(
     ))
 }
 
-fn cancel_as(
+pub(crate) fn cancel_as(
     s: &MemoryStore,
     user: &str,
     no: &str,
@@ -515,7 +518,9 @@ fn a_second_no_show_in_the_window_bars_booking() {
                 at: now(),
             };
             s.create_booking(&booking, &idem, &audit).await.unwrap();
-            s.mark_no_shows(*day).await.unwrap();
+            s.mark_no_shows(*day, &Actor::System, "r", now())
+                .await
+                .unwrap();
         }
     });
     let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();

@@ -88,37 +88,41 @@ fn world() -> MemoryStore {
         });
     }
     block_on(async {
-        s.put_office(&office(
-            "sz-futian",
-            "sz",
-            vec![
-                ServiceId::Passport,
-                ServiceId::IdCard,
-                ServiceId::VisaExtension,
-            ],
-            true,
-        ))
+        s.put_office(
+            &office(
+                "sz-futian",
+                "sz",
+                vec![
+                    ServiceId::Passport,
+                    ServiceId::IdCard,
+                    ServiceId::VisaExtension,
+                ],
+                true,
+            ),
+            None,
+        )
         .await
         .unwrap();
-        s.put_office(&office(
-            "sz-longgang",
-            "sz",
-            vec![ServiceId::Passport],
-            true,
-        ))
+        s.put_office(
+            &office("sz-longgang", "sz", vec![ServiceId::Passport], true),
+            None,
+        )
         .await
         .unwrap();
-        s.put_office(&office(
-            "bj-dongcheng",
-            "bj",
-            vec![ServiceId::Passport, ServiceId::IdCard],
-            false,
-        ))
+        s.put_office(
+            &office(
+                "bj-dongcheng",
+                "bj",
+                vec![ServiceId::Passport, ServiceId::IdCard],
+                false,
+            ),
+            None,
+        )
         .await
         .unwrap();
         let mut closed = office("bj-closed", "bj", vec![ServiceId::Passport], false);
         closed.active = false;
-        s.put_office(&closed).await.unwrap();
+        s.put_office(&closed, None).await.unwrap();
         for day in 19..=30 {
             s.put_schedule(
                 &futian(),

@@ -1,4 +1,9 @@
 //! What hall staff and the ops team do: their credentials and roles, publishing schedules.
 
 pub mod auth;
+pub mod jobs;
+pub mod office;
 pub mod schedule;
+
+#[cfg(test)]
+mod tests;

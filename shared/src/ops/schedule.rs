@@ -43,42 +43,69 @@ impl ScheduleRequest {
         if date < today {
             return Err(ApiError::invalid("date", "不能修改过去日期的排班"));
         }
-        if self.periods.len() > MAX_PERIODS {
-            return Err(ApiError::invalid("periods", "时段过多"));
-        }
-        let mut periods: Vec<PublishedPeriod> = Vec::with_capacity(self.periods.len());
-        for (i, p) in self.periods.iter().enumerate() {
-            let field = |name: &str| format!("periods[{i}].{name}");
-            let period = PublishedPeriod {
-                period_id: PeriodId::parse(&p.period_id).map_err(|e| e.at(&field("period_id")))?,
-                start: parse_hhmm(&field("start"), &p.start)?,
-                end: parse_hhmm(&field("end"), &p.end)?,
-                capacity: p.capacity,
-            };
-            if period.start >= period.end {
-                return Err(ApiError::invalid(&field("end"), "结束时间须晚于开始时间"));
-            }
-            if period.capacity > MAX_CAPACITY {
-                return Err(ApiError::invalid(&field("capacity"), "容量超出上限"));
-            }
-            if periods.iter().any(|q| q.period_id == period.period_id) {
-                return Err(ApiError::invalid(&field("period_id"), "时段编号重复"));
-            }
-            if periods
-                .iter()
-                .any(|q| q.start < period.end && period.start < q.end)
-            {
-                return Err(ApiError::invalid(&field("start"), "时段之间不能重叠"));
-            }
-            periods.push(period);
-        }
-        periods.sort_by_key(|p| p.start);
+        let periods = validate_periods("periods", &self.periods)?;
         Ok(ValidSchedule {
             office_id,
             date,
             periods,
         })
     }
+}
+
+/// A day's periods, each named in errors as `{field}[i].…`: ids unique, start before end, no
+/// overlaps, capacity within bounds; returned in start order.
+pub fn validate_periods(field: &str, raw: &[PeriodRequest]) -> ApiResult<Vec<PublishedPeriod>> {
+    if raw.len() > MAX_PERIODS {
+        return Err(ApiError::invalid(field, "时段过多"));
+    }
+    let mut periods: Vec<PublishedPeriod> = Vec::with_capacity(raw.len());
+    for (i, p) in raw.iter().enumerate() {
+        let field = |name: &str| format!("{field}[{i}].{name}");
+        let period = PublishedPeriod {
+            period_id: PeriodId::parse(&p.period_id).map_err(|e| e.at(&field("period_id")))?,
+            start: parse_hhmm(&field("start"), &p.start)?,
+            end: parse_hhmm(&field("end"), &p.end)?,
+            capacity: p.capacity,
+        };
+        if period.start >= period.end {
+            return Err(ApiError::invalid(&field("end"), "结束时间须晚于开始时间"));
+        }
+        if period.capacity > MAX_CAPACITY {
+            return Err(ApiError::invalid(&field("capacity"), "容量超出上限"));
+        }
+        if periods.iter().any(|q| q.period_id == period.period_id) {
+            return Err(ApiError::invalid(&field("period_id"), "时段编号重复"));
+        }
+        if periods
+            .iter()
+            .any(|q| q.start < period.end && period.start < q.end)
+        {
+            return Err(ApiError::invalid(&field("start"), "时段之间不能重叠"));
+        }
+        periods.push(period);
+    }
+    periods.sort_by_key(|p| p.start);
+    Ok(periods)
+}
+
+/// Writes a day's periods: the inventory object first (it refuses to go below what is taken),
+/// then the schedule in D1.
+pub async fn publish_day<S: Catalog, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    office: &OfficeId,
+    date: NaiveDate,
+    periods: &[PublishedPeriod],
+) -> ApiResult<()> {
+    match inventory.publish(office, date, periods).await? {
+        Publish::Published => {}
+        Publish::BelowTaken { period_id, taken } => {
+            return Err(ApiError::new(ErrorCode::Conflict)
+                .with_message("容量不能低于已预约人数")
+                .with_details(json!({ "period_id": period_id.as_str(), "taken": taken })))
+        }
+    }
+    store.put_schedule(office, date, periods).await
 }
 
 pub async fn publish_schedule<S: Catalog, I: Inventory>(
@@ -94,15 +121,7 @@ pub async fn publish_schedule<S: Catalog, I: Inventory>(
         .office(&v.office_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    match inventory.publish(&v.office_id, v.date, &v.periods).await? {
-        Publish::Published => {}
-        Publish::BelowTaken { period_id, taken } => {
-            return Err(ApiError::new(ErrorCode::Conflict)
-                .with_message("容量不能低于已预约人数")
-                .with_details(json!({ "period_id": period_id.as_str(), "taken": taken })))
-        }
-    }
-    store.put_schedule(&v.office_id, v.date, &v.periods).await?;
+    publish_day(store, inventory, &v.office_id, v.date, &v.periods).await?;
     Ok(json!({
         "office_id": v.office_id.as_str(),
         "date": v.date.to_string(),

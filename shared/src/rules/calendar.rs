@@ -51,6 +51,16 @@ impl WorkCalendar {
         !self.holidays.contains(&date) && !is_weekend(date)
     }
 
+    /// Whether a hall that opens on `open_weekdays` (ISO, 1 = Monday .. 7 = Sunday) in a usual
+    /// week opens on `date`: never on a public holiday, always on a make-up working day.
+    pub fn hall_opens(&self, date: NaiveDate, open_weekdays: &[u32]) -> bool {
+        if self.makeup_workdays.contains(&date) {
+            return true;
+        }
+        !self.holidays.contains(&date)
+            && open_weekdays.contains(&date.weekday().number_from_monday())
+    }
+
     /// The `n`-th working day strictly after `start`: the day of acceptance does not count,
     /// because halls quote "N working days" from the day after the application. `n == 0` returns
     /// `start` itself.

@@ -56,6 +56,7 @@ struct State {
     services: Vec<ServiceInfo>,
     offices: Vec<Office>,
     schedule: BTreeMap<(OfficeId, NaiveDate), Vec<PublishedPeriod>>,
+    templates: BTreeMap<OfficeId, ScheduleTemplate>,
     failures: HashSet<&'static str>,
     now: Option<Instant>,
 }
@@ -625,7 +626,13 @@ impl Bookings for MemoryStore {
         Ok(Some(b.clone()))
     }
 
-    async fn mark_no_shows(&self, date: NaiveDate) -> ApiResult<Vec<Booking>> {
+    async fn mark_no_shows(
+        &self,
+        date: NaiveDate,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>> {
         self.check("mark_no_shows")?;
         let mut st = self.state.borrow_mut();
         let mut out = Vec::new();
@@ -634,6 +641,16 @@ impl Bookings for MemoryStore {
                 b.status = BookingStatus::NoShow;
                 out.push(b.clone());
             }
+        }
+        for b in &out {
+            st.audit.push(AuditEntry {
+                actor: actor.clone(),
+                subject: b.applicant_id.clone(),
+                action: "booking.no_show".into(),
+                target: Some(b.booking_no.as_str().to_owned()),
+                request_id: request_id.to_owned(),
+                at,
+            });
         }
         Ok(out)
     }
@@ -1002,9 +1019,16 @@ impl Catalog for MemoryStore {
         Ok(st.offices.iter().find(|o| &o.office_id == id).cloned())
     }
 
-    async fn put_office(&self, office: &Office) -> ApiResult<()> {
+    async fn put_office(
+        &self,
+        office: &Office,
+        template: Option<&ScheduleTemplate>,
+    ) -> ApiResult<()> {
         self.check("put_office")?;
         let mut st = self.state.borrow_mut();
+        if let Some(t) = template {
+            st.templates.insert(t.office_id.clone(), t.clone());
+        }
         st.offices.retain(|o| o.office_id != office.office_id);
         st.offices.push(office.clone());
         Ok(())
@@ -1035,6 +1059,26 @@ impl Catalog for MemoryStore {
         let mut st = self.state.borrow_mut();
         st.schedule.insert((office.clone(), date), periods.to_vec());
         Ok(())
+    }
+
+    async fn published_days(
+        &self,
+        office: &OfficeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>> {
+        self.check("published_days")?;
+        let st = self.state.borrow();
+        Ok(st
+            .schedule
+            .range((office.clone(), from)..=(office.clone(), to))
+            .map(|((_, d), _)| *d)
+            .collect())
+    }
+
+    async fn templates(&self) -> ApiResult<Vec<ScheduleTemplate>> {
+        self.check("templates")?;
+        Ok(self.state.borrow().templates.values().cloned().collect())
     }
 }
 

@@ -411,6 +411,15 @@ pub struct Office {
     pub active: bool,
 }
 
+/// A hall's usual week, from which the release job publishes each day of the booking window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleTemplate {
+    pub office_id: OfficeId,
+    /// ISO weekdays, 1 = Monday .. 7 = Sunday.
+    pub open_weekdays: Vec<u32>,
+    pub periods: Vec<crate::store::PublishedPeriod>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceInfo {
     pub service_id: ServiceId,

@@ -152,8 +152,15 @@ pub trait Bookings {
     async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>>;
     /// `booked` → `checked_in`, only from `booked`.
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>>;
-    /// `booked` → `no_show` for every booking of `date` still `booked`; returns them.
-    async fn mark_no_shows(&self, date: NaiveDate) -> ApiResult<Vec<Booking>>;
+    /// `booked` → `no_show` for every booking of `date` still `booked`, each with an audit
+    /// entry (`booking.no_show` by `actor`) in the same transaction; returns them.
+    async fn mark_no_shows(
+        &self,
+        date: NaiveDate,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>>;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +284,12 @@ pub trait Catalog {
         service: Option<ServiceId>,
     ) -> ApiResult<Vec<Office>>;
     async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>>;
-    async fn put_office(&self, office: &Office) -> ApiResult<()>;
+    /// Creates or replaces the hall (and its usual week, if given) in one transaction.
+    async fn put_office(
+        &self,
+        office: &Office,
+        template: Option<&ScheduleTemplate>,
+    ) -> ApiResult<()>;
     /// Published periods of `office` from `from` to `to` inclusive, by date.
     async fn schedule(
         &self,
@@ -292,4 +304,13 @@ pub trait Catalog {
         date: NaiveDate,
         periods: &[PublishedPeriod],
     ) -> ApiResult<()>;
+    /// The days of `office` from `from` to `to` that have been published, closed ones included.
+    async fn published_days(
+        &self,
+        office: &OfficeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<NaiveDate>>;
+    /// Every hall's usual week.
+    async fn templates(&self) -> ApiResult<Vec<ScheduleTemplate>>;
 }

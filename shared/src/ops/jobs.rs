@@ -1,0 +1,179 @@
+//! The scheduled work around bookings, run by cron (wrangler `triggers.crons` of the ops
+//! Worker) and on demand by an admin (`POST /v1/ops/jobs/{job}`), always through the same
+//! functions here, at a "now" the caller passes in:
+//!
+//! - [`Job::Release`] at the release time (08:00): every day of the booking window has its
+//!   schedule, published from the hall's usual week where nobody published it by hand.
+//! - [`Job::Nightly`] after a day ends (00:05): the no-show sweep of the day that ended, the
+//!   release for the window that moved on, and the reconciliation of every published (hall,
+//!   date) of the window with D1.
+//!
+//! Each step is idempotent: running a job twice, or both jobs, changes nothing the second time.
+//! One hall's failure is reported and the job goes on with the others.
+
+use super::schedule::publish_day;
+use crate::booking::reconcile_day;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::rules::calendar::WorkCalendar;
+use crate::rules::Rules;
+use crate::store::{Actor, Bookings, Catalog, Inventory};
+use crate::time::Instant;
+use chrono::{Duration, NaiveDate};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Release,
+    Nightly,
+}
+
+/// The cron expressions of `wrangler.toml` (UTC): 00:00 UTC is 08:00 in Asia/Shanghai, 16:05 UTC
+/// is 00:05.
+pub const RELEASE_CRON: &str = "0 0 * * *";
+pub const NIGHTLY_CRON: &str = "5 16 * * *";
+
+impl Job {
+    pub fn parse(s: &str) -> ApiResult<Job> {
+        match s {
+            "release" => Ok(Job::Release),
+            "nightly" => Ok(Job::Nightly),
+            _ => Err(ApiError::not_found()),
+        }
+    }
+
+    pub fn for_cron(cron: &str) -> Option<Job> {
+        match cron {
+            RELEASE_CRON => Some(Job::Release),
+            NIGHTLY_CRON => Some(Job::Nightly),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Release => "release",
+            Job::Nightly => "nightly",
+        }
+    }
+}
+
+/// What a job needs besides the stores.
+pub struct JobContext<'a> {
+    pub rules: &'a Rules,
+    pub calendar: &'a WorkCalendar,
+    pub now: Instant,
+    pub actor: Actor,
+    pub request_id: &'a str,
+}
+
+pub async fn run<S: Catalog + Bookings, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    job: Job,
+    cx: &JobContext<'_>,
+) -> ApiResult<Value> {
+    let today = cx.now.date_naive();
+    match job {
+        Job::Release => {
+            let released = release_schedules(store, inventory, cx).await?;
+            Ok(json!({ "job": job.name(), "released": released }))
+        }
+        Job::Nightly => {
+            let yesterday = today - Duration::days(1);
+            let swept = no_show_sweep(store, yesterday, cx).await?;
+            let released = release_schedules(store, inventory, cx).await?;
+            let reconciled = reconcile_window(store, inventory, yesterday, cx).await?;
+            Ok(json!({
+                "job": job.name(),
+                "no_shows": swept,
+                "released": released,
+                "reconciled": reconciled,
+            }))
+        }
+    }
+}
+
+/// The last day of the booking window as of `now`.
+fn window_end(cx: &JobContext<'_>) -> NaiveDate {
+    cx.now.date_naive() + Duration::days(cx.rules.booking.days_ahead.into())
+}
+
+/// Publishes, from each active hall's usual week, every day from today to the end of the booking
+/// window that the hall opens and nobody has published (or closed) yet.
+pub async fn release_schedules<S: Catalog, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    cx: &JobContext<'_>,
+) -> ApiResult<Value> {
+    let (from, to) = (cx.now.date_naive(), window_end(cx));
+    let mut published = Vec::new();
+    let mut failed = Vec::new();
+    for t in store.templates().await? {
+        match store.office(&t.office_id).await? {
+            Some(o) if o.active => {}
+            _ => continue,
+        }
+        let done = store.published_days(&t.office_id, from, to).await?;
+        let mut date = from;
+        while date <= to {
+            if !done.contains(&date)
+                && !t.periods.is_empty()
+                && cx.calendar.hall_opens(date, &t.open_weekdays)
+            {
+                let day = format!("{}/{date}", t.office_id);
+                match publish_day(store, inventory, &t.office_id, date, &t.periods).await {
+                    Ok(()) => published.push(day),
+                    Err(e) => failed.push(json!({ "day": day, "code": e.code.as_str() })),
+                }
+            }
+            date += Duration::days(1);
+        }
+    }
+    Ok(json!({ "published": published, "failed": failed }))
+}
+
+/// Marks every booking of `date` neither checked in nor cancelled as a no-show, which counts
+/// toward the no-show penalty. Only for a day that has ended.
+pub async fn no_show_sweep<S: Bookings>(
+    store: &S,
+    date: NaiveDate,
+    cx: &JobContext<'_>,
+) -> ApiResult<Value> {
+    if date >= cx.now.date_naive() {
+        return Err(ApiError::new(ErrorCode::Conflict)
+            .with_message("该日尚未结束，不能标记爽约")
+            .with_details(json!({ "reason": "day_not_over" })));
+    }
+    let marked = store
+        .mark_no_shows(date, &cx.actor, cx.request_id, cx.now)
+        .await?;
+    Ok(json!({
+        "date": date.to_string(),
+        "marked": marked.len(),
+        "booking_nos": marked.iter().map(|b| b.booking_no.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
+/// Reconciles each published (hall, date) from `from` to the end of the window; reports only
+/// the days that needed a repair or could not be checked.
+async fn reconcile_window<S: Catalog + Bookings, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    from: NaiveDate,
+    cx: &JobContext<'_>,
+) -> ApiResult<Value> {
+    let to = window_end(cx);
+    let (mut checked, mut repaired, mut failed) = (0u32, Vec::new(), Vec::new());
+    for office in store.offices(None, None).await? {
+        for date in store.published_days(&office.office_id, from, to).await? {
+            checked += 1;
+            let day = format!("{}/{date}", office.office_id);
+            match reconcile_day(store, inventory, &office.office_id, date, cx.now).await {
+                Ok(report) if report.is_clean() => {}
+                Ok(report) => repaired.push(json!({ "day": day, "report": report })),
+                Err(e) => failed.push(json!({ "day": day, "code": e.code.as_str() })),
+            }
+        }
+    }
+    Ok(json!({ "checked": checked, "repaired": repaired, "failed": failed }))
+}
