@@ -3,12 +3,12 @@
 SHELL := /bin/bash
 FUNCTIONS := login catalog helper book cancel progress ops
 
-.PHONY: dev test setup build lint unit blackbox fakes-test reset bench clean
+.PHONY: dev test setup build lint unit blackbox fakes-test miniprogram-test reset bench clean
 
 dev: setup build
 	npm run --silent dev
 
-test: setup lint unit build fakes-test blackbox
+test: setup lint unit build fakes-test miniprogram-test blackbox
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,11 @@ unit: setup
 
 fakes-test: setup
 	npm run --silent test:fakes
+
+# The mini-program's pages and API module under WeChat's miniprogram-simulate (no stack needed);
+# its end-to-end journey runs with the black-box suite (tests/miniprogram-journey.test.mjs).
+miniprogram-test: setup
+	npm run --silent test:miniprogram
 
 blackbox: setup build
 	npm run --silent test:blackbox

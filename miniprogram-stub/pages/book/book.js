@@ -1,0 +1,92 @@
+const api = require('../../utils/api')
+const { guard } = require('../../utils/ui')
+const { relationLabel, serviceName, dayLabel } = require('../../utils/format')
+
+Component({
+  data: {
+    slot: null, // { office, service, date, period, start, end } from the slot picker
+    officeName: '',
+    serviceName: '',
+    dayText: '',
+    applicants: [],
+    applicantId: '',
+    phone: '',
+    pickup: 'collect',
+    mailAllowed: false,
+    address: '',
+    needsReceipt: false,
+    receiptNo: '',
+    agreed: false,
+    loading: false,
+    error: '',
+  },
+  methods: {
+    onLoad(query) {
+      const weekday = ((new Date(`${query.date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
+      this.setData({ slot: query, serviceName: serviceName(query.service), dayText: dayLabel(query.date, weekday) })
+      return guard(this, async () => {
+        const [applicants, office, services] = await Promise.all([api.applicants(), api.office(query.office), api.services()])
+        // Only people the user may book for now: themselves and principals whose link is active.
+        const usable = applicants
+          .filter((a) => a.status === 'active')
+          .map((a) => ({ applicant_id: a.applicant_id, label: a.is_self ? `本人 ${a.name}` : `${relationLabel(a.relation)} ${a.name}` }))
+        const service = services.find((s) => s.service_id === query.service)
+        this.setData({
+          applicants: usable,
+          applicantId: usable.length ? usable[0].applicant_id : '',
+          officeName: office.name,
+          needsReceipt: office.photo_receipt_required_for.includes(query.service),
+          mailAllowed: Boolean(service && service.pickup_methods.includes('mail')),
+        })
+      })
+    },
+    pickApplicant(e) {
+      this.setData({ applicantId: e.currentTarget.dataset.id })
+    },
+    pickPickup(e) {
+      this.setData({ pickup: e.currentTarget.dataset.method })
+    },
+    onPhone(e) {
+      this.setData({ phone: e.detail.value.trim() })
+    },
+    onAddress(e) {
+      this.setData({ address: e.detail.value.trim() })
+    },
+    onReceipt(e) {
+      this.setData({ receiptNo: e.detail.value.trim() })
+    },
+    toggleAgree() {
+      this.setData({ agreed: !this.data.agreed })
+    },
+    /** The request body, or a message saying what is missing. */
+    buildBody() {
+      const d = this.data
+      if (!d.applicantId) return { problem: '请选择办理人' }
+      if (!/^1\d{10}$/.test(d.phone)) return { problem: '请填写11位手机号码' }
+      if (d.pickup === 'mail' && !d.address) return { problem: '请填写邮寄地址' }
+      if (d.needsReceipt && !d.receiptNo) return { problem: '请填写照片回执号' }
+      if (!d.agreed) return { problem: '请先阅读并同意《预约须知》' }
+      const body = {
+        applicant_id: d.applicantId,
+        service: d.slot.service,
+        office_id: d.slot.office,
+        date: d.slot.date,
+        period_id: d.slot.period,
+        phone: d.phone,
+        pickup: d.pickup === 'mail' ? { method: 'mail', address: d.address } : { method: 'collect' },
+        agree_terms: true,
+      }
+      if (d.needsReceipt) body.photo_receipt_no = d.receiptNo
+      return { body }
+    },
+    submit() {
+      if (this.data.loading) return undefined
+      const { body, problem } = this.buildBody()
+      if (problem) return this.setData({ error: problem })
+      return guard(this, async () => {
+        const booking = await api.createBooking(body)
+        wx.redirectTo({ url: `/pages/result/result?no=${booking.booking_no}` })
+      })
+    },
+  },
+})

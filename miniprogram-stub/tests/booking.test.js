@@ -1,0 +1,209 @@
+// The booking form (applicant picker, pickup, agreement), the result with its QR code, and the
+// list of bookings with cancel.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { install, openPage, tap, type, classes, text, all, ok, fail, signedIn } = require('./harness')
+const { decodeDataUri } = require('./qr-decode')
+
+const SLOT = { office: 'sz-futian', service: 'passport', date: '2026-07-14', period: 'am-2', start: '10:00', end: '11:00' }
+
+const APPLICANTS = [
+  { applicant_id: 'a_self', name: '韩*', id_number: '1101**********0012', relation: 'self', is_self: true, status: 'active', consent: 'own', minor: false, age: 36 },
+  { applicant_id: 'a_kid', name: '韩**', id_number: '1101**********0023', relation: 'child', is_self: false, status: 'active', consent: 'guardian', minor: true, age: 8 },
+  { applicant_id: 'a_mum', name: '李**', id_number: '1101**********0034', relation: 'parent', is_self: false, status: 'pending', consent: 'invitation', minor: false, age: 70 },
+]
+
+function formBackend({ receiptFor = [], mail = true, submit } = {}) {
+  return install({
+    storage: signedIn(),
+    routes: {
+      'GET /v1/applicants': () => ({ applicants: APPLICANTS }),
+      'GET /v1/offices/:id': (req) => ({ office_id: req.params.id, name: '福田出入境大厅', photo_receipt_required_for: receiptFor, services: [] }),
+      'GET /v1/services': () => ({
+        services: [
+          { service_id: 'passport', name: '普通护照', pickup_methods: mail ? ['collect', 'mail'] : ['collect'] },
+          { service_id: 'id_card', name: '居民身份证', pickup_methods: ['collect'] },
+        ],
+      }),
+      'POST /v1/bookings': submit || ((req) => ok({ booking_no: 'K7Q2M9X4T1AB', status: 'booked', ...req.body }, 201)),
+    },
+  })
+}
+
+const posts = (w) => w.requests.filter((r) => r.method === 'POST')
+
+test('only people the user may book for are offered, themselves first', async () => {
+  formBackend()
+  const page = await openPage('book', SLOT)
+  const people = all(page, '.applicant')
+  assert.deepEqual(people.map(text), ['本人 韩*', '子女 韩**'], 'the pending invitation is not bookable')
+  assert.ok(classes(people[0]).includes('on'))
+  assert.match(text(page.querySelector('.summary')), /普通护照.*福田出入境大厅.*7月14日 周二 10:00 - 11:00/)
+})
+
+test('the form is checked before anything is sent: phone, address for mail, agreement', async () => {
+  const w = formBackend()
+  const page = await openPage('book', SLOT)
+  const error = () => text(page.querySelector('.error'))
+  await tap(page.querySelector('.submit'))
+  assert.equal(error(), '请填写11位手机号码')
+  await type(page, '#phone', '13812345678')
+  await tap(all(page, '.pickup')[1])
+  await tap(page.querySelector('.submit'))
+  assert.equal(error(), '请填写邮寄地址')
+  await type(page, '#address', '深圳市福田区福中三路1号')
+  await tap(page.querySelector('.submit'))
+  assert.equal(error(), '请先阅读并同意《预约须知》')
+  assert.deepEqual(posts(w), [])
+})
+
+test('booking for the child, by mail: the body the API takes, with an Idempotency-Key, then the result', async () => {
+  const w = formBackend()
+  const page = await openPage('book', SLOT)
+  await tap(all(page, '.applicant')[1])
+  await type(page, '#phone', '13812345678')
+  await tap(all(page, '.pickup')[1])
+  await type(page, '#address', '深圳市福田区福中三路1号')
+  await tap(page.querySelector('.agree'))
+  assert.ok(classes(page.querySelector('.agree')).includes('on'))
+  await tap(page.querySelector('.submit'))
+
+  const [req] = posts(w)
+  assert.equal(req.path, '/v1/bookings')
+  assert.deepEqual(req.body, {
+    applicant_id: 'a_kid',
+    service: 'passport',
+    office_id: 'sz-futian',
+    date: '2026-07-14',
+    period_id: 'am-2',
+    phone: '13812345678',
+    pickup: { method: 'mail', address: '深圳市福田区福中三路1号' },
+    agree_terms: true,
+  })
+  assert.match(req.header['Idempotency-Key'], /^[A-Za-z0-9._:-]{8,128}$/)
+  assert.deepEqual(w.navigations, [['redirectTo', '/pages/result/result?no=K7Q2M9X4T1AB']])
+})
+
+test('a service that cannot be mailed offers collection only; a hall needing a photo receipt asks for it', async () => {
+  const w = formBackend({ mail: false, receiptFor: ['passport'] })
+  const page = await openPage('book', SLOT)
+  assert.deepEqual(all(page, '.pickup').map(text), ['到大厅领取'])
+  await type(page, '#phone', '13812345678')
+  await tap(page.querySelector('.agree'))
+  await tap(page.querySelector('.submit'))
+  assert.equal(text(page.querySelector('.error')), '请填写照片回执号')
+  await type(page, '#receipt', 'ZP20260712001')
+  await tap(page.querySelector('.submit'))
+  const [req] = posts(w)
+  assert.equal(req.body.photo_receipt_no, 'ZP20260712001')
+  assert.deepEqual(req.body.pickup, { method: 'collect' })
+  assert.equal(req.body.applicant_id, 'a_self')
+})
+
+test('a refusal is shown in Chinese and the user stays on the form; tapping again is a new submit', async () => {
+  const w = formBackend({ submit: () => fail(409, 'SLOT_FULL', '该时段已约满，请选择其他时段') })
+  const page = await openPage('book', SLOT)
+  await type(page, '#phone', '13812345678')
+  await tap(page.querySelector('.agree'))
+  await tap(page.querySelector('.submit'))
+  assert.equal(text(page.querySelector('.error')), '该时段已约满，请选择其他时段')
+  assert.deepEqual(w.navigations, [])
+  await tap(page.querySelector('.submit'))
+  const keys = posts(w).map((r) => r.header['Idempotency-Key'])
+  assert.equal(keys.length, 2)
+  assert.notEqual(keys[0], keys[1])
+})
+
+const PAYLOAD = 'YY1.K7Q2M9X4T1AB.sz-futian.20260714.am-2.q3Jd0-x_8PZk1Vn2cH7mYt4RwLs9aEuBgOiKj6NfXbD5CyMzWl0hTe3oUvA1pSrQ2xGdI7kLnFb8Jw4Ye9ZmHg'
+
+function booking(no, status, extra = {}) {
+  return {
+    booking_no: no,
+    booking_no_display: `${no.slice(0, 4)} ${no.slice(4, 8)} ${no.slice(8)}`,
+    status,
+    applicant: { applicant_id: 'a_kid', name: '韩**', document: '1101**********0023' },
+    service: 'passport',
+    office_id: 'sz-futian',
+    date: '2026-07-14',
+    period_id: 'am-2',
+    start: '10:00',
+    end: '11:00',
+    phone: '138****5678',
+    pickup: { method: 'collect' },
+    qr_payload: status === 'booked' ? PAYLOAD : null,
+    ...extra,
+  }
+}
+
+test('the result shows the booking and a QR code that scans to its qr_payload', async () => {
+  const w = install({
+    storage: signedIn(),
+    routes: {
+      'GET /v1/bookings/:no': (req) => booking(req.params.no, 'booked'),
+      'GET /v1/offices/:id': () => ({ office_id: 'sz-futian', name: '福田出入境大厅', address: '福中三路1号' }),
+    },
+  })
+  const page = await openPage('result', { no: 'K7Q2M9X4T1AB' })
+  assert.deepEqual(w.requests.map((r) => r.path), ['/v1/bookings/K7Q2M9X4T1AB', '/v1/offices/sz-futian'])
+  assert.equal(text(page.querySelector('.status')), '已预约')
+  assert.match(text(page.querySelector('.booking-no')), /K7Q2 M9X4 T1AB/)
+  assert.match(text(page.querySelector('.details')), /韩\*\*.*2026-07-14 10:00 - 11:00.*福田出入境大厅/)
+  assert.ok(page.querySelector('.qr'), 'the QR image is rendered')
+  assert.equal(decodeDataUri(page.instance.data.qrSrc), PAYLOAD)
+})
+
+test('a cancelled booking has no QR code', async () => {
+  install({
+    storage: signedIn(),
+    routes: { 'GET /v1/bookings/:no': (req) => booking(req.params.no, 'cancelled'), 'GET /v1/offices/:id': () => ({ name: '福田' }) },
+  })
+  const page = await openPage('result', { no: 'K7Q2M9X4T1AB' })
+  assert.equal(text(page.querySelector('.status')), '已取消')
+  assert.equal(page.querySelector('.qr'), undefined)
+})
+
+function listBackend(modal = true) {
+  const list = [booking('K7Q2M9X4T1AB', 'booked'), booking('Z9Y8X7W6V5UA', 'checked_in', { service: 'id_card' })]
+  const w = install({
+    storage: signedIn(),
+    modal,
+    routes: {
+      'GET /v1/bookings': () => ({ bookings: list }),
+      'POST /v1/bookings/:no/cancel': (req) => {
+        const b = list.find((x) => x.booking_no === req.params.no)
+        b.status = 'cancelled'
+        return { ...b, qr_payload: null }
+      },
+    },
+  })
+  return w
+}
+
+test('my bookings: each with its status; only a booked one can be cancelled, after a confirmation', async () => {
+  const w = listBackend()
+  const page = await openPage('bookings')
+  const cards = all(page, '.booking')
+  assert.equal(cards.length, 2)
+  assert.deepEqual(all(page, '.status').map(text), ['已预约', '已到场'])
+  assert.equal(all(page, '.cancel').length, 1)
+
+  await tap(page.querySelector('.cancel'))
+  assert.equal(w.modals.length, 1)
+  assert.match(w.modals[0].content, /2026-07-14 10:00 - 11:00 的普通护照/)
+  const cancel = w.requests.filter((r) => r.method === 'POST')
+  assert.deepEqual(cancel.map((r) => r.path), ['/v1/bookings/K7Q2M9X4T1AB/cancel'])
+  assert.equal(w.requests.filter((r) => r.path === '/v1/bookings').length, 2, 'the list is read again')
+  assert.deepEqual(all(page, '.status').map(text), ['已取消', '已到场'])
+  assert.equal(all(page, '.cancel').length, 0)
+  assert.equal(text(page.querySelector('.notice')), '预约已取消')
+  assert.deepEqual(w.navigations, [], 'the cancel button does not open the booking')
+})
+
+test('my bookings: declining the confirmation cancels nothing; a tap on a booking opens it', async () => {
+  const w = listBackend(false)
+  const page = await openPage('bookings')
+  await tap(page.querySelector('.cancel'))
+  assert.deepEqual(w.requests.filter((r) => r.method === 'POST'), [])
+  await tap(all(page, '.booking')[1])
+  assert.deepEqual(w.navigations, [['navigateTo', '/pages/result/result?no=Z9Y8X7W6V5UA']])
+})

@@ -1,0 +1,157 @@
+// Before booking: sign-in, real-name binding, the home page's services, halls by city, a hall.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { install, openPage, tap, type, classes, text, all, fail, signedIn, idNumber } = require('./harness')
+
+const SESSION = (bound) => ({
+  access_token: 'at-1',
+  refresh_token: 'yrt_1',
+  expires_in: 900,
+  user: { user_id: 'u_1', identity_bound: bound, identity: bound ? { applicant_id: 'a_self', name: '张*' } : null },
+})
+
+test('sign-in: the wx.login code goes to the backend; a new user is taken to real-name binding', async () => {
+  const w = install({ loginCode: 'c0de', routes: { 'POST /v1/auth/wechat': () => SESSION(false) } })
+  const page = await openPage('login')
+  await tap(page.querySelector('.sign-in'))
+  assert.deepEqual(w.requests.map((r) => [r.method, r.path, r.body]), [['POST', '/v1/auth/wechat', { code: 'dev-devtools~c0de' }]])
+  assert.deepEqual(w.navigations, [['redirectTo', '/pages/identity/identity']])
+  assert.equal(w.store.get('yuyue.tokens').access_token, 'at-1')
+})
+
+test('sign-in: a user already bound goes home; a refusal is shown in Chinese', async () => {
+  let answer = SESSION(true)
+  const w = install({ routes: { 'POST /v1/auth/wechat': () => answer } })
+  const page = await openPage('login')
+  await tap(page.querySelector('.sign-in'))
+  assert.deepEqual(w.navigations, [['reLaunch', '/pages/home/home']])
+
+  answer = fail(429, 'RATE_LIMITED', '操作过于频繁，请稍后再试')
+  await tap(page.querySelector('.sign-in'))
+  assert.equal(text(page.querySelector('.error')), '操作过于频繁，请稍后再试')
+  assert.equal(w.navigations.length, 1)
+})
+
+test('real-name binding: a mistyped ID number is caught before any request', async () => {
+  const w = install({ storage: signedIn({ identity_bound: false, identity: null }) })
+  const page = await openPage('identity')
+  const good = idNumber('19800214', 7)
+  await type(page, '#name', '张三')
+  await type(page, '#id-number', good.slice(0, 17) + (good[17] === '1' ? '2' : '1'))
+  await tap(page.querySelector('.submit'))
+  assert.equal(text(page.querySelector('.error')), '身份证号码有误，请核对后重新填写')
+  assert.equal(w.requests.length, 0)
+})
+
+test('real-name binding: name, ID number and the face check are sent; then home', async () => {
+  const id = idNumber('19800214', 7)
+  const w = install({
+    storage: signedIn({ identity_bound: false, identity: null }),
+    routes: { 'POST /v1/me/identity': (req) => ({ user_id: 'u_1', identity_bound: true, identity: { applicant_id: 'a_self', name: req.body.name[0] + '*' } }) },
+  })
+  const page = await openPage('identity')
+  await type(page, '#name', ' 张三 ')
+  await type(page, '#id-number', id.toLowerCase())
+  await tap(page.querySelector('.submit'))
+  assert.deepEqual(w.requests[0].body, { name: '张三', id_number: id, verify_token: 'dev-ok' })
+  assert.deepEqual(w.navigations, [['reLaunch', '/pages/home/home']])
+  assert.equal(w.store.get('yuyue.user').identity.name, '张*')
+})
+
+test('real-name binding: a failed face check says so', async () => {
+  install({
+    storage: signedIn({ identity_bound: false, identity: null }),
+    routes: { 'POST /v1/me/identity': () => fail(403, 'IDENTITY_VERIFICATION_FAILED', '人脸核验未通过，请本人重新核验') },
+  })
+  const page = await openPage('identity')
+  await type(page, '#name', '张三')
+  await type(page, '#id-number', idNumber('19800214', 7))
+  await tap(page.querySelector('.submit'))
+  assert.equal(text(page.querySelector('.error')), '人脸核验未通过，请本人重新核验')
+})
+
+const SERVICES = [
+  { service_id: 'passport', name: '普通护照', fee_fen: 12000, fee_yuan: '120.00', processing_working_days: 7, pickup_methods: ['collect', 'mail'], for_foreigners: false },
+  { service_id: 'id_card', name: '居民身份证', fee_fen: 2000, fee_yuan: '20.00', processing_working_days: 20, pickup_methods: ['collect'], for_foreigners: false },
+]
+
+test('home: the services come from the API; a tap opens the halls offering it', async () => {
+  const w = install({ storage: signedIn(), routes: { 'GET /v1/services': () => ({ services: SERVICES }) } })
+  const page = await openPage('home')
+  const tiles = all(page, '.service')
+  assert.equal(tiles.length, 2)
+  assert.match(text(tiles[0]), /普通护照.*120\.00 元.*7 个工作日/)
+  assert.match(text(page), /您好，张\*/)
+  await tap(tiles[1])
+  assert.deepEqual(w.navigations, [['navigateTo', '/pages/offices/offices?service=id_card']])
+})
+
+test('home: "我的" needs a login first', async () => {
+  const w = install({ routes: { 'GET /v1/services': () => ({ services: SERVICES }) } })
+  const page = await openPage('home')
+  assert.ok(page.querySelector('.sign-in'))
+  await tap(all(page, '.menu-item')[0])
+  assert.deepEqual(w.navigations, [['navigateTo', '/pages/login/login']])
+
+  const w2 = install({ storage: signedIn(), routes: { 'GET /v1/services': () => ({ services: SERVICES }) } })
+  const again = await openPage('home')
+  await tap(all(again, '.menu-item')[0])
+  assert.deepEqual(w2.navigations, [['navigateTo', '/pages/bookings/bookings']])
+})
+
+const hall = (id, city, cityName, extra = {}) => ({
+  office_id: id,
+  name: `${cityName}${id}出入境大厅`,
+  city: { city_id: city, name: cityName },
+  district: '某区',
+  address: '某路1号',
+  opening_hours: '周一至周六 09:00-12:00',
+  phone: '010-12345678',
+  services: [{ service_id: 'passport', name: '普通护照' }, { service_id: 'id_card', name: '居民身份证' }],
+  requires_photo_receipt: false,
+  photo_receipt_required_for: [],
+  location: null,
+  ...extra,
+})
+
+test('halls: cities come from the halls offering the service; picking one asks for that city', async () => {
+  const w = install({
+    routes: {
+      'GET /v1/offices': (req) => ({
+        offices: [hall('bj-dongcheng', 'bj', '北京'), hall('bj-haidian', 'bj', '北京'), hall('sh-pudong', 'sh', '上海')].filter((o) => !req.query.city || o.city.city_id === req.query.city),
+      }),
+    },
+  })
+  const page = await openPage('offices', { service: 'passport' })
+  assert.deepEqual(w.requests[0].query, { service: 'passport' })
+  assert.deepEqual(all(page, '.city').map(text), ['北京', '上海'])
+  assert.ok(classes(all(page, '.city')[0]).includes('on'))
+  assert.equal(all(page, '.office').length, 2)
+
+  await tap(all(page, '.city')[1])
+  assert.deepEqual(w.requests[1].query, { city: 'sh', service: 'passport' })
+  const offices = all(page, '.office')
+  assert.equal(offices.length, 1)
+  assert.match(text(offices[0]), /^上海sh-pudong出入境大厅/)
+  await tap(all(page, '.office')[0])
+  assert.deepEqual(w.navigations, [['navigateTo', '/pages/office/office?id=sh-pudong&service=passport']])
+})
+
+test('a hall: its details, the photo-receipt notice where needed, and on to the slot picker', async () => {
+  const w = install({ routes: { 'GET /v1/offices/:id': (req) => hall(req.params.id, 'sz', '深圳', { requires_photo_receipt: true, photo_receipt_required_for: ['id_card'] }) } })
+  const page = await openPage('office', { id: 'sz-futian', service: 'passport' })
+  assert.match(text(page), /深圳sz-futian出入境大厅/)
+  assert.equal(page.querySelector('.receipt'), undefined)
+  await tap(all(page, '.service')[1])
+  assert.match(text(page.querySelector('.receipt')), /照片回执号/)
+  await tap(page.querySelector('.choose'))
+  assert.deepEqual(w.navigations, [['navigateTo', '/pages/slots/slots?office=sz-futian&service=id_card']])
+})
+
+test('a hall that does not offer the service cannot go on to book it', async () => {
+  const w = install({ routes: { 'GET /v1/offices/:id': (req) => hall(req.params.id, 'sh', '上海') } })
+  const page = await openPage('office', { id: 'sh-pudong', service: 'visa_extension' })
+  assert.match(text(page.querySelector('.not-offered')), /不办理签证延期/)
+  await tap(page.querySelector('.choose'))
+  assert.deepEqual(w.navigations, [])
+})
