@@ -4,6 +4,7 @@
 //! `Cx::dev_fault`), so production code paths never see a fault.
 
 use chrono::NaiveDate;
+use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, ServiceId};
 use yuyue_shared::store::*;
 use yuyue_shared::time::Instant;
@@ -247,5 +248,30 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
         p: &[PublishedPeriod],
     ) -> ApiResult<Publish> {
         self.inventory.publish(o, d, p).await
+    }
+    async fn set_admission(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        c: Option<&AdmissionConfig>,
+    ) -> ApiResult<()> {
+        self.inventory.set_admission(o, d, c).await
+    }
+    async fn admission(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        u: &UserId,
+        at: Instant,
+        join: bool,
+    ) -> ApiResult<AdmissionStatus> {
+        self.inventory.admission(o, d, u, at, join).await
+    }
+    async fn admission_summary(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+    ) -> ApiResult<Option<AdmissionSummary>> {
+        self.inventory.admission_summary(o, d).await
     }
 }

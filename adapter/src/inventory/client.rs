@@ -3,11 +3,13 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Method, ObjectNamespace, Request, RequestInit};
+use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId};
 use yuyue_shared::store::{
-    ApplicantId, HoldOutcome, HoldRequest, Inventory, PeriodInventory, Publish, PublishedPeriod,
-    Taken,
+    AdmissionSummary, ApplicantId, HoldOutcome, HoldRequest, Inventory, PeriodInventory, Publish,
+    PublishedPeriod, Taken, UserId,
 };
+use yuyue_shared::time::Instant;
 use yuyue_shared::time::{format_hhmm, from_unix_millis, parse_hhmm};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
@@ -80,6 +82,7 @@ fn hold_outcome(a: p::HoldAnswer) -> ApiResult<HoldOutcome> {
         p::HoldAnswer::Full => Ok(HoldOutcome::Full),
         p::HoldAnswer::Closed => Ok(HoldOutcome::Closed),
         p::HoldAnswer::Conflict => Ok(HoldOutcome::Conflict),
+        p::HoldAnswer::NotAdmitted { admission } => Ok(HoldOutcome::NotAdmitted(admission)),
     }
 }
 
@@ -91,6 +94,8 @@ impl Inventory for DoInventory {
             booking_no: req.booking_no.as_str().to_owned(),
             applicant: req.applicant.as_str().to_owned(),
             ttl_seconds: req.ttl_seconds,
+            user: req.user.as_str().to_owned(),
+            at_ms: req.at.timestamp_millis(),
         };
         let a: p::HoldAnswer = self.call(&req.office, req.date, "hold", &body).await?;
         hold_outcome(a)
@@ -193,5 +198,52 @@ impl Inventory for DoInventory {
                 taken,
             }),
         }
+    }
+
+    async fn set_admission(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        config: Option<&AdmissionConfig>,
+    ) -> ApiResult<()> {
+        let body = p::SetAdmission {
+            day: day(office, date),
+            config: config.copied(),
+        };
+        self.call::<_, serde_json::Value>(office, date, "admission/set", &body)
+            .await
+            .map(|_| ())
+    }
+
+    async fn admission(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        user: &UserId,
+        at: Instant,
+        join: bool,
+    ) -> ApiResult<AdmissionStatus> {
+        let body = p::Admission {
+            day: day(office, date),
+            user: user.as_str().to_owned(),
+            at_ms: at.timestamp_millis(),
+            join,
+        };
+        self.call(office, date, "admission", &body).await
+    }
+
+    async fn admission_summary(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+    ) -> ApiResult<Option<AdmissionSummary>> {
+        let s: Option<p::AdmissionSummary> = self
+            .call(office, date, "admission/summary", &day(office, date))
+            .await?;
+        Ok(s.map(|s| AdmissionSummary {
+            config: s.config,
+            joined: s.joined,
+            drawn: s.drawn,
+        }))
     }
 }

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+use yuyue_shared::booking::admission::{self, AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId};
 use yuyue_shared::store::{BookingStatus, Bookings, Catalog};
 
@@ -31,6 +32,15 @@ const SCHEMA: &[&str] = &[
         created_at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS taken_by_period ON taken (period_id)",
     "CREATE TABLE IF NOT EXISTS rejected (booking_no TEXT PRIMARY KEY, period_id TEXT NOT NULL, at INTEGER NOT NULL)",
+    // The waiting room, when ops switched it on: its config and the queue (positions once drawn).
+    "CREATE TABLE IF NOT EXISTS admission (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        config TEXT NOT NULL,
+        drawn INTEGER NOT NULL DEFAULT 0 CHECK (drawn IN (0, 1)))",
+    "CREATE TABLE IF NOT EXISTS queue (
+        user_id TEXT PRIMARY KEY,
+        joined_at INTEGER NOT NULL,
+        position INTEGER UNIQUE)",
     // No place beyond capacity, and none in a period that does not exist.
     "CREATE TRIGGER IF NOT EXISTS taken_within_capacity BEFORE INSERT ON taken
      WHEN (SELECT count(*) FROM taken WHERE period_id = NEW.period_id)
@@ -221,6 +231,10 @@ impl Inventory {
             )?;
             return Ok(p::HoldAnswer::Full);
         }
+        let admission = self.admission_status(&h.user, h.at_ms)?;
+        if !admission.admits() {
+            return Ok(p::HoldAnswer::NotAdmitted { admission });
+        }
         let expires = now + i64::from(h.ttl_seconds) * 1000;
         self.exec(
             "INSERT INTO taken (booking_no, period_id, applicant_id, confirmed, expires_at, created_at) VALUES (?, ?, ?, 0, ?, ?)",
@@ -233,6 +247,122 @@ impl Inventory {
             ],
         )?;
         Ok(held)
+    }
+
+    fn admission_config(&self) -> Result<Option<(AdmissionConfig, bool)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            config: String,
+            drawn: f64,
+        }
+        let rows: Vec<Row> =
+            self.rows("SELECT config, drawn FROM admission WHERE id = 1", vec![])?;
+        rows.into_iter()
+            .next()
+            .map(|r| {
+                serde_json::from_str(&r.config)
+                    .map(|c| (c, r.drawn != 0.0))
+                    .map_err(|e| worker::Error::RustError(e.to_string()))
+            })
+            .transpose()
+    }
+
+    fn set_admission(&self, config: Option<&AdmissionConfig>) -> Result<()> {
+        match config {
+            None => {
+                self.exec("DELETE FROM admission", vec![])?;
+                self.exec("DELETE FROM queue", vec![])
+            }
+            Some(c) => {
+                let text = serde_json::to_string(c)
+                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
+                self.exec(
+                    "INSERT INTO admission (id, config, drawn) VALUES (1, ?, 0)
+                     ON CONFLICT (id) DO UPDATE SET config = excluded.config",
+                    vec![text.into()],
+                )
+            }
+        }
+    }
+
+    /// Where `user` stands at `at_ms`, drawing the lottery first if its time has come. Runs
+    /// without an await, so the draw happens exactly once.
+    fn admission_status(&self, user: &str, at_ms: i64) -> Result<AdmissionStatus> {
+        let Some((config, drawn)) = self.admission_config()? else {
+            return Ok(AdmissionStatus::Off);
+        };
+        if admission::needs_draw(&config, drawn, at_ms) {
+            #[derive(Deserialize)]
+            struct Waiting {
+                user_id: String,
+            }
+            let mut users: Vec<Waiting> = self.rows(
+                "SELECT user_id FROM queue WHERE position IS NULL ORDER BY joined_at, user_id",
+                vec![],
+            )?;
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            admission::draw(&mut users, seed);
+            for (i, w) in users.iter().enumerate() {
+                self.exec(
+                    "UPDATE queue SET position = ? WHERE user_id = ?",
+                    vec![JsValue::from_f64(i as f64 + 1.0), w.user_id.as_str().into()],
+                )?;
+            }
+            self.exec("UPDATE admission SET drawn = 1 WHERE id = 1", vec![])?;
+        }
+        #[derive(Deserialize)]
+        struct Entry {
+            position: Option<f64>,
+        }
+        let entry: Vec<Entry> = self.rows(
+            "SELECT position FROM queue WHERE user_id = ?",
+            vec![user.into()],
+        )?;
+        Ok(match entry.first() {
+            None => AdmissionStatus::NotJoined,
+            Some(e) => config.status(e.position.map(|p| p as u64), at_ms),
+        })
+    }
+
+    fn join_admission(&self, user: &str, at_ms: i64) -> Result<AdmissionStatus> {
+        let status = self.admission_status(user, at_ms)?;
+        let Some((_, drawn)) = self.admission_config()? else {
+            return Ok(status);
+        };
+        #[derive(Deserialize)]
+        struct Last {
+            last: Option<f64>,
+        }
+        let last: Vec<Last> = self.rows("SELECT max(position) AS last FROM queue", vec![])?;
+        let last = last.first().and_then(|l| l.last).unwrap_or(0.0) as u64;
+        match admission::join(&status, drawn, last) {
+            admission::Join::Keep => Ok(status),
+            admission::Join::Enter { position } => {
+                self.exec(
+                    "INSERT INTO queue (user_id, joined_at, position) VALUES (?, ?, ?)
+                     ON CONFLICT (user_id) DO UPDATE SET joined_at = excluded.joined_at, position = excluded.position",
+                    vec![
+                        user.into(),
+                        JsValue::from_f64(at_ms as f64),
+                        position.map_or(JsValue::NULL, |p| JsValue::from_f64(p as f64)),
+                    ],
+                )?;
+                self.admission_status(user, at_ms)
+            }
+        }
+    }
+
+    fn admission_summary(&self) -> Result<Option<p::AdmissionSummary>> {
+        let Some((config, drawn)) = self.admission_config()? else {
+            return Ok(None);
+        };
+        let joined: Vec<Count> = self.rows("SELECT count(*) AS n FROM queue", vec![])?;
+        Ok(Some(p::AdmissionSummary {
+            config,
+            joined: joined.first().map_or(0, |c| c.n as u64),
+            drawn,
+        }))
     }
 
     fn restore(&self, r: &p::Restore, now: i64) -> Result<p::HoldAnswer> {
@@ -468,6 +598,20 @@ impl DurableObject for Inventory {
                 }
                 json(&self.publish(&m)?)
             }
+            "/admission/set" => {
+                let m: p::SetAdmission = body(&mut req).await?;
+                self.set_admission(m.config.as_ref())?;
+                json(&serde_json::json!({"ok": true}))
+            }
+            "/admission" => {
+                let m: p::Admission = body(&mut req).await?;
+                json(&if m.join {
+                    self.join_admission(&m.user, m.at_ms)?
+                } else {
+                    self.admission_status(&m.user, m.at_ms)?
+                })
+            }
+            "/admission/summary" => json(&self.admission_summary()?),
             "/day" => {
                 let d: p::Day = body(&mut req).await?;
                 self.ensure_loaded(&d).await?;

@@ -3,6 +3,7 @@
 //! time it is used and can ask D1 about its own holds.
 
 use serde::{Deserialize, Serialize};
+use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 
 #[derive(Serialize, Deserialize)]
 pub struct Day {
@@ -18,6 +19,32 @@ pub struct Hold {
     pub booking_no: String,
     pub applicant: String,
     pub ttl_seconds: u32,
+    /// The submitter and the caller's clock (unix ms), for the waiting room.
+    pub user: String,
+    pub at_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SetAdmission {
+    #[serde(flatten)]
+    pub day: Day,
+    pub config: Option<AdmissionConfig>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Admission {
+    #[serde(flatten)]
+    pub day: Day,
+    pub user: String,
+    pub at_ms: i64,
+    pub join: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct AdmissionSummary {
+    pub config: AdmissionConfig,
+    pub joined: u64,
+    pub drawn: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -58,6 +85,7 @@ pub enum HoldAnswer {
     Full,
     Closed,
     Conflict,
+    NotAdmitted { admission: AdmissionStatus },
 }
 
 #[derive(Serialize, Deserialize)]

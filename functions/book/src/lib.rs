@@ -4,6 +4,7 @@
 
 use yuyue_adapter::faults::Faulty;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
+use yuyue_shared::booking::admission;
 use yuyue_shared::booking::list::{self, Reader};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
@@ -14,6 +15,9 @@ fn routes() -> Routes {
     Routes::new("book")
         .post("/v1/bookings", submit)
         .get("/v1/bookings", list)
+        // Before `:booking_no`, which would otherwise take the word for a number.
+        .post("/v1/bookings/admission", join_admission)
+        .get("/v1/bookings/admission", admission_status)
         .get("/v1/bookings/:booking_no", read)
         .forward("/v1/bookings/:booking_no/cancel", "CANCEL")
 }
@@ -25,7 +29,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let request: BookRequest = cx.json().await?;
     let store = cx.store()?;
     let inventory = cx.inventory()?;
-    let (mut rules, _) = rules_cache::current(&store).await?;
+    let (mut rules, calendar) = rules_cache::current(&store).await?;
     if let Some(seconds) = cx.dev_hold_seconds()? {
         rules.booking.hold_seconds = seconds;
     }
@@ -45,6 +49,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
             idempotency_key: key.as_deref(),
             request: &request,
             rules: &rules,
+            calendar: &calendar,
             now: cx.now(),
             request_id: &cx.request_id,
             number_secret: &number_secret,
@@ -54,6 +59,45 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     )
     .await?;
     Ok(Reply::with_status(outcome.status, outcome.body))
+}
+
+#[derive(serde::Deserialize)]
+struct DayQuery {
+    office_id: String,
+    date: String,
+}
+
+/// Joins a day's waiting room (when ops switched it on): the place in the lottery drawn at the
+/// release, then the turn to book.
+async fn join_admission(mut cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let q: DayQuery = cx.json().await?;
+    caller.require_identity(&cx.store()?).await?;
+    let data = admission::place(
+        &cx.inventory()?,
+        &caller.user_id,
+        &q.office_id,
+        &q.date,
+        cx.now(),
+        true,
+    )
+    .await?;
+    Ok(Reply::ok(data))
+}
+
+async fn admission_status(cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let q: DayQuery = cx.query()?;
+    let data = admission::place(
+        &cx.inventory()?,
+        &caller.user_id,
+        &q.office_id,
+        &q.date,
+        cx.now(),
+        false,
+    )
+    .await?;
+    Ok(Reply::ok(data))
 }
 
 #[derive(serde::Deserialize)]

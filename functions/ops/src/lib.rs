@@ -8,6 +8,7 @@ use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::reconcile_day;
 use yuyue_shared::domain::OfficeId;
+use yuyue_shared::ops::admission::{set_admission, summary_view, AdmissionRequest};
 use yuyue_shared::ops::auth::OpsIdentity;
 use yuyue_shared::ops::jobs::{self, Job, JobContext};
 use yuyue_shared::ops::office::{put_office, OfficeRequest};
@@ -25,6 +26,7 @@ fn routes() -> Routes {
         .post("/v1/ops/sweeps/no-shows", sweep_no_shows)
         .post("/v1/ops/jobs/:job", run_job_now)
         .get("/v1/ops/offices/:office_id/days/:date", day)
+        .put("/v1/ops/offices/:office_id/days/:date/admission", admission)
         .post("/v1/ops/reconcile", reconcile)
         .post("/v1/ops/bookings/:booking_no/checkin", checkin)
         .post(
@@ -173,11 +175,40 @@ async fn day(cx: Cx) -> ApiResult<Reply> {
             })
         })
         .collect();
+    let waiting = cx.inventory()?.admission_summary(&office, date).await?;
     Ok(Reply::ok(serde_json::json!({
         "office_id": office.as_str(),
         "date": date.to_string(),
         "periods": rows,
+        "admission": summary_view(waiting.as_ref()),
     })))
+}
+
+/// Switches a day's waiting room on or off.
+async fn admission(mut cx: Cx) -> ApiResult<Reply> {
+    let who = cx.ops_identity()?;
+    let (office, date) = (
+        cx.param("office_id").to_owned(),
+        cx.param("date").to_owned(),
+    );
+    let body: ApiResult<AdmissionRequest> = cx.json().await;
+    let result = async {
+        let store = cx.store()?;
+        let (rules, _) = rules_cache::current(&store).await?;
+        let data = set_admission(
+            &store,
+            &cx.inventory()?,
+            &rules,
+            &who,
+            (&office, &date),
+            &body?,
+        )
+        .await?;
+        Ok(Reply::ok(data))
+    }
+    .await;
+    let target = format!("{office}/{date}");
+    audited(&cx, &who, "admission.set", &target, result).await
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,7 @@ use super::view::booking_view;
 use crate::authz::authorize_applicant;
 use crate::domain::{DocumentKind, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
 use crate::store::*;
 use crate::time::Instant;
@@ -32,6 +33,7 @@ pub struct BookInput<'a> {
     pub idempotency_key: Option<&'a str>,
     pub request: &'a BookRequest,
     pub rules: &'a Rules,
+    pub calendar: &'a WorkCalendar,
     pub now: Instant,
     pub request_id: &'a str,
     /// Keys the derivation of booking numbers.
@@ -67,6 +69,7 @@ where
         req.date,
         NaiveTime::from_hms_opt(23, 59, 59).expect("valid"),
     )?;
+    window::check_not_holiday(input.calendar, req.date)?;
 
     let booking_no = derive_booking_no(input.number_secret, input.caller, &key);
     let hold = HoldRequest {
@@ -76,12 +79,17 @@ where
         booking_no: booking_no.clone(),
         applicant: req.applicant_id.clone(),
         ttl_seconds: input.rules.booking.hold_seconds,
+        user: input.caller.clone(),
+        at: input.now,
     };
     let (start, end) = match inventory.hold(&hold).await? {
         HoldOutcome::Held { start, end } => (start, end),
         HoldOutcome::Full => return Err(ApiError::new(ErrorCode::SlotFull)),
         HoldOutcome::Conflict => return Err(ApiError::new(ErrorCode::IdempotencyMismatch)),
         HoldOutcome::Closed => return Err(closed(store, &req).await),
+        HoldOutcome::NotAdmitted(status) => {
+            return Err(status.refusal(input.now.timestamp_millis()))
+        }
     };
 
     let checked = checks(store, &input, &req, start, session_ok).await;

@@ -1,6 +1,7 @@
 //! Booking and cancelling: the use cases of the `book` and `cancel` functions, written against
 //! the storage traits so every step and every failure between steps is tested natively.
 
+pub mod admission;
 pub mod book;
 pub mod cancel;
 pub mod list;

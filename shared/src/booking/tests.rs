@@ -149,6 +149,7 @@ fn submit_at(
     let rules = Rules::default();
     let signer = qr();
     let caller = UserId(user.into());
+    let calendar = block_on(s.calendar()).unwrap();
     block_on(book(
         s,
         s,
@@ -157,6 +158,7 @@ fn submit_at(
             idempotency_key: Some(key),
             request: req,
             rules: &rules,
+            calendar: &calendar,
             now: at,
             request_id: "req-test",
             number_secret: SECRET,
@@ -543,6 +545,8 @@ fn reconciliation_repairs_both_directions() {
         booking_no: crate::domain::BookingNo::from_entropy([42; 7]),
         applicant: ApplicantId("ap1".into()),
         ttl_seconds: 60,
+        user: UserId("u-test".into()),
+        at: crate::time::from_unix_millis(0),
     };
     block_on(s.hold(&stray)).unwrap();
     s.set_now(now() + chrono::Duration::seconds(120));
@@ -559,4 +563,109 @@ fn reconciliation_repairs_both_directions() {
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
     let again = block_on(reconcile_day(&s, &s, &office(), d(2026, 11, 25), now())).unwrap();
     assert!(again.is_clean());
+}
+
+#[test]
+fn with_the_waiting_room_on_places_go_in_lottery_order_not_arrival_order() {
+    use crate::booking::admission::{AdmissionConfig, AdmissionStatus};
+    let s = world(10, 5);
+    let opens = now() + chrono::Duration::minutes(10);
+    let config = AdmissionConfig {
+        opens_at_ms: opens.timestamp_millis(),
+        batch_size: 2,
+        batch_interval_seconds: 60,
+        admitted_for_seconds: 300,
+    };
+    block_on(s.set_admission(&office(), d(2026, 11, 25), Some(&config))).unwrap();
+    let status = |u: &str, at: Instant, join: bool| {
+        block_on(s.admission(&office(), d(2026, 11, 25), &UserId(u.into()), at, join)).unwrap()
+    };
+    for u in ["u0", "u1", "u2", "u3"] {
+        assert_eq!(
+            status(u, now(), true),
+            AdmissionStatus::Waiting {
+                position: None,
+                turn_at_ms: config.opens_at_ms
+            }
+        );
+    }
+    // Before the draw nobody may take a place; someone who never joined is told to.
+    let early = submit_at(&s, "u0", "key-00000001", &request("ap0"), now()).unwrap_err();
+    assert_eq!(early.code, ErrorCode::RateLimited);
+    let never = submit_at(&s, "u4", "key-00000004", &request("ap4"), opens).unwrap_err();
+    assert_eq!(never.details.unwrap()["admission"], "not_joined");
+
+    // At the opening the lottery is drawn: positions 1..4 in some order, two admitted.
+    let positions: Vec<(String, u64)> = ["u0", "u1", "u2", "u3"]
+        .iter()
+        .map(|u| {
+            let p = match status(u, opens, false) {
+                AdmissionStatus::Admitted { position, .. } => position,
+                AdmissionStatus::Waiting {
+                    position: Some(p), ..
+                } => p,
+                other => panic!("{other:?}"),
+            };
+            (u.to_string(), p)
+        })
+        .collect();
+    let mut sorted: Vec<u64> = positions.iter().map(|(_, p)| *p).collect();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [1, 2, 3, 4]);
+    for (i, (u, pos)) in positions.iter().enumerate() {
+        let key = format!("key-1000000{i}");
+        let r = submit_at(&s, u, &key, &request(&format!("ap{i}")), opens);
+        if *pos <= 2 {
+            assert_eq!(r.unwrap().status, 201, "{u} at position {pos}");
+        } else {
+            let e = r.unwrap_err();
+            assert_eq!(e.code, ErrorCode::RateLimited);
+            assert_eq!(e.details.unwrap()["position"], *pos);
+            assert_eq!(e.retry_after, Some(60));
+        }
+    }
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 2);
+    // A minute later the next batch books.
+    let next = opens + chrono::Duration::seconds(60);
+    for (i, (u, pos)) in positions.iter().enumerate() {
+        if *pos > 2 {
+            let key = format!("key-2000000{i}");
+            assert_eq!(
+                submit_at(&s, u, &key, &request(&format!("ap{i}")), next)
+                    .unwrap()
+                    .status,
+                201
+            );
+        }
+    }
+    // Late joiners queue behind everyone drawn.
+    assert_eq!(
+        status("u4", next, true),
+        AdmissionStatus::Waiting {
+            position: Some(5),
+            turn_at_ms: config.turn_at(5)
+        }
+    );
+    // Switched off, anyone books again.
+    block_on(s.set_admission(&office(), d(2026, 11, 25), None)).unwrap();
+    assert_eq!(status("u4", next, false), AdmissionStatus::Off);
+    assert_eq!(
+        submit_at(&s, "u4", "key-30000004", &request("ap4"), next)
+            .unwrap()
+            .status,
+        201
+    );
+}
+
+#[test]
+fn a_period_published_on_a_holiday_is_not_bookable_as_the_slot_page_says() {
+    let s = world(5, 1);
+    s.set_calendar(crate::rules::calendar::WorkCalendar {
+        holidays: [d(2026, 11, 25)].into(),
+        makeup_workdays: Default::default(),
+    });
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutsideBookingWindow);
+    assert_eq!(e.details.unwrap()["reason"], "holiday");
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
 }

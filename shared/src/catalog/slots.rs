@@ -15,7 +15,7 @@ use crate::domain::OfficeId;
 use crate::domain::ServiceId;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::calendar::WorkCalendar;
-use crate::rules::window::{booking_window, check_bookable, release_instant};
+use crate::rules::window::{booking_window, check_bookable, check_not_holiday, release_instant};
 use crate::rules::Rules;
 use crate::store::{Catalog, Inventory, Office, PeriodInventory, PublishedPeriod};
 use crate::time::{self, format_hhmm, parse_date, Instant};
@@ -96,10 +96,7 @@ pub fn period_status(
     start: NaiveTime,
     remaining: u32,
 ) -> (SlotStatus, Option<String>) {
-    if calendar.holidays.contains(&date) {
-        return (SlotStatus::Closed, Some("holiday".into()));
-    }
-    match check_bookable(rules, now, date, start) {
+    match check_not_holiday(calendar, date).and_then(|()| check_bookable(rules, now, date, start)) {
         Err(e) => {
             let reason = e
                 .details

@@ -273,6 +273,8 @@ fn the_page_takes_remaining_from_the_authority_including_holds() {
             booking_no: BookingNo::from_entropy([no; 7]),
             applicant: ApplicantId(format!("ap{no}")),
             ttl_seconds: 60,
+            user: UserId("u-test".into()),
+            at: crate::time::from_unix_millis(0),
         }))
         .unwrap()
     };
@@ -370,6 +372,8 @@ fn a_full_day_is_full_and_an_unreleased_day_says_when_it_opens() {
             booking_no: BookingNo::from_entropy([i as u8 + 10; 7]),
             applicant: ApplicantId(format!("ap{i}")),
             ttl_seconds: 60,
+            user: UserId("u-test".into()),
+            at: crate::time::from_unix_millis(0),
         }))
         .unwrap();
     }

@@ -1,5 +1,6 @@
 //! What hall staff and the ops team do: their credentials and roles, publishing schedules.
 
+pub mod admission;
 pub mod auth;
 pub mod jobs;
 pub mod office;

@@ -2,6 +2,7 @@
 //! days before it, so everyone competes for a new day at the same announced moment rather than
 //! at midnight.
 
+use super::calendar::WorkCalendar;
 use super::Rules;
 use crate::error::{ApiError, ErrorCode};
 use crate::time::{self, Instant};
@@ -73,6 +74,17 @@ pub fn check_bookable(
         }
         let days = rules.booking.days_ahead;
         return Err(refuse("too_far", format!("最多可预约{days}天内的时段")));
+    }
+    Ok(())
+}
+
+/// No booking on a public holiday, whatever was published for it: the slot page shows such a
+/// day `closed` (`holiday`), and the booking call agrees.
+pub fn check_not_holiday(calendar: &WorkCalendar, date: NaiveDate) -> Result<(), ApiError> {
+    if calendar.holidays.contains(&date) {
+        return Err(ApiError::new(ErrorCode::OutsideBookingWindow)
+            .with_message("法定节假日不办理业务，请选择其他日期")
+            .with_details(json!({ "reason": "holiday" })));
     }
     Ok(())
 }

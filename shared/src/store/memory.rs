@@ -6,6 +6,7 @@
 
 use super::model::*;
 use super::traits::*;
+use crate::booking::admission::{self, AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
@@ -29,6 +30,47 @@ struct Day {
     holds: BTreeMap<String, Hold>,
     /// Numbers refused as full, so a retry of the same submit gets the same answer.
     rejected: BTreeMap<String, PeriodId>,
+    admission: Option<Waiting>,
+}
+
+/// A day's waiting room, as the inventory object keeps it.
+struct Waiting {
+    config: AdmissionConfig,
+    drawn: bool,
+    /// (user, position once drawn), in order of joining.
+    queue: Vec<(UserId, Option<u64>)>,
+    seed: [u8; 32],
+}
+
+impl Waiting {
+    fn status(&mut self, user: &UserId, at: Instant) -> AdmissionStatus {
+        let at_ms = at.timestamp_millis();
+        if admission::needs_draw(&self.config, self.drawn, at_ms) {
+            let mut order: Vec<usize> = (0..self.queue.len()).collect();
+            admission::draw(&mut order, self.seed);
+            for (pos, i) in order.into_iter().enumerate() {
+                self.queue[i].1 = Some(pos as u64 + 1);
+            }
+            self.drawn = true;
+        }
+        match self.queue.iter().find(|(u, _)| u == user) {
+            None => AdmissionStatus::NotJoined,
+            Some((_, position)) => self.config.status(*position, at_ms),
+        }
+    }
+
+    fn join(&mut self, user: &UserId, at: Instant) -> AdmissionStatus {
+        let status = self.status(user, at);
+        let last = self.queue.iter().filter_map(|(_, p)| *p).max().unwrap_or(0);
+        match admission::join(&status, self.drawn, last) {
+            admission::Join::Keep => status,
+            admission::Join::Enter { position } => {
+                self.queue.retain(|(u, _)| u != user);
+                self.queue.push((user.clone(), position));
+                self.status(user, at)
+            }
+        }
+    }
 }
 
 impl Day {
@@ -700,6 +742,12 @@ impl Inventory for MemoryStore {
             day.rejected.insert(no.to_owned(), req.period.clone());
             return Ok(HoldOutcome::Full);
         }
+        if let Some(w) = day.admission.as_mut() {
+            let status = w.status(&req.user, req.at);
+            if !status.admits() {
+                return Ok(HoldOutcome::NotAdmitted(status));
+            }
+        }
         day.holds.insert(
             no.to_owned(),
             Hold {
@@ -842,6 +890,72 @@ impl Inventory for MemoryStore {
         }
         day.periods = periods.to_vec();
         Ok(Publish::Published)
+    }
+
+    async fn set_admission(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        config: Option<&AdmissionConfig>,
+    ) -> ApiResult<()> {
+        self.check("set_admission")?;
+        let mut st = self.state.borrow_mut();
+        let day = st.days.entry((office.clone(), date)).or_default();
+        match (config, day.admission.as_mut()) {
+            (None, _) => day.admission = None,
+            (Some(c), Some(w)) => w.config = *c,
+            (Some(c), None) => {
+                // Deterministic per day, so tests can rely on one draw.
+                let mut seed = [0u8; 32];
+                let key = format!("{office}/{date}");
+                for (i, b) in key.bytes().enumerate() {
+                    seed[i % 32] ^= b;
+                }
+                day.admission = Some(Waiting {
+                    config: *c,
+                    drawn: false,
+                    queue: Vec::new(),
+                    seed,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn admission(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        user: &UserId,
+        at: Instant,
+        join: bool,
+    ) -> ApiResult<AdmissionStatus> {
+        self.check("admission")?;
+        let mut st = self.state.borrow_mut();
+        let day = st.days.entry((office.clone(), date)).or_default();
+        Ok(match day.admission.as_mut() {
+            None => AdmissionStatus::Off,
+            Some(w) if join => w.join(user, at),
+            Some(w) => w.status(user, at),
+        })
+    }
+
+    async fn admission_summary(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+    ) -> ApiResult<Option<AdmissionSummary>> {
+        self.check("admission_summary")?;
+        let st = self.state.borrow();
+        Ok(st
+            .days
+            .get(&(office.clone(), date))
+            .and_then(|d| d.admission.as_ref())
+            .map(|w| AdmissionSummary {
+                config: w.config,
+                joined: w.queue.len() as u64,
+                drawn: w.drawn,
+            }))
     }
 }
 

@@ -6,6 +6,7 @@
 #![allow(async_fn_in_trait)]
 
 use super::model::*;
+use crate::booking::admission::{AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId};
 use crate::error::ApiResult;
 use crate::rules::calendar::WorkCalendar;
@@ -171,6 +172,9 @@ pub struct HoldRequest {
     pub booking_no: BookingNo,
     pub applicant: ApplicantId,
     pub ttl_seconds: u32,
+    /// Who submits, and when: what the day's waiting room (if on) judges.
+    pub user: UserId,
+    pub at: Instant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +189,16 @@ pub enum HoldOutcome {
     Closed,
     /// This booking number holds a different period already.
     Conflict,
+    /// The day's waiting room is on and the submitter's turn has not come (or has passed).
+    NotAdmitted(AdmissionStatus),
+}
+
+/// A day's waiting room as ops see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdmissionSummary {
+    pub config: AdmissionConfig,
+    pub joined: u64,
+    pub drawn: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -240,6 +254,29 @@ pub trait Inventory {
         date: NaiveDate,
         periods: &[PublishedPeriod],
     ) -> ApiResult<Publish>;
+    /// Switches the day's waiting room on (with `config`) or off (`None`, which also empties
+    /// its queue). Changing the config of a drawn queue keeps the positions.
+    async fn set_admission(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        config: Option<&AdmissionConfig>,
+    ) -> ApiResult<()>;
+    /// Where `user` stands in the day's waiting room at `at`; with `join`, they are added if
+    /// absent (or again at the end, once their admission expired).
+    async fn admission(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        user: &UserId,
+        at: Instant,
+        join: bool,
+    ) -> ApiResult<AdmissionStatus>;
+    async fn admission_summary(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+    ) -> ApiResult<Option<AdmissionSummary>>;
 }
 
 pub trait Applications {
