@@ -2,7 +2,7 @@
 // state, the scenarios of bench/scenarios run against it (health first, as the baseline), a
 // table on stdout, bench/results/latest.json, and nothing left running afterwards.
 //
-//   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--keep] [--list]
+//   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--keep] [--list]
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -26,6 +26,8 @@ function parseCli() {
       scenario: { type: "string", multiple: true, default: [] },
       duration: { type: "string", default: "10" },
       warmup: { type: "string", default: "2" },
+      // People in a booking storm (bench/lib/storm.mjs); the scenario validates and defaults it.
+      people: { type: "string" },
       keep: { type: "boolean", default: false },
       list: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -40,6 +42,7 @@ function parseCli() {
     names: values.scenario,
     durationSec: seconds("duration", 1, MAX_DURATION_SEC),
     warmupSec: seconds("warmup", 0, MAX_WARMUP_SEC),
+    people: values.people === undefined ? undefined : Number(values.people),
     keep: values.keep,
     list: values.list,
     help: values.help,
@@ -55,6 +58,8 @@ function describeOptions(options) {
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : {}),
     ...(options.request ? { per_request: true } : {}),
+    // What else the scenario wants recorded about its load (a storm: people, halls, date).
+    ...(options.describe ?? {}),
   };
 }
 
@@ -69,11 +74,27 @@ function versusBaseline(result, base) {
   };
 }
 
+/** "201 OK: 100, 409 SLOT_FULL: 1900" for a scenario that classifies its answers, most frequent first. */
+function codesCell(codes) {
+  if (!codes) return "";
+  return Object.entries(codes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ");
+}
+
+/** workerd CPU per answered request, in ms: the server's cost of a request, whatever the concurrency. */
+function serverMsPerRequest(r) {
+  const cores = r?.cpu?.children?.workerd;
+  if (!cores || !r.requests) return null;
+  return Math.round(((cores * r.durationSec) / r.requests) * 1000 * 1000) / 1000;
+}
+
 function printTable(records) {
   const fmt = (x, d = 2) => (x === null || x === undefined ? "" : Number(x).toFixed(d));
   const rows = records.map(({ name, result: r, vs_baseline: v, error }) =>
     error
-      ? [name, "error", "", "", "", "", "", "", "", "", "", ""]
+      ? [name, "error", "", "", "", "", "", "", "", "", "", "", "", "", ""]
       : [
           name,
           r.requests,
@@ -84,32 +105,62 @@ function printTable(records) {
           fmt(r.latency.max),
           r.non2xx,
           r.errors,
+          r.unanswered,
           v ? `${fmt(v.throughput)}x` : "",
+          v ? `${fmt(v.p50)}x` : "",
           v ? `${fmt(v.p99)}x` : "",
           r.cpu ? `${fmt(r.cpu.children.workerd ?? 0)} / ${fmt(r.cpu.self)} / ${fmt(r.cpu.others)}` : "",
+          codesCell(r.codes),
         ],
   );
   console.log(
     markdownTable(
-      ["scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "errors", "req/s vs health", "p99 vs health", "cores: workerd / node / others"],
+      ["scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "errors", "unanswered", "req/s vs health", "p50 vs health", "p99 vs health", "cores: workerd / node / others", "answers (status code)"],
       rows,
-      "lrrrrrrrrrrr",
+      "lrrrrrrrrrrrrrl",
     ),
   );
+  // Scenarios that name another to be compared with (storm-50 against storm), per request.
+  const pairs = records.filter((x) => x.vs_compare);
+  if (pairs.length) {
+    console.log("");
+    console.log(
+      markdownTable(
+        ["scenario", "vs", "req/s", "p50 ms", "p99 ms", "workerd ms/req", "vs: req/s", "vs: p50", "vs: p99", "vs: workerd ms/req"],
+        pairs.map(({ name, result: r, vs_compare: c }) => {
+          const other = records.find((x) => x.name === c.scenario).result;
+          return [
+            name,
+            c.scenario,
+            `${fmt(r.throughput_rps, 0)} / ${fmt(other.throughput_rps, 0)}`,
+            `${fmt(r.latency.p50)} / ${fmt(other.latency.p50)}`,
+            `${fmt(r.latency.p99)} / ${fmt(other.latency.p99)}`,
+            `${fmt(serverMsPerRequest(r), 3)} / ${fmt(serverMsPerRequest(other), 3)}`,
+            `${fmt(c.throughput)}x`,
+            `${fmt(c.p50)}x`,
+            `${fmt(c.p99)}x`,
+            c.server_ms_per_request === null ? "" : `${fmt(c.server_ms_per_request)}x`,
+          ];
+        }),
+        "llrrrrrrrr",
+      ),
+    );
+  }
 }
 
 /** One scenario's record: what it ran, its numbers, their ratio to the baseline, any problem. */
-async function runScenario(scenario, stack, ctx, base) {
+async function runScenario(scenario, stack, ctx, base, prepareError) {
   say(`${scenario.name}: ${scenario.description}`);
   const record = { name: scenario.name, description: scenario.description };
   try {
+    if (prepareError) throw prepareError;
     const options = await scenario.setup(stack, ctx);
     record.options = describeOptions(options);
     record.result = await scenario.run(options, ctx);
     record.vs_baseline = scenario.baseline ? null : versusBaseline(record.result, base);
     const others = record.result?.cpu?.others;
     if (others > 0.2) say(`${scenario.name}: other processes took ${others} cores meanwhile; its numbers are low`);
-    const problems = scenario.check?.(record.result, options) ?? [];
+    const problems = (await scenario.check?.(record.result, options)) ?? [];
     if (problems.length) record.problems = problems;
     for (const p of problems) say(`${scenario.name}: ${p}`);
   } catch (err) {
@@ -123,12 +174,15 @@ async function main() {
   const cli = parseCli();
   const registry = await loadScenarios();
   if (cli.help || cli.list) {
-    if (cli.help) console.log("usage: node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--keep] [--list]");
+    if (cli.help) console.log("usage: node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--keep] [--list]");
     for (const s of registry.scenarios) console.log(`${s.name.padEnd(16)} ${s.description}`);
     return 0;
   }
   const chosen = select(registry, cli.names);
-  const unbuilt = wasmSizes(ROOT).filter((s) => s.raw === null).map((s) => s.name);
+  // The stack loads the wasm when it starts: record what was built then. A build finishing
+  // during the run changes the files but not what the stack serves.
+  const sizes = wasmSizes(ROOT);
+  const unbuilt = sizes.filter((s) => s.raw === null).map((s) => s.name);
   if (unbuilt.length) throw new Error(`not built: ${unbuilt.join(", ")} (run: bash scripts/build.sh)`);
 
   const machine = machineInfo(ROOT);
@@ -137,10 +191,21 @@ async function main() {
   const stack = await startBenchStack({ root: ROOT, keep: cli.keep, say });
   try {
     say(`stack on ${stack.url}; ${chosen.map((s) => s.name).join(", ")}: warm-up ${cli.warmupSec}s, measure ${cli.durationSec}s each`);
-    const ctx = { durationSec: cli.durationSec, warmupSec: cli.warmupSec, say };
+    const ctx = { durationSec: cli.durationSec, warmupSec: cli.warmupSec, people: cli.people, say };
+    // Before any scenario sends a request: data the Workers would otherwise cache stale (the
+    // catalog, 30 s per isolate), such as storm-50's extra halls.
+    const prepareErrors = new Map();
+    for (const scenario of chosen) {
+      if (!scenario.prepare) continue;
+      try {
+        await scenario.prepare(stack, ctx);
+      } catch (err) {
+        prepareErrors.set(scenario.name, err);
+      }
+    }
     let base = null;
     for (const scenario of chosen) {
-      const record = await runScenario(scenario, stack, ctx, base);
+      const record = await runScenario(scenario, stack, ctx, base, prepareErrors.get(scenario.name));
       if (scenario.baseline) base = record.result ?? null;
       if (record.error || record.problems) failed = true;
       records.push(record);
@@ -149,12 +214,27 @@ async function main() {
     await stack.close();
   }
 
+  for (const record of records) {
+    if (record.result) record.workerd_ms_per_request = serverMsPerRequest(record.result);
+    const against = chosen.find((s) => s.name === record.name)?.compareTo;
+    const other = records.find((x) => x.name === against);
+    if (record.result && other?.result) {
+      const a = serverMsPerRequest(record.result);
+      const b = serverMsPerRequest(other.result);
+      record.vs_compare = { scenario: against, ...versusBaseline(record.result, other.result), server_ms_per_request: a && b ? ratio(a, b) : null };
+    }
+  }
+  const rebuilt = wasmSizes(ROOT)
+    .filter((now) => now.built_at !== sizes.find((s) => s.name === now.name)?.built_at)
+    .map((s) => s.name);
+  if (rebuilt.length) say(`rebuilt during the run (the stack served the earlier build): ${rebuilt.join(", ")}`);
   printTable(records);
   const out = {
     machine,
-    settings: { duration_sec: cli.durationSec, warmup_sec: cli.warmupSec, baseline: registry.baseline.name },
+    settings: { duration_sec: cli.durationSec, warmup_sec: cli.warmupSec, people: cli.people ?? null, baseline: registry.baseline.name },
     scenarios: records,
-    wasm_sizes: wasmSizes(ROOT),
+    wasm_sizes: sizes,
+    ...(rebuilt.length ? { wasm_rebuilt_during_run: rebuilt } : {}),
   };
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(RESULTS, JSON.stringify(out, null, 2) + "\n");

@@ -1,6 +1,9 @@
 // The scenario registry is the directory bench/scenarios: every *.mjs there default-exports
 //   { name, description, baseline?, setup(stack, ctx) -> options, run(options, ctx) -> result,
-//     check?(result, options) -> [problem, ...] }
+//     check?(result, options) -> [problem, ...] (or a promise of it),
+//     prepare?(stack, ctx): run for every chosen scenario right after the stack starts, before
+//       any scenario sends a request (data the Workers cache, such as extra halls),
+//     compareTo?: the name of another scenario to compare with per request, when both ran }
 // so a new scenario is a new file and nothing else changes. Exactly one scenario is the
 // baseline (health); it always runs first so every other result can be divided by it.
 import { readdirSync } from "node:fs";

@@ -1,0 +1,121 @@
+// Setup plumbing for scenarios that need people: plain HTTP calls to the bench stack, a bounded
+// pool for them, and identified users (WeChat login + real-name binding through the fakes), the
+// way tests/helpers.mjs makes them, but against the stack a bench run starts (no
+// YUYUE_BASE_URL) and with a client address of our choosing.
+
+export const OPS = { authorization: "Bearer dev-ops-token" };
+
+/** The Asia/Shanghai calendar date `plus` days from now, YYYY-MM-DD. */
+export function shanghaiDate(plus = 0, now = Date.now()) {
+  return new Date(now + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Runs `fn(item, i)` over `items` with at most `width` calls in flight; resolves to the results in order. */
+export async function pool(items, width, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * One request to the stack; resolves to { status, body (parsed JSON or null), text }.
+ * `retryOnReset`: retry (twice) a request whose keep-alive connection the server closed just as
+ * it was reused; only for setup steps that are safe to repeat.
+ */
+export async function api(base, method, path, { body, headers = {}, token, retryOnReset = false } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload;
+  if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h["content-type"] ??= "application/json";
+  }
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(base + path, { method, headers: h, body: payload });
+      break;
+    } catch (err) {
+      const reset = err.cause?.code === "ECONNRESET" || err.cause?.code === "UND_ERR_SOCKET";
+      if (!(retryOnReset && reset && attempt < 3)) {
+        throw new Error(`${method} ${path}: ${err.message}: ${err.cause?.code ?? err.cause?.message ?? "?"}`);
+      }
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: left null, and the caller's check reports `text`
+  }
+  return { status: res.status, body: json, text };
+}
+
+/** The `data` of a success envelope with `status`, or an Error saying what came instead. */
+export function dataOf(res, what, status = 200) {
+  if (res.status !== status || res.body?.code !== "OK") {
+    throw new Error(`${what}: expected ${status} OK, got ${res.status}: ${res.text.slice(0, 300)}`);
+  }
+  return res.body.data;
+}
+
+/** A valid 18-digit ID number (GB 11643 check character) born on `yyyymmdd`, sequence `seq`. */
+export function idNumber(yyyymmdd, seq, region) {
+  const first17 = `${region}${yyyymmdd}${String(seq % 1000).padStart(3, "0")}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
+  return first17 + "10X98765432"[sum % 11];
+}
+
+/**
+ * `count` identified users, person i with:
+ *   - WeChat openid `wx-<tag>-<i>` (a fresh single-use code each login),
+ *   - client address `198.<18 + net>.<i / 256>.<i % 256>` (RFC 2544 benchmarking range), sent as
+ *     the edge's `cf-connecting-ip` on login, binding and later requests: logins are
+ *     rate-limited per client address (20 a minute), as thousands of phones would not be,
+ *   - an ID number of `region`, born 1960-01-01 + i days (adults for i < 10,000), sequence `seq`.
+ * Distinct (tag, net, region, seq) give distinct people. At most `width` setup requests in flight.
+ * Resolves to [{ i, token, applicantId, ip }].
+ */
+export async function identifiedPeople(base, { count, tag, net, region, seq, width = 20, say = () => {} }) {
+  if (count > 10_000) throw new Error("identifiedPeople: at most 10,000 (birth dates would reach minors)");
+  const born = Date.UTC(1960, 0, 1);
+  const run = `${process.pid}-${Date.now()}`;
+  let done = 0;
+  const started = performance.now();
+  const people = await pool([...Array(count).keys()], width, async (i) => {
+    const ip = `198.${18 + net}.${i >> 8}.${i & 255}`;
+    const login = dataOf(
+      await api(base, "POST", "/v1/auth/wechat", {
+        body: { code: `dev-${tag}-${i}~${run}` },
+        headers: { "cf-connecting-ip": ip },
+        retryOnReset: true,
+      }),
+      `login of ${tag}-${i}`,
+    );
+    const birth = new Date(born + i * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");
+    const user = dataOf(
+      await api(base, "POST", "/v1/me/identity", {
+        token: login.access_token,
+        body: { name: "王五", id_number: idNumber(birth, seq, region), verify_token: "dev-ok" },
+        headers: { "cf-connecting-ip": ip },
+        retryOnReset: true,
+      }),
+      `real-name binding of ${tag}-${i}`,
+    );
+    if (++done % 500 === 0) say(`${tag}: ${done}/${count} people logged in and identified`);
+    return { i, token: login.access_token, applicantId: user.identity.applicant_id, ip };
+  });
+  say(`${tag}: ${count} people in ${((performance.now() - started) / 1000).toFixed(1)} s (${width} at a time)`);
+  return people;
+}

@@ -1,0 +1,223 @@
+// The booking storm as a benchmark (issue 6): N identified people each submit one booking at
+// the same instant for periods whose capacities add up to 100; exactly 100 are booked and the
+// rest are told SLOT_FULL. bench/scenarios/storm.mjs puts the whole storm on one hall's period,
+// storm-50.mjs spreads it over 50 halls (capacity 2 each), so the two differ only in how many
+// (hall, date) inventory objects share the load.
+//
+// A storm spends its inventory, so it has no warm-up of its own load (steadyRun would book the
+// periods before the measurement): the isolates are warmed with requests that change nothing,
+// and the load is an exact amount, one submit per person.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { load, envelopeCode } from "./load.mjs";
+import { OPS, api, dataOf, identifiedPeople, pool, shanghaiDate } from "./people.mjs";
+
+/** Bookings a storm makes in total, whatever the number of halls. */
+export const TOTAL_CAPACITY = 100;
+const DEFAULT_PEOPLE = 2000;
+const MAX_PEOPLE = 10_000;
+const DEFAULT_CONNECTIONS = 50;
+const SERVICE = "passport";
+const OK = "201 OK";
+const FULL = "409 SLOT_FULL";
+
+// The calendar the stack seeds (scripts/seed.mjs): a period published on a public holiday is
+// refused at booking (OUTSIDE_BOOKING_WINDOW, reason holiday), so a storm never lands on one.
+const HOLIDAYS = new Set(
+  JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "shared", "data", "calendar-cn.json"), "utf8")).holidays.map(([d]) => d),
+);
+
+/** The days 1..6 ahead (Asia/Shanghai; inside the booking window at any hour) that are not public holidays. */
+export function stormDates(now = Date.now()) {
+  return [1, 2, 3, 4, 5, 6].map((k) => shanghaiDate(k, now)).filter((d) => !HOLIDAYS.has(d));
+}
+
+/** N (--people, else BENCH_STORM_PEOPLE, else 2,000) and C (BENCH_STORM_CONNECTIONS, else 50). */
+export function stormSize(ctx) {
+  const people = Number(ctx.people ?? process.env.BENCH_STORM_PEOPLE ?? DEFAULT_PEOPLE);
+  if (!Number.isInteger(people) || people < TOTAL_CAPACITY || people > MAX_PEOPLE) {
+    throw new Error(`storm: people (--people / BENCH_STORM_PEOPLE) must be an integer in [${TOTAL_CAPACITY}, ${MAX_PEOPLE}]`);
+  }
+  const connections = Number(process.env.BENCH_STORM_CONNECTIONS ?? DEFAULT_CONNECTIONS);
+  if (!Number.isInteger(connections) || connections < 1 || connections > 1000) {
+    throw new Error("storm: BENCH_STORM_CONNECTIONS must be an integer in [1, 1000]");
+  }
+  return { people, connections };
+}
+
+/** The day's view of the inventory authority for `office`, with D1's count beside it. */
+async function dayView(base, office, date, periodId) {
+  const data = dataOf(await api(base, "GET", `/v1/ops/offices/${office}/days/${date}`, { headers: OPS }), `day view of ${office} ${date}`);
+  const p = data.periods.find((x) => x.period_id === periodId);
+  if (!p) throw new Error(`day view of ${office} ${date}: no period ${periodId} (periods: ${data.periods.map((x) => x.period_id).join(", ")})`);
+  return p;
+}
+
+/** Sums of the views of every hall's period, and the halls whose view is not what it should be. */
+async function inventoryOf(base, { halls, date, periodId, capacityPerHall }, expectTaken) {
+  const views = await pool(halls, 10, (office) => dayView(base, office, date, periodId));
+  const sum = (f) => views.reduce((a, v) => a + f(v), 0);
+  const off = views
+    .map((v, k) => ({ office: halls[k], capacity: v.capacity, taken: v.taken, holds: v.holds, d1_booked: v.d1.booked }))
+    .filter((v) => v.capacity !== capacityPerHall || v.taken !== expectTaken || v.holds !== 0 || v.d1_booked !== v.taken);
+  return {
+    halls: halls.length,
+    capacity: sum((v) => v.capacity),
+    taken: sum((v) => v.taken),
+    holds: sum((v) => v.holds),
+    d1_booked: sum((v) => v.d1.booked),
+    halls_not_as_expected: off.length,
+    ...(off.length ? { first_halls_not_as_expected: off.slice(0, 5) } : {}),
+  };
+}
+
+/**
+ * A storm scenario.
+ *   halls(stack, ctx)  resolves to the office ids the storm is spread over (person i submits to
+ *                      hall i % halls.length); TOTAL_CAPACITY must divide evenly among them
+ *   dateSlot           the date: stormDates()[dateSlot % their number] (normally dateSlot + 1
+ *                      days ahead); distinct consecutive slots per scenario, so storms in one
+ *                      run never publish over each other's booked day
+ *   periodId           the one period published for that date at each hall
+ *   people             { tag, net, region, seq }: who submits (see identifiedPeople); distinct
+ *                      per scenario, since an applicant may hold one active booking per service
+ *   prepare, compareTo passed through to the registry (see lib/registry.mjs)
+ */
+export function stormScenario({ name, description, halls: hallsOf, dateSlot, periodId, people: who, prepare, compareTo }) {
+  return {
+    name,
+    description,
+    ...(prepare ? { prepare } : {}),
+    ...(compareTo ? { compareTo } : {}),
+
+    async setup(stack, ctx) {
+      const say = (m) => ctx.say(`${name}: ${m}`);
+      const { people: n, connections } = stormSize(ctx);
+      const halls = await hallsOf(stack, ctx);
+      if (TOTAL_CAPACITY % halls.length !== 0) throw new Error(`${name}: ${TOTAL_CAPACITY} does not divide among ${halls.length} halls`);
+      const capacityPerHall = TOTAL_CAPACITY / halls.length;
+      const dates = stormDates();
+      if (dates.length < 2) throw new Error(`${name}: fewer than 2 days in the next 6 are not public holidays (${dates.join(", ")}); no room for the storms`);
+      const date = dates[dateSlot % dates.length];
+      const storm = { halls, date, periodId, capacityPerHall };
+
+      const people = await identifiedPeople(stack.url, { count: n, ...who, say });
+
+      // One period per hall, published through ops (which also creates each (hall, date) object).
+      await pool(halls, 10, async (office) => {
+        const res = await api(stack.url, "POST", "/v1/ops/schedules", {
+          headers: OPS,
+          body: { office_id: office, date, periods: [{ period_id: periodId, start: "09:00", end: "10:00", capacity: capacityPerHall }] },
+        });
+        if (res.status === 404) {
+          throw new Error(`${name}: publishing at ${office} answered 404: the ops function does not know the hall (a catalog cached before the hall was inserted?)`);
+        }
+        dataOf(res, `publishing ${periodId} at ${office} on ${date}`);
+      });
+      const before = await inventoryOf(stack.url, storm, 0);
+      if (before.halls_not_as_expected) throw new Error(`${name}: before the storm: ${JSON.stringify(before)}`);
+
+      const tag = `bench-${name}-${process.pid}`;
+      // Person i submits for themselves (own token, own client address, own key) at hall i % halls.
+      const submit = (i, key = `${tag}-${i}`, day = date) => {
+        const p = people[i];
+        return {
+          headers: { authorization: `Bearer ${p.token}`, "idempotency-key": key, "cf-connecting-ip": p.ip },
+          body: {
+            applicant_id: p.applicantId,
+            service: SERVICE,
+            office_id: halls[i % halls.length],
+            date: day,
+            period_id: periodId,
+            phone: `138${String(i).padStart(8, "0")}`,
+            pickup: { method: "collect" },
+            agree_terms: true,
+          },
+        };
+      };
+
+      // Warm-up that changes nothing, so the storm does not pay for a cold isolate: the book
+      // function's routing and health; its token check and a D1 read of each caller's bookings;
+      // and the submit path up to the booking window (a past date is refused before any hold or
+      // write). Not measured. The hold and the booking write stay cold: warming them would spend
+      // inventory.
+      const warm = [
+        ["GET /v1/health/book", await load({ url: `${stack.url}/v1/health/book`, connections: 20, amount: 400 }), "200"],
+        [
+          "GET /v1/bookings",
+          await load({
+            url: `${stack.url}/v1/bookings`,
+            connections: 20,
+            amount: Math.min(400, n),
+            request: (i) => ({ headers: { authorization: `Bearer ${people[i].token}`, "cf-connecting-ip": people[i].ip } }),
+          }),
+          "200",
+        ],
+        [
+          "POST /v1/bookings for a past date",
+          await load({
+            url: `${stack.url}/v1/bookings`,
+            method: "POST",
+            connections: 20,
+            amount: Math.min(400, n),
+            request: (i) => submit(i, `${tag}-warm-${i}`, "2020-01-01"),
+            classify: envelopeCode,
+          }),
+          "409 OUTSIDE_BOOKING_WINDOW",
+        ],
+      ];
+      for (const [what, w, answer] of warm) {
+        const got = Object.keys(w.codes ?? w.statusCodes);
+        if (got.length !== 1 || got[0] !== answer || w.errors || w.unanswered) {
+          throw new Error(`${name}: warm-up ${what} failed: ${JSON.stringify(w.codes ?? w.statusCodes)}, ${w.errors} errors, ${w.unanswered} unanswered`);
+        }
+      }
+      say(`${n} submits, ${connections} connections, ${halls.length} hall(s) x capacity ${capacityPerHall}, ${date} ${periodId}`);
+
+      return {
+        url: `${stack.url}/v1/bookings`,
+        method: "POST",
+        connections,
+        amount: n,
+        request: (i) => submit(i),
+        describe: { people: n, halls: halls.length, capacity_per_hall: capacityPerHall, date, period_id: periodId, service: SERVICE },
+        stackUrl: stack.url,
+        storm,
+      };
+    },
+
+    async run(options) {
+      const { url, method, connections, amount, request } = options;
+      const result = await load({ url, method, connections, amount, request, classify: envelopeCode });
+      // Every submit has been answered: what the authority holds and what D1 recorded.
+      result.inventory = await inventoryOf(options.stackUrl, options.storm, options.storm.capacityPerHall);
+      return result;
+    },
+
+    check(result, options) {
+      const n = options.amount;
+      const problems = [];
+      const codes = result.codes ?? {};
+      const got = (k) => codes[k] ?? 0;
+      if (got(OK) !== TOTAL_CAPACITY) problems.push(`${got(OK)} answers "${OK}", expected exactly ${TOTAL_CAPACITY}`);
+      if (got(FULL) !== n - TOTAL_CAPACITY) problems.push(`${got(FULL)} answers "${FULL}", expected exactly ${n - TOTAL_CAPACITY}`);
+      const other = Object.entries(codes).filter(([k]) => k !== OK && k !== FULL);
+      if (other.length) problems.push(`other answers: ${other.map(([k, v]) => `${v} x "${k}"`).join(", ")}`);
+      if (codes["404 NOT_FOUND"]) problems.push("404 NOT_FOUND: the book function does not know a hall (a catalog cached before the halls were inserted?)");
+      const server = Object.entries(result.statusCodes).filter(([s]) => Number(s) >= 500);
+      if (server.length) problems.push(`5xx answers: ${JSON.stringify(Object.fromEntries(server))}`);
+      if (result.errors || result.timeouts) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
+      if (result.unanswered || result.requests !== n) problems.push(`${result.requests} of ${n} submits answered (${result.unanswered} unanswered)`);
+      const inv = result.inventory;
+      if (!inv) problems.push("no inventory view after the storm");
+      else {
+        if (inv.taken !== TOTAL_CAPACITY) problems.push(`inventory objects hold ${inv.taken} places, expected ${TOTAL_CAPACITY}`);
+        if (inv.d1_booked !== TOTAL_CAPACITY) problems.push(`D1 has ${inv.d1_booked} bookings, expected ${TOTAL_CAPACITY}`);
+        if (inv.d1_booked !== inv.taken) problems.push(`D1 (${inv.d1_booked}) and the inventory objects (${inv.taken}) disagree`);
+        if (inv.holds) problems.push(`${inv.holds} unconfirmed holds left`);
+        if (inv.halls_not_as_expected) problems.push(`${inv.halls_not_as_expected} hall(s) not full or not agreeing: ${JSON.stringify(inv.first_halls_not_as_expected)}`);
+      }
+      return problems;
+    },
+  };
+}
