@@ -92,14 +92,14 @@ export async function waitForLog(pred, timeoutMs = 3000) {
 let loginSeq = 0;
 
 /**
- * A client address of its own for each call (RFC 2544 benchmarking range), sent as the edge's
- * `cf-connecting-ip`: logins are rate-limited per client address, and every test of the suite
- * would otherwise share one.
+ * A client address of its own for each call, sent as the edge's `cf-connecting-ip`: logins are
+ * rate-limited per client address, and every test of the suite would otherwise share one. An
+ * IPv6 unique-local address with this process's id and the call's sequence in it, so no two
+ * test files (each its own process) ever share one, however close in time they run.
  */
 export function clientIp() {
   loginSeq += 1;
-  const n = (process.pid * 7919 + loginSeq) % 65_025;
-  return `198.18.${Math.floor(n / 255)}.${(n % 255) + 1}`;
+  return `fd00:${process.pid.toString(16)}::${loginSeq.toString(16)}`;
 }
 
 /** A WeChat `wx.login()` code for the fake user `name`: always fresh, since codes are single-use. */

@@ -18,14 +18,21 @@ use crate::cx::Cx;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yuyue_shared::auth::documents::DocumentKeys;
-use yuyue_shared::auth::tokens::{KeyError, TokenSigner, TokenVerifier};
-use yuyue_shared::auth::{authenticate, Caller};
+use yuyue_shared::auth::tokens::{KeyError, TokenCache, TokenSigner, TokenVerifier};
+use yuyue_shared::auth::Caller;
+use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::entropy::Entropy;
 use yuyue_shared::{ApiError, ApiResult};
+
+/// Tokens remembered per isolate: enough for everyone refreshing one isolate in a wave.
+const TOKEN_CACHE_ENTRIES: usize = 20_000;
 
 thread_local! {
     /// The verifier for the `JWT_PUBLIC_KEYS` it was built from: parsed once per isolate.
     static VERIFIER: RefCell<Option<(String, Rc<TokenVerifier>)>> = const { RefCell::new(None) };
+    static VERIFIED: RefCell<TokenCache> = RefCell::new(TokenCache::new(TOKEN_CACHE_ENTRIES));
+    /// The QR signing key for the `QR_SIGNING_SEED` it was derived from.
+    static QR: RefCell<Option<(String, Rc<QrSigner>)>> = const { RefCell::new(None) };
 }
 
 /// Configuration that is missing or does not parse: the deployment is broken, the client can do
@@ -53,25 +60,40 @@ impl Cx {
     /// Verifies `Authorization: Bearer <access token>` and that its session is live (one D1
     /// read). `TOKEN_EXPIRED` tells the client to refresh; `UNAUTHENTICATED` to log in again.
     pub async fn authenticate(&self) -> ApiResult<Caller> {
-        let verifier = self.token_verifier()?;
-        let store = self.store()?;
-        let header = self.header("authorization");
-        authenticate(&verifier, &store, header.as_deref(), system_now()).await
+        let caller = self.verify_token().await?;
+        self.ensure_session(&caller).await?;
+        Ok(caller)
     }
 
-    fn token_verifier(&self) -> ApiResult<Rc<TokenVerifier>> {
-        let spec = self.required_config("JWT_PUBLIC_KEYS")?;
+    fn token_verifier(&self, spec: &str) -> ApiResult<Rc<TokenVerifier>> {
         if let Some(v) = VERIFIER.with(|c| {
             c.borrow()
                 .as_ref()
-                .filter(|(s, _)| *s == spec)
+                .filter(|(s, _)| s == spec)
                 .map(|(_, v)| Rc::clone(v))
         }) {
             return Ok(v);
         }
-        let verifier = Rc::new(TokenVerifier::from_spec(&spec).map_err(key_error)?);
-        VERIFIER.with(|c| *c.borrow_mut() = Some((spec, Rc::clone(&verifier))));
+        let verifier = Rc::new(TokenVerifier::from_spec(spec).map_err(key_error)?);
+        VERIFIER.with(|c| *c.borrow_mut() = Some((spec.to_owned(), Rc::clone(&verifier))));
         Ok(verifier)
+    }
+
+    /// The QR payload signer, derived from `QR_SIGNING_SEED` once per isolate: deriving an
+    /// Ed25519 key costs as much as the rest of a refused submit.
+    pub fn qr_signer(&self) -> ApiResult<Rc<QrSigner>> {
+        let seed = self.required_config("QR_SIGNING_SEED")?;
+        if let Some(q) = QR.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(s, _)| *s == seed)
+                .map(|(_, q)| Rc::clone(q))
+        }) {
+            return Ok(q);
+        }
+        let signer = Rc::new(QrSigner::from_seed(&self.secret_bytes("QR_SIGNING_SEED")?)?);
+        QR.with(|c| *c.borrow_mut() = Some((seed, Rc::clone(&signer))));
+        Ok(signer)
     }
 
     /// The access-token signing key (login only).
@@ -115,11 +137,37 @@ impl Cx {
 /// refusal for a full period never touches D1. Together they check what `authenticate` checks.
 impl Cx {
     /// The caller named by a valid, unexpired access token; the session is not yet checked.
-    pub fn verify_token(&self) -> ApiResult<Caller> {
-        let verifier = self.token_verifier()?;
+    /// The shared code parses the token and judges its claims; the signature in between is
+    /// checked by the runtime's WebCrypto (see `webcrypto`).
+    pub async fn verify_token(&self) -> ApiResult<Caller> {
+        let spec = self.required_config("JWT_PUBLIC_KEYS")?;
         let header = self.header("authorization");
         let token = yuyue_shared::auth::bearer_token(header.as_deref())?;
-        let claims = verifier.verify(token, system_now())?;
+        let now = system_now();
+        let cached = VERIFIED.with(|c| c.borrow_mut().get(&spec, token, now));
+        let claims = match cached {
+            Some(answer) => answer?,
+            None => {
+                let verifier = self.token_verifier(&spec)?;
+                let unverified = verifier.parse(token)?;
+                let signed = crate::webcrypto::ed25519_verify(
+                    &unverified.public_key,
+                    unverified.signed,
+                    &unverified.signature,
+                )
+                .await
+                .map_err(|_| {
+                    crate::log::event("error", "webcrypto_failed", &[]);
+                    ApiError::internal()
+                })?;
+                if !signed {
+                    return Err(ApiError::new(yuyue_shared::ErrorCode::Unauthenticated));
+                }
+                let claims = unverified.accept(now)?;
+                VERIFIED.with(|c| c.borrow_mut().put(&spec, token, &claims));
+                claims
+            }
+        };
         Ok(Caller {
             user_id: claims.user_id,
             session_id: claims.session_id,

@@ -15,6 +15,7 @@ mod ratelimit;
 mod respond;
 mod router;
 pub mod rules_cache;
+mod webcrypto;
 
 pub use cx::Cx;
 pub use ratelimit::BINDING as RATE_LIMITER_BINDING;

@@ -10,6 +10,8 @@ use super::protocol::{self as p};
 use crate::d1::D1Store;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 use yuyue_shared::booking::admission::{self, AdmissionConfig, AdmissionStatus};
@@ -31,7 +33,6 @@ const SCHEMA: &[&str] = &[
         expires_at INTEGER,
         created_at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS taken_by_period ON taken (period_id)",
-    "CREATE TABLE IF NOT EXISTS rejected (booking_no TEXT PRIMARY KEY, period_id TEXT NOT NULL, at INTEGER NOT NULL)",
     // The waiting room, when ops switched it on: its config and the queue (positions once drawn).
     "CREATE TABLE IF NOT EXISTS admission (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -58,6 +59,8 @@ const SCHEMA: &[&str] = &[
 const EMPTY_DAY_RECHECK_MS: i64 = 60_000;
 /// Refusals are remembered this long so a retried submit gets the same answer.
 const REJECTION_MEMORY_MS: i64 = 24 * 3_600_000;
+/// At most this many refusals are remembered; past it the oldest half is forgotten.
+const REJECTION_MEMORY_ENTRIES: usize = 200_000;
 /// When D1 cannot be asked about a lapsed hold, ask again this much later.
 const ALARM_RETRY_MS: i64 = 10_000;
 
@@ -66,6 +69,12 @@ pub struct Inventory {
     state: State,
     env: Env,
     sql: SqlStorage,
+    /// The day's periods are in SQLite: no need to look again on every request.
+    loaded: Cell<bool>,
+    /// Booking numbers refused as full: (period, when). In memory, not in SQLite: a refusal is
+    /// the hot path of a booking wave and must not wait on a durable write, and forgetting one
+    /// when the object is evicted only means a retry is judged afresh.
+    rejected: RefCell<HashMap<String, (String, i64)>>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +156,9 @@ impl Inventory {
     /// The first time a day is used (or while it is still empty), its periods come from the
     /// schedule ops published in D1; after that, changes arrive through `publish`.
     async fn ensure_loaded(&self, day: &p::Day) -> Result<()> {
+        if self.loaded.get() {
+            return Ok(());
+        }
         if self.meta("office")?.is_none() {
             self.set_meta("office", &day.office)?;
             self.set_meta("date", &day.date)?;
@@ -156,6 +168,7 @@ impl Inventory {
             .first()
             .is_none_or(|c| c.n == 0.0);
         if has_periods {
+            self.loaded.set(true);
             return Ok(());
         }
         let checked: i64 = self
@@ -209,26 +222,15 @@ impl Inventory {
                 p::HoldAnswer::Conflict
             });
         }
-        let refused: Vec<TakenRow> = self.rows(
-            "SELECT booking_no, period_id, 0 AS confirmed, NULL AS expires_at FROM rejected WHERE booking_no = ?",
-            vec![h.booking_no.as_str().into()],
-        )?;
-        if let Some(r) = refused.first() {
-            return Ok(if r.period_id == h.period {
+        if let Some((period_id, _)) = self.rejected.borrow().get(&h.booking_no) {
+            return Ok(if *period_id == h.period {
                 p::HoldAnswer::Full
             } else {
                 p::HoldAnswer::Conflict
             });
         }
         if self.count(&h.period)? >= period.capacity as u32 {
-            self.exec(
-                "INSERT OR IGNORE INTO rejected (booking_no, period_id, at) VALUES (?, ?, ?)",
-                vec![
-                    h.booking_no.as_str().into(),
-                    h.period.as_str().into(),
-                    JsValue::from_f64(now as f64),
-                ],
-            )?;
+            self.remember_rejection(&h.booking_no, &h.period, now);
             return Ok(p::HoldAnswer::Full);
         }
         let admission = self.admission_status(&h.user, h.at_ms)?;
@@ -247,6 +249,17 @@ impl Inventory {
             ],
         )?;
         Ok(held)
+    }
+
+    fn remember_rejection(&self, booking_no: &str, period: &str, now: i64) {
+        let mut rejected = self.rejected.borrow_mut();
+        if rejected.len() >= REJECTION_MEMORY_ENTRIES {
+            let mut ages: Vec<i64> = rejected.values().map(|(_, at)| *at).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2].max(now - REJECTION_MEMORY_MS);
+            rejected.retain(|_, (_, at)| *at > cut);
+        }
+        rejected.insert(booking_no.to_owned(), (period.to_owned(), now));
     }
 
     fn admission_config(&self) -> Result<Option<(AdmissionConfig, bool)>> {
@@ -534,10 +547,9 @@ impl Inventory {
                 }
             }
         }
-        self.exec(
-            "DELETE FROM rejected WHERE at < ?",
-            vec![JsValue::from_f64((now - REJECTION_MEMORY_MS) as f64)],
-        )?;
+        self.rejected
+            .borrow_mut()
+            .retain(|_, (_, at)| *at >= now - REJECTION_MEMORY_MS);
         Ok(())
     }
 }
@@ -553,7 +565,13 @@ impl DurableObject for Inventory {
             // The schema is fixed and idempotent; failing here means the object cannot work.
             sql.exec(stmt, None).expect("inventory schema");
         }
-        Inventory { state, env, sql }
+        Inventory {
+            state,
+            env,
+            sql,
+            loaded: Cell::new(false),
+            rejected: RefCell::new(HashMap::new()),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {

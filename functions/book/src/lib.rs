@@ -25,7 +25,7 @@ fn routes() -> Routes {
 async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     // The token is checked without storage; the session's liveness (a D1 read) waits until a
     // place is held, so a refusal for a full period costs no D1 query.
-    let caller = cx.verify_token()?;
+    let caller = cx.verify_token().await?;
     let request: BookRequest = cx.json().await?;
     let store = cx.store()?;
     let inventory = cx.inventory()?;
@@ -33,7 +33,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     if let Some(seconds) = cx.dev_hold_seconds()? {
         rules.booking.hold_seconds = seconds;
     }
-    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let qr = cx.qr_signer()?;
     let number_secret = cx.secret_bytes("BOOKING_NO_SECRET")?;
     let faulty = Faulty {
         store: &store,
@@ -110,7 +110,7 @@ async fn list(cx: Cx) -> ApiResult<Reply> {
     let q: ListQuery = cx.query()?;
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
-    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let qr = cx.qr_signer()?;
     let reader = reader(&cx, &caller.user_id, &rules, &qr);
     let views = list::list_bookings(&store, &reader, q.applicant_id.as_deref()).await?;
     Ok(Reply::ok(serde_json::json!({ "bookings": views })))
@@ -120,7 +120,7 @@ async fn read(cx: Cx) -> ApiResult<Reply> {
     let caller = cx.authenticate().await?;
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
-    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let qr = cx.qr_signer()?;
     let reader = reader(&cx, &caller.user_id, &rules, &qr);
     let view = list::read_booking(&store, &reader, cx.param("booking_no")).await?;
     Ok(Reply::ok(view))

@@ -2,7 +2,6 @@
 //! service binding (route patterns cannot split that path from the booking's own).
 
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
-use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, CancelInput};
 
 fn routes() -> Routes {
@@ -20,7 +19,7 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
     let body: CancelBody = cx.optional_json().await?.unwrap_or_default();
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
-    let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+    let qr = cx.qr_signer()?;
     let view = booking::cancel(
         &store,
         &cx.inventory()?,

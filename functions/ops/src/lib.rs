@@ -5,7 +5,6 @@ use serde::Deserialize;
 use yuyue_adapter::d1::D1Store;
 use yuyue_adapter::inventory::DoInventory;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
-use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::reconcile_day;
 use yuyue_shared::domain::OfficeId;
 use yuyue_shared::ops::admission::{set_admission, summary_view, AdmissionRequest};
@@ -255,7 +254,7 @@ async fn checkin(mut cx: Cx) -> ApiResult<Reply> {
         let body = body?;
         let store = cx.store()?;
         let (_, calendar) = rules_cache::current(&store).await?;
-        let qr = QrSigner::from_seed(&cx.secret_bytes("QR_SIGNING_SEED")?)?;
+        let qr = cx.qr_signer()?;
         let outcome = progress::check_in(
             &store,
             CheckinInput {
