@@ -164,6 +164,12 @@ impl<S: Applicants, I> Applicants for Faulty<'_, S, I> {
     }
 }
 
+impl<S: SubmitReads, I> SubmitReads for Faulty<'_, S, I> {
+    async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
+        self.store.submit_facts(q).await
+    }
+}
+
 impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
     async fn cities(&self) -> ApiResult<Vec<City>> {
         self.store.cities().await

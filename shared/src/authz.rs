@@ -56,11 +56,22 @@ pub async fn authorize<S: Applicants>(
     rules: &Rules,
     today: NaiveDate,
 ) -> ApiResult<Acting> {
-    let (link, found) = (
+    authorize_with(
         store.link(caller, applicant).await?,
         store.applicant(applicant).await?,
-    );
-    match (link, found) {
+        rules,
+        today,
+    )
+}
+
+/// The same rule over a link and an applicant already read.
+pub fn authorize_with(
+    link: Option<Link>,
+    applicant: Option<Applicant>,
+    rules: &Rules,
+    today: NaiveDate,
+) -> ApiResult<Acting> {
+    match (link, applicant) {
         (Some(link), Some(a)) if link_gives_rights(&link, &a, rules, today) => {
             Ok(Acting { applicant: a, link })
         }

@@ -23,7 +23,7 @@ fn from_column<T: DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
 }
 
 #[derive(Deserialize)]
-struct ApplicantRow {
+pub(super) struct ApplicantRow {
     applicant_id: String,
     name: String,
     doc_kind: String,
@@ -36,7 +36,7 @@ struct ApplicantRow {
 }
 
 impl ApplicantRow {
-    fn into_model(self) -> ApiResult<Applicant> {
+    pub(super) fn into_model(self) -> ApiResult<Applicant> {
         Ok(Applicant {
             id: ApplicantId(self.applicant_id),
             name: PersonName::parse(&self.name).map_err(|_| corrupt("applicants.name"))?,
@@ -56,10 +56,10 @@ impl ApplicantRow {
     }
 }
 
-const APPLICANT_SELECT: &str = "SELECT applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, nationality, birth_date, created_at FROM applicants";
+pub(super) const APPLICANT_SELECT: &str = "SELECT applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, nationality, birth_date, created_at FROM applicants";
 
 #[derive(Deserialize)]
-struct LinkRow {
+pub(super) struct LinkRow {
     helper_user_id: String,
     applicant_id: String,
     relation: String,
@@ -72,7 +72,7 @@ struct LinkRow {
 }
 
 impl LinkRow {
-    fn into_model(self) -> ApiResult<Link> {
+    pub(super) fn into_model(self) -> ApiResult<Link> {
         Ok(Link {
             helper: UserId(self.helper_user_id),
             applicant: ApplicantId(self.applicant_id),
@@ -97,7 +97,7 @@ const LIVE: &str = "(status = 'active' OR (status = 'pending' AND \
 const LIVE_AT_9: &str = "(status = 'active' OR (status = 'pending' AND \
     (invitation_expires_at IS NULL OR invitation_expires_at > ?9)))";
 
-const LINK_SELECT: &str = "SELECT helper_user_id, applicant_id, relation, status, consent, invitation_hash, invitation_expires_at, created_at, updated_at FROM links";
+pub(super) const LINK_SELECT: &str = "SELECT helper_user_id, applicant_id, relation, status, consent, invitation_hash, invitation_expires_at, created_at, updated_at FROM links";
 
 impl D1Store {
     /// Inserts the applicant unless their document is registered already.

@@ -95,6 +95,35 @@ struct IdempotencyRow {
     created_at: String,
 }
 
+/// When an applicant cancelled, newest first, since `?2`.
+pub(super) const CANCELLATIONS_SQL: &str = "SELECT cancelled_at FROM bookings \
+     WHERE applicant_id = ?1 AND cancelled_at >= ?2 ORDER BY cancelled_at DESC";
+/// An applicant's no-show dates since `?2`.
+pub(super) const NO_SHOWS_SQL: &str =
+    "SELECT date FROM bookings WHERE applicant_id = ?1 AND status = 'no_show' AND date >= ?2";
+
+#[derive(Deserialize)]
+pub(super) struct CancelledRow {
+    cancelled_at: String,
+}
+
+impl CancelledRow {
+    pub(super) fn instant(&self) -> ApiResult<Instant> {
+        instant(&self.cancelled_at)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoShowRow {
+    date: String,
+}
+
+impl NoShowRow {
+    pub(super) fn date(&self) -> ApiResult<NaiveDate> {
+        parse_date("date", &self.date).map_err(|_| corrupt("bookings.date"))
+    }
+}
+
 impl D1Store {
     async fn one_booking(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<Booking>> {
         let row: Option<BookingRow> = self.first(sql, args).await?;
@@ -252,17 +281,13 @@ impl Bookings for D1Store {
         applicant: &ApplicantId,
         since: Instant,
     ) -> ApiResult<Vec<Instant>> {
-        #[derive(Deserialize)]
-        struct Row {
-            cancelled_at: String,
-        }
-        let rows: Vec<Row> = self
+        let rows: Vec<CancelledRow> = self
             .all(
-                "SELECT cancelled_at FROM bookings WHERE applicant_id = ?1 AND cancelled_at >= ?2 ORDER BY cancelled_at DESC",
+                CANCELLATIONS_SQL,
                 &[applicant.as_str().into(), rfc3339(&since).into()],
             )
             .await?;
-        rows.iter().map(|r| instant(&r.cancelled_at)).collect()
+        rows.iter().map(CancelledRow::instant).collect()
     }
 
     async fn no_shows_since(
@@ -270,19 +295,13 @@ impl Bookings for D1Store {
         applicant: &ApplicantId,
         since: NaiveDate,
     ) -> ApiResult<Vec<NaiveDate>> {
-        #[derive(Deserialize)]
-        struct Row {
-            date: String,
-        }
-        let rows: Vec<Row> = self
+        let rows: Vec<NoShowRow> = self
             .all(
-                "SELECT date FROM bookings WHERE applicant_id = ?1 AND status = 'no_show' AND date >= ?2",
+                NO_SHOWS_SQL,
                 &[applicant.as_str().into(), since.to_string().into()],
             )
             .await?;
-        rows.iter()
-            .map(|r| parse_date("date", &r.date).map_err(|_| corrupt("bookings.date")))
-            .collect()
+        rows.iter().map(NoShowRow::date).collect()
     }
 
     async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>> {

@@ -7,7 +7,7 @@ use yuyue_shared::time::{format_hhmm, parse_date, parse_hhmm};
 use yuyue_shared::ApiResult;
 
 #[derive(Deserialize)]
-struct ServiceRow {
+pub(super) struct ServiceRow {
     service_id: String,
     name: String,
     fee_fen: f64,
@@ -16,7 +16,7 @@ struct ServiceRow {
 }
 
 impl ServiceRow {
-    fn into_model(self) -> ApiResult<ServiceInfo> {
+    pub(super) fn into_model(self) -> ApiResult<ServiceInfo> {
         Ok(ServiceInfo {
             service_id: ServiceId::parse(&self.service_id)
                 .map_err(|_| corrupt("services.service_id"))?,
@@ -30,7 +30,7 @@ impl ServiceRow {
 }
 
 #[derive(Deserialize)]
-struct OfficeRow {
+pub(super) struct OfficeRow {
     office_id: String,
     city_id: String,
     name: String,
@@ -46,7 +46,7 @@ struct OfficeRow {
 }
 
 impl OfficeRow {
-    fn into_model(self) -> ApiResult<Office> {
+    pub(super) fn into_model(self) -> ApiResult<Office> {
         let services = self
             .services
             .unwrap_or_default()
@@ -72,7 +72,10 @@ impl OfficeRow {
     }
 }
 
-const OFFICE_SELECT: &str = "SELECT o.office_id, o.city_id, o.name, o.district, o.address, o.phone, \
+pub(super) const SERVICE_SELECT: &str =
+    "SELECT service_id, name, fee_fen, processing_working_days, guide_json FROM services";
+
+pub(super) const OFFICE_SELECT: &str = "SELECT o.office_id, o.city_id, o.name, o.district, o.address, o.phone, \
      o.opening_hours, o.requires_photo_receipt, o.lat, o.lng, o.active, \
      (SELECT group_concat(s.service_id) FROM office_services s WHERE s.office_id = o.office_id) AS services \
      FROM offices o";
@@ -124,7 +127,7 @@ impl Catalog for D1Store {
     async fn service(&self, id: ServiceId) -> ApiResult<Option<ServiceInfo>> {
         let row: Option<ServiceRow> = self
             .first(
-                "SELECT service_id, name, fee_fen, processing_working_days, guide_json FROM services WHERE service_id = ?1",
+                &format!("{SERVICE_SELECT} WHERE service_id = ?1"),
                 &[id.as_str().into()],
             )
             .await?;

@@ -9,6 +9,7 @@ mod bookings;
 mod catalog;
 mod rules;
 mod sessions;
+mod submit;
 mod users;
 
 use serde::de::DeserializeOwned;

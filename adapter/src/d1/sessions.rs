@@ -6,7 +6,7 @@ use yuyue_shared::time::{rfc3339, Instant};
 use yuyue_shared::ApiResult;
 
 #[derive(Deserialize)]
-struct SessionRow {
+pub(super) struct SessionRow {
     session_id: String,
     user_id: String,
     family: String,
@@ -18,7 +18,7 @@ struct SessionRow {
 }
 
 impl SessionRow {
-    fn into_model(self) -> ApiResult<Session> {
+    pub(super) fn into_model(self) -> ApiResult<Session> {
         Ok(Session {
             id: SessionId(self.session_id),
             user_id: UserId(self.user_id),
@@ -32,7 +32,7 @@ impl SessionRow {
     }
 }
 
-const SESSION_SELECT: &str = "SELECT session_id, user_id, family, refresh_hash, expires_at, rotated_at, revoked_at, created_at FROM sessions";
+pub(super) const SESSION_SELECT: &str = "SELECT session_id, user_id, family, refresh_hash, expires_at, rotated_at, revoked_at, created_at FROM sessions";
 
 impl D1Store {
     async fn one_session(&self, column: &str, value: &str) -> ApiResult<Option<Session>> {

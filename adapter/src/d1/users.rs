@@ -23,7 +23,7 @@ fn platform(s: &str) -> ApiResult<Platform> {
 }
 
 #[derive(Deserialize)]
-struct UserRow {
+pub(super) struct UserRow {
     user_id: String,
     platform: String,
     openid: String,
@@ -34,7 +34,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_model(self) -> ApiResult<User> {
+    pub(super) fn into_model(self) -> ApiResult<User> {
         Ok(User {
             id: UserId(self.user_id),
             platform: platform(&self.platform)?,
@@ -51,7 +51,7 @@ impl UserRow {
 }
 
 /// The phone is in `user_phones` (migration 0003 says why `users.phone` stays empty).
-const USER_SELECT: &str = "SELECT u.user_id, u.platform, u.openid, u.unionid, p.phone, \
+pub(super) const USER_SELECT: &str = "SELECT u.user_id, u.platform, u.openid, u.unionid, p.phone, \
      u.applicant_id, u.created_at FROM users u LEFT JOIN user_phones p ON p.user_id = u.user_id";
 
 impl D1Store {

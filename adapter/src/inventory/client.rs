@@ -2,6 +2,8 @@ use super::protocol::{self as p, object_name};
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use worker::{Method, ObjectNamespace, Request, RequestInit};
 use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId};
@@ -79,15 +81,84 @@ fn held(start: &str, end: &str) -> ApiResult<HoldOutcome> {
 fn hold_outcome(a: p::HoldAnswer) -> ApiResult<HoldOutcome> {
     match a {
         p::HoldAnswer::Held { start, end } => held(&start, &end),
-        p::HoldAnswer::Full => Ok(HoldOutcome::Full),
+        p::HoldAnswer::Full { .. } => Ok(HoldOutcome::Full),
         p::HoldAnswer::Closed => Ok(HoldOutcome::Closed),
         p::HoldAnswer::Conflict => Ok(HoldOutcome::Conflict),
         p::HoldAnswer::NotAdmitted { admission } => Ok(HoldOutcome::NotAdmitted(admission)),
     }
 }
 
+/// How long this isolate answers a period it learnt is full without asking its object again.
+/// A wave of thousands refreshing and resubmitting for a sold-out period then costs the object
+/// a few requests a second per isolate instead of all of them. Only refusals are answered here:
+/// a number the object listed as holding a place (a retry of a submit that got it) still goes
+/// to the object, and a place freed by a cancel is offered again within this time.
+const SOLD_OUT_MEMORY_MS: i64 = 250;
+
+struct SoldOut {
+    holders: HashSet<String>,
+    at_ms: i64,
+}
+
+thread_local! {
+    /// (office, date, period) the object last answered as full, with who holds its places.
+    static SOLD_OUT: RefCell<HashMap<(String, String, String), SoldOut>> =
+        RefCell::new(HashMap::new());
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+fn sold_out_key(req: &HoldRequest) -> (String, String, String) {
+    (
+        req.office.as_str().to_owned(),
+        req.date.to_string(),
+        req.period.as_str().to_owned(),
+    )
+}
+
+/// Whether this isolate may refuse `req` as full without asking the object.
+fn known_full(req: &HoldRequest) -> bool {
+    let now = now_ms();
+    SOLD_OUT.with(|s| {
+        let mut s = s.borrow_mut();
+        // Entries outlive their use by little: drop the stale ones as they are met.
+        s.retain(|_, v| now - v.at_ms <= SOLD_OUT_MEMORY_MS);
+        s.get(&sold_out_key(req))
+            .is_some_and(|v| !v.holders.contains(req.booking_no.as_str()))
+    })
+}
+
+fn remember_answer(req: &HoldRequest, answer: &p::HoldAnswer) {
+    let key = sold_out_key(req);
+    SOLD_OUT.with(|s| {
+        let mut s = s.borrow_mut();
+        match answer {
+            p::HoldAnswer::Full {
+                holders: Some(holders),
+            } => {
+                s.insert(
+                    key,
+                    SoldOut {
+                        holders: holders.iter().cloned().collect(),
+                        at_ms: now_ms(),
+                    },
+                );
+            }
+            p::HoldAnswer::Held { .. } => {
+                s.remove(&key);
+            }
+            _ => {}
+        }
+    });
+}
+
 impl Inventory for DoInventory {
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
+        if known_full(req) {
+            return Ok(HoldOutcome::Full);
+        }
         let body = p::Hold {
             day: day(&req.office, req.date),
             period: req.period.as_str().to_owned(),
@@ -98,6 +169,7 @@ impl Inventory for DoInventory {
             at_ms: req.at.timestamp_millis(),
         };
         let a: p::HoldAnswer = self.call(&req.office, req.date, "hold", &body).await?;
+        remember_answer(req, &a);
         hold_outcome(a)
     }
 

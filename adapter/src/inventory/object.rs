@@ -222,16 +222,26 @@ impl Inventory {
                 p::HoldAnswer::Conflict
             });
         }
-        if let Some((period_id, _)) = self.rejected.borrow().get(&h.booking_no) {
-            return Ok(if *period_id == h.period {
-                p::HoldAnswer::Full
-            } else {
-                p::HoldAnswer::Conflict
-            });
-        }
-        if self.count(&h.period)? >= period.capacity as u32 {
-            self.remember_rejection(&h.booking_no, &h.period, now);
-            return Ok(p::HoldAnswer::Full);
+        let remembered = self
+            .rejected
+            .borrow()
+            .get(&h.booking_no)
+            .map(|(period_id, _)| period_id.clone());
+        let full = self.count(&h.period)? >= period.capacity as u32;
+        match remembered {
+            Some(period_id) if period_id != h.period => return Ok(p::HoldAnswer::Conflict),
+            Some(_) => {
+                return Ok(p::HoldAnswer::Full {
+                    holders: full.then(|| self.holders(&h.period)).transpose()?,
+                })
+            }
+            None if full => {
+                self.remember_rejection(&h.booking_no, &h.period, now);
+                return Ok(p::HoldAnswer::Full {
+                    holders: Some(self.holders(&h.period)?),
+                });
+            }
+            None => {}
         }
         let admission = self.admission_status(&h.user, h.at_ms)?;
         if !admission.admits() {
@@ -249,6 +259,19 @@ impl Inventory {
             ],
         )?;
         Ok(held)
+    }
+
+    /// The numbers holding places (held or confirmed) in a period.
+    fn holders(&self, period: &str) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            booking_no: String,
+        }
+        let rows: Vec<Row> = self.rows(
+            "SELECT booking_no FROM taken WHERE period_id = ?",
+            vec![period.into()],
+        )?;
+        Ok(rows.into_iter().map(|r| r.booking_no).collect())
     }
 
     fn remember_rejection(&self, booking_no: &str, period: &str, now: i64) {
@@ -391,7 +414,7 @@ impl Inventory {
             .is_none_or(|c| c.n == 0.0);
         if !exists {
             if self.count(&r.period)? >= period.capacity as u32 {
-                return Ok(p::HoldAnswer::Full);
+                return Ok(p::HoldAnswer::Full { holders: None });
             }
             self.exec(
                 "INSERT INTO taken (booking_no, period_id, applicant_id, confirmed, expires_at, created_at) VALUES (?, ?, ?, 1, NULL, ?)",

@@ -81,11 +81,21 @@ pub struct Publish {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum HoldAnswer {
-    Held { start: String, end: String },
-    Full,
+    Held {
+        start: String,
+        end: String,
+    },
+    /// No place for this number. `holders`: when the period is at capacity, the numbers holding
+    /// its places, so the caller may answer other numbers itself for a moment (see the client).
+    Full {
+        #[serde(default)]
+        holders: Option<Vec<String>>,
+    },
     Closed,
     Conflict,
-    NotAdmitted { admission: AdmissionStatus },
+    NotAdmitted {
+        admission: AdmissionStatus,
+    },
 }
 
 #[derive(Serialize, Deserialize)]

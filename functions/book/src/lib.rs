@@ -23,8 +23,8 @@ fn routes() -> Routes {
 }
 
 async fn submit(mut cx: Cx) -> ApiResult<Reply> {
-    // The token is checked without storage; the session's liveness (a D1 read) waits until a
-    // place is held, so a refusal for a full period costs no D1 query.
+    // The token is checked without storage; the session's liveness waits until a place is held
+    // (it is read with the rest of the record), so a refusal for a full period costs no D1 query.
     let caller = cx.verify_token().await?;
     let request: BookRequest = cx.json().await?;
     let store = cx.store()?;
@@ -46,6 +46,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
         &faulty,
         BookInput {
             caller: &caller.user_id,
+            session: &caller.session_id,
             idempotency_key: key.as_deref(),
             request: &request,
             rules: &rules,
@@ -55,7 +56,6 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
             number_secret: &number_secret,
             qr: &qr,
         },
-        async || cx.ensure_session(&caller).await,
     )
     .await?;
     Ok(Reply::with_status(outcome.status, outcome.body))

@@ -8,7 +8,7 @@ pub mod refresh;
 pub mod tokens;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{ApplicantId, SessionId, Sessions, User, UserId, Users};
+use crate::store::{ApplicantId, Session, SessionId, Sessions, User, UserId, Users};
 use crate::time::Instant;
 use tokens::TokenVerifier;
 
@@ -61,8 +61,16 @@ pub async fn authenticate<S: Sessions>(
 /// The session a verified token names is live: it exists, belongs to the token's user, and was
 /// not revoked (logout, refresh-token reuse).
 pub async fn ensure_session<S: Sessions>(store: &S, caller: &Caller) -> ApiResult<()> {
-    match store.session(&caller.session_id).await? {
-        Some(s) if s.revoked_at.is_none() && s.user_id == caller.user_id => Ok(()),
+    session_live(
+        store.session(&caller.session_id).await?.as_ref(),
+        &caller.user_id,
+    )
+}
+
+/// The same judgement over a session already read (with others, in one round trip).
+pub fn session_live(session: Option<&Session>, user: &UserId) -> ApiResult<()> {
+    match session {
+        Some(s) if s.revoked_at.is_none() && &s.user_id == user => Ok(()),
         _ => {
             Err(ApiError::new(ErrorCode::Unauthenticated)
                 .with_message("登录状态已失效，请重新登录"))
@@ -97,7 +105,7 @@ mod tests {
     use super::tokens::tests::{signer, t0, verifier};
     use super::*;
     use crate::store::memory::{block_on, MemoryStore};
-    use crate::store::{Platform, Session};
+    use crate::store::Platform;
     use chrono::Duration;
 
     fn session(id: &str, user: &str) -> Session {

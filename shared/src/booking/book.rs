@@ -18,7 +18,8 @@ use super::numbers::derive_booking_no;
 use super::qr::QrSigner;
 use super::request::{parse_idempotency_key, BookRequest, ValidBooking};
 use super::view::booking_view;
-use crate::authz::authorize_applicant;
+use crate::auth::session_live;
+use crate::authz::authorize_with;
 use crate::domain::{DocumentKind, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
@@ -30,6 +31,8 @@ use serde_json::Value;
 
 pub struct BookInput<'a> {
     pub caller: &'a UserId,
+    /// The caller's session: checked live (in the same read as the rest) once a place is held.
+    pub session: &'a SessionId,
     pub idempotency_key: Option<&'a str>,
     pub request: &'a BookRequest,
     pub rules: &'a Rules,
@@ -49,14 +52,9 @@ pub struct BookOutcome {
     pub replayed: bool,
 }
 
-pub async fn book<S, I>(
-    store: &S,
-    inventory: &I,
-    input: BookInput<'_>,
-    session_ok: impl AsyncFnOnce() -> ApiResult<()>,
-) -> ApiResult<BookOutcome>
+pub async fn book<S, I>(store: &S, inventory: &I, input: BookInput<'_>) -> ApiResult<BookOutcome>
 where
-    S: Users + Applicants + Bookings + Catalog,
+    S: Bookings + Catalog + SubmitReads,
     I: Inventory,
 {
     let key = parse_idempotency_key(input.idempotency_key)?;
@@ -92,7 +90,7 @@ where
         }
     };
 
-    let checked = checks(store, &input, &req, start, session_ok).await;
+    let checked = checks(store, &input, &req, start).await;
     let applicant = match checked {
         Ok(a) => a,
         Err(e) => {
@@ -163,34 +161,41 @@ where
     }
 }
 
-/// Everything that needs the record, done while the place is held.
-async fn checks<S>(
+/// Everything that needs the record, done while the place is held, over one read of it.
+async fn checks<S: SubmitReads>(
     store: &S,
     input: &BookInput<'_>,
     req: &ValidBooking,
     start: NaiveTime,
-    session_ok: impl AsyncFnOnce() -> ApiResult<()>,
-) -> ApiResult<Applicant>
-where
-    S: Users + Applicants + Bookings + Catalog,
-{
-    session_ok().await?;
+) -> ApiResult<Applicant> {
+    let today = input.now.date_naive();
+    // A ban runs `ban_days` from the later of two no-shows at most `window_days` apart.
+    let lookback = input.rules.no_show.window_days + input.rules.no_show.ban_days;
+    let facts = store
+        .submit_facts(&SubmitQuery {
+            caller: input.caller,
+            session: input.session,
+            applicant: &req.applicant_id,
+            office: &req.office_id,
+            service: req.service,
+            no_shows_since: today - Days::new(lookback.into()),
+            cancellations_since: input.now
+                - chrono::Duration::days(input.rules.cancellation.window_days.into()),
+        })
+        .await?;
+    session_live(facts.session.as_ref(), input.caller)?;
     window::check_bookable(input.rules, input.now, req.date, start)?;
 
-    let user = store
-        .user(input.caller)
-        .await?
+    let user = facts
+        .user
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
     if user.applicant_id.is_none() {
         return Err(ApiError::new(ErrorCode::IdentityRequired));
     }
-    let today = input.now.date_naive();
-    let applicant =
-        authorize_applicant(store, input.caller, &req.applicant_id, input.rules, today).await?;
+    let applicant = authorize_with(facts.link, facts.applicant, input.rules, today)?.applicant;
 
-    let office = store
-        .office(&req.office_id)
-        .await?
+    let office = facts
+        .office
         .filter(|o| o.active)
         .ok_or_else(ApiError::not_found)?;
     if !office.services.contains(&req.service) {
@@ -215,22 +220,12 @@ where
         };
         return Err(ApiError::invalid("service", msg));
     }
-    let service = store
-        .service(req.service)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let service = facts.service.ok_or_else(ApiError::not_found)?;
     if !pickup_offered(&service.guide, &req.pickup) {
         return Err(ApiError::invalid("pickup.method", "此业务不支持该领取方式"));
     }
-
-    // A ban runs `ban_days` from the later of two no-shows at most `window_days` apart.
-    let lookback = input.rules.no_show.window_days + input.rules.no_show.ban_days;
-    let since = today - Days::new(lookback.into());
-    let no_shows = store.no_shows_since(&applicant.id, since).await?;
-    penalty::check_not_banned(input.rules, today, &no_shows)?;
-    let since = input.now - chrono::Duration::days(input.rules.cancellation.window_days.into());
-    let cancellations = store.cancellations_since(&applicant.id, since).await?;
-    cancel::check_cancellation_quota(input.rules, input.now, &cancellations)?;
+    penalty::check_not_banned(input.rules, today, &facts.no_shows)?;
+    cancel::check_cancellation_quota(input.rules, input.now, &facts.cancellations)?;
     Ok(applicant)
 }
 

@@ -111,6 +111,23 @@ async fn add_user(s: &MemoryStore, user: &str, app: &str) {
     s.put_link(&link(user, app, LinkStatus::Active, Consent::Own))
         .await
         .unwrap();
+    add_session(s, user).await;
+}
+
+/// A live login of `user`, session `s-<user>`, as `submit` presents it.
+async fn add_session(s: &MemoryStore, user: &str) {
+    s.create_session(&Session {
+        id: SessionId(format!("s-{user}")),
+        user_id: UserId(user.into()),
+        family: SessionId(format!("s-{user}")),
+        refresh_hash: format!("h-{user}"),
+        expires_at: now() + chrono::Duration::days(30),
+        rotated_at: None,
+        revoked_at: None,
+        created_at: now(),
+    })
+    .await
+    .unwrap();
 }
 
 pub(crate) fn request(applicant: &str) -> BookRequest {
@@ -149,12 +166,14 @@ fn submit_at(
     let rules = Rules::default();
     let signer = qr();
     let caller = UserId(user.into());
+    let session = SessionId(format!("s-{user}"));
     let calendar = block_on(s.calendar()).unwrap();
     block_on(book(
         s,
         s,
         BookInput {
             caller: &caller,
+            session: &session,
             idempotency_key: Some(key),
             request: req,
             rules: &rules,
@@ -164,7 +183,6 @@ fn submit_at(
             number_secret: SECRET,
             qr: &signer,
         },
-        async || Ok(()),
     ))
 }
 
@@ -325,6 +343,7 @@ fn identity_and_links_are_required() {
         })
         .await
         .unwrap();
+        add_session(&s, "u-new").await;
     });
     let e = submit(&s, "u-new", "key-00000001", &request("ap0")).unwrap_err();
     assert_eq!(e.code, ErrorCode::IdentityRequired);
@@ -668,4 +687,20 @@ fn a_period_published_on_a_holiday_is_not_bookable_as_the_slot_page_says() {
     assert_eq!(e.code, ErrorCode::OutsideBookingWindow);
     assert_eq!(e.details.unwrap()["reason"], "holiday");
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+}
+
+#[test]
+fn a_revoked_or_missing_session_books_nothing_and_frees_the_hold() {
+    let s = world(5, 2);
+    block_on(s.revoke_family(&SessionId("s-u0".into()), now())).unwrap();
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unauthenticated);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    assert_eq!(count_booked(&s), 0);
+    assert_eq!(
+        submit(&s, "u1", "key-00000002", &request("ap1"))
+            .unwrap()
+            .status,
+        201
+    );
 }
