@@ -29,6 +29,10 @@ pub async fn current(store: &D1Store) -> ApiResult<Rc<Snapshot>> {
         return Ok(s);
     }
     let snapshot = Rc::new(Snapshot::load(store).await?);
-    CACHE.with(|c| *c.borrow_mut() = Some((Rc::clone(&snapshot), now)));
+    // A catalog without halls or services is a database still being migrated or seeded (a
+    // fresh deploy, `make dev` starting): answer from it, but do not keep it for the TTL.
+    if !snapshot.offices.is_empty() && !snapshot.services.is_empty() {
+        CACHE.with(|c| *c.borrow_mut() = Some((Rc::clone(&snapshot), now)));
+    }
     Ok(snapshot)
 }
