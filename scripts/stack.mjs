@@ -27,6 +27,17 @@ function workerOptions(name, env, wrangler, vars) {
   }
   const serviceBindings = {};
   for (const s of env.services ?? []) serviceBindings[s.binding] = s.service;
+  const queueProducers = {};
+  for (const q of env.queues?.producers ?? []) queueProducers[q.binding] = q.queue;
+  const queueConsumers = {};
+  for (const q of env.queues?.consumers ?? []) {
+    queueConsumers[q.queue] = {
+      maxBatchSize: q.max_batch_size,
+      maxBatchTimeout: q.max_batch_timeout,
+      maxRetries: q.max_retries,
+      deadLetterQueue: q.dead_letter_queue,
+    };
+  }
   return {
     name: env.name,
     modules: true,
@@ -44,6 +55,8 @@ function workerOptions(name, env, wrangler, vars) {
     kvNamespaces: Object.fromEntries((env.kv_namespaces ?? []).map((k) => [k.binding, k.binding.toLowerCase()])),
     durableObjects,
     serviceBindings,
+    queueProducers,
+    queueConsumers,
   };
 }
 

@@ -52,9 +52,7 @@ pub(crate) fn key_error(e: KeyError) -> ApiError {
 impl Cx {
     /// A configuration value that must be set.
     pub fn required_config(&self, name: &str) -> ApiResult<String> {
-        self.config(name)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| config_error(name))
+        crate::providers::Outbound::required_config(self, name)
     }
 
     /// Verifies `Authorization: Bearer <access token>` and that its session is live (one D1

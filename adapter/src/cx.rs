@@ -62,11 +62,7 @@ impl Cx {
 
     /// A plain-text configuration value (`[vars]` or a secret).
     pub fn config(&self, name: &str) -> Option<String> {
-        self.env
-            .var(name)
-            .map(|v| v.to_string())
-            .or_else(|_| self.env.secret(name).map(|v| v.to_string()))
-            .ok()
+        config_of(&self.env, name)
     }
 
     /// Dev-only switches (fault injection, clock override, the panic probe) exist only where
@@ -192,6 +188,14 @@ impl Cx {
             .query()
             .map_err(|_| ApiError::new(ErrorCode::InvalidArgument).with_message("查询参数有误"))
     }
+}
+
+/// A plain-text configuration value (`[vars]` or a secret) of a Worker's environment.
+pub fn config_of(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .or_else(|_| env.secret(name).map(|v| v.to_string()))
+        .ok()
 }
 
 /// serde's messages may quote the offending value (an ID number, a phone), so only the ones that

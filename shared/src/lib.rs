@@ -12,6 +12,7 @@ pub mod error;
 pub mod helper;
 pub mod login;
 pub mod mask;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod progress;

@@ -7,6 +7,7 @@ mod applications;
 mod audit;
 mod bookings;
 mod catalog;
+mod deliveries;
 mod rules;
 mod sessions;
 mod submit;

@@ -12,6 +12,7 @@ use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
+use worker::Env;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 use yuyue_shared::providers::{Failure, Outgoing, ATTEMPTS, ATTEMPT_TIMEOUT_MS, RETRY_BACKOFF_MS};
 use yuyue_shared::ApiResult;
@@ -19,9 +20,52 @@ use yuyue_shared::ApiResult;
 /// Provider answers are small JSON documents; a huge one is not a provider answer.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
+/// What a provider call needs from where it is made: configuration, the KV cache, and the id
+/// its log lines carry. A request's [`Cx`] is one; [`Background`] is the queue consumer's.
+pub trait Outbound {
+    fn env(&self) -> &Env;
+    fn request_id(&self) -> &str;
+
+    fn config(&self, name: &str) -> Option<String> {
+        crate::cx::config_of(self.env(), name)
+    }
+
+    fn required_config(&self, name: &str) -> ApiResult<String> {
+        self.config(name)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| crate::auth::config_error(name))
+    }
+}
+
+impl Outbound for Cx {
+    fn env(&self) -> &Env {
+        &self.env
+    }
+
+    fn request_id(&self) -> &str {
+        &self.request_id
+    }
+}
+
+/// Provider calls made outside a request (the notifications queue consumer, cron).
+pub struct Background<'a> {
+    pub env: &'a Env,
+    pub request_id: String,
+}
+
+impl Outbound for Background<'_> {
+    fn env(&self) -> &Env {
+        self.env
+    }
+
+    fn request_id(&self) -> &str {
+        &self.request_id
+    }
+}
+
 /// Sends `request` and judges the answer with `parse`, retrying once when the failure allows.
 pub(crate) async fn call<T>(
-    cx: &Cx,
+    cx: &impl Outbound,
     provider: &'static str,
     op: &'static str,
     request: &Outgoing,
@@ -47,7 +91,7 @@ pub(crate) async fn call<T>(
             level,
             "provider_failure",
             &[
-                ("request_id", cx.request_id.as_str().into()),
+                ("request_id", cx.request_id().into()),
                 ("provider", provider.into()),
                 ("op", op.into()),
                 ("attempt", attempt.into()),
@@ -130,6 +174,6 @@ fn build(out: &Outgoing) -> worker::Result<Request> {
 }
 
 /// The base URL of a provider, from configuration.
-pub(crate) fn base(cx: &Cx, name: &str) -> ApiResult<String> {
+pub(crate) fn base(cx: &impl Outbound, name: &str) -> ApiResult<String> {
     cx.required_config(name)
 }

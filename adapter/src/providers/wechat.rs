@@ -1,12 +1,14 @@
 //! WeChat: login (`jscode2session`) and the phone number (`getuserphonenumber`, with the app's
 //! access token from `stable_token`, cached until shortly before it expires).
 
-use super::{base, call};
+use super::{base, call, Outbound};
 use crate::cx::Cx;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use yuyue_shared::domain::Phone;
-use yuyue_shared::providers::wechat::{self as wx, PhoneAnswer, WechatApp, WechatSession};
+use yuyue_shared::providers::wechat::{
+    self as wx, PhoneAnswer, SendAnswer, WechatApp, WechatSession,
+};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// A token is not used in its last five minutes, so a call never carries one that expires on
@@ -24,7 +26,7 @@ thread_local! {
     static TOKEN: RefCell<Option<CachedToken>> = const { RefCell::new(None) };
 }
 
-fn app(cx: &Cx) -> ApiResult<WechatApp> {
+fn app(cx: &impl Outbound) -> ApiResult<WechatApp> {
     Ok(WechatApp {
         appid: cx.required_config("WECHAT_APPID")?,
         secret: cx.required_config("WECHAT_SECRET")?,
@@ -60,6 +62,35 @@ pub async fn phone_number(cx: &Cx, code: &str) -> ApiResult<Phone> {
     Err(ApiError::new(ErrorCode::UpstreamUnavailable))
 }
 
+/// Sends one subscribe message, fetching the access token again once if WeChat says it is no
+/// longer valid.
+pub async fn subscribe_send(
+    cx: &impl Outbound,
+    touser: &str,
+    template_id: &str,
+    page: &str,
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<SendAnswer> {
+    let base = base(cx, "WECHAT_API_BASE")?;
+    for fresh in [false, true] {
+        let token = access_token(cx, fresh).await?;
+        let request = wx::subscribe_send(&base, &token, touser, template_id, page, data);
+        match call(
+            cx,
+            "wechat",
+            "subscribe_send",
+            &request,
+            wx::parse_subscribe_send,
+        )
+        .await?
+        {
+            SendAnswer::TokenInvalid => forget_token(cx).await,
+            answer => return Ok(answer),
+        }
+    }
+    Err(ApiError::new(ErrorCode::UpstreamUnavailable))
+}
+
 fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
 }
@@ -68,7 +99,7 @@ fn kv_key(app: &WechatApp) -> String {
     format!("wechat:access_token:{}", app.appid)
 }
 
-async fn access_token(cx: &Cx, skip_cache: bool) -> ApiResult<String> {
+async fn access_token(cx: &impl Outbound, skip_cache: bool) -> ApiResult<String> {
     let app = app(cx)?;
     let usable = |t: &CachedToken| t.expires_at_ms - TOKEN_MARGIN_MS > now_ms();
     if !skip_cache {
@@ -99,13 +130,13 @@ async fn access_token(cx: &Cx, skip_cache: bool) -> ApiResult<String> {
 }
 
 /// The cache is a convenience: when KV misbehaves, the token is simply fetched again.
-async fn read_shared(cx: &Cx, key: &str) -> Option<CachedToken> {
-    let kv = cx.env.kv("CACHE").ok()?;
+async fn read_shared(cx: &impl Outbound, key: &str) -> Option<CachedToken> {
+    let kv = cx.env().kv("CACHE").ok()?;
     kv.get(key).json::<CachedToken>().await.ok().flatten()
 }
 
-async fn write_shared(cx: &Cx, key: &str, token: &CachedToken, expires_in: u32) {
-    let Ok(kv) = cx.env.kv("CACHE") else { return };
+async fn write_shared(cx: &impl Outbound, key: &str, token: &CachedToken, expires_in: u32) {
+    let Ok(kv) = cx.env().kv("CACHE") else { return };
     let Ok(json) = serde_json::to_string(token) else {
         return;
     };
@@ -117,9 +148,9 @@ async fn write_shared(cx: &Cx, key: &str, token: &CachedToken, expires_in: u32) 
     }
 }
 
-async fn forget_token(cx: &Cx) {
+async fn forget_token(cx: &impl Outbound) {
     TOKEN.with(|c| *c.borrow_mut() = None);
-    if let (Ok(kv), Ok(app)) = (cx.env.kv("CACHE"), app(cx)) {
+    if let (Ok(kv), Ok(app)) = (cx.env().kv("CACHE"), app(cx)) {
         let _ = kv.delete(&kv_key(&app)).await;
     }
 }

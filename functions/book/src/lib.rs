@@ -8,6 +8,7 @@ use yuyue_shared::booking::admission;
 use yuyue_shared::booking::list::{self, Reader};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
+use yuyue_shared::notify::{Notice, NoticeKind};
 use yuyue_shared::rules::Rules;
 use yuyue_shared::store::UserId;
 
@@ -58,6 +59,10 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
         },
     )
     .await?;
+    if let Some(booking) = &outcome.created {
+        let notice = Notice::booking(NoticeKind::BookingConfirmed, booking, Some(&caller.user_id));
+        cx.notify(&notice).await;
+    }
     Ok(Reply::with_status(outcome.status, outcome.body))
 }
 

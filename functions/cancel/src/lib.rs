@@ -3,6 +3,7 @@
 
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::{self, CancelInput};
+use yuyue_shared::notify::{Notice, NoticeKind};
 
 fn routes() -> Routes {
     Routes::new("cancel").post("/v1/bookings/:booking_no/cancel", cancel)
@@ -20,7 +21,7 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
     let qr = cx.qr_signer()?;
-    let view = booking::cancel(
+    let cancelled = booking::cancel(
         &store,
         &cx.inventory()?,
         CancelInput {
@@ -34,7 +35,14 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
         },
     )
     .await?;
-    Ok(Reply::ok(view))
+    // Sent once per booking (the event id is the booking's), also when cancelled twice.
+    let notice = Notice::booking(
+        NoticeKind::BookingCancelled,
+        &cancelled.booking,
+        Some(&caller.user_id),
+    );
+    cx.notify(&notice).await;
+    Ok(Reply::ok(cancelled.view))
 }
 
 yuyue_adapter::function_entry!(routes);

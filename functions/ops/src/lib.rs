@@ -2,11 +2,15 @@
 //! jobs (cron triggers) of `yuyue_shared::ops::jobs`.
 
 use serde::Deserialize;
+use worker::MessageExt;
 use yuyue_adapter::d1::D1Store;
 use yuyue_adapter::inventory::DoInventory;
+use yuyue_adapter::notify::{self, ProviderChannel};
+use yuyue_adapter::providers::Background;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::reconcile_day;
 use yuyue_shared::domain::OfficeId;
+use yuyue_shared::notify::{deliver, retry_delay_seconds, Notice, RETRY_BASE_SECONDS};
 use yuyue_shared::ops::admission::{set_admission, summary_view, AdmissionRequest};
 use yuyue_shared::ops::auth::OpsIdentity;
 use yuyue_shared::ops::jobs::{self, Job, JobContext};
@@ -14,7 +18,7 @@ use yuyue_shared::ops::office::{put_office, OfficeRequest};
 use yuyue_shared::ops::schedule::{publish_schedule, ScheduleRequest};
 use yuyue_shared::progress::{self, webhook, CheckinInput, EventInput, EventRequest};
 use yuyue_shared::store::Actor;
-use yuyue_shared::store::{BookingStatus, Bookings, Catalog, Inventory};
+use yuyue_shared::store::{Applications, BookingStatus, Bookings, Catalog, Inventory};
 use yuyue_shared::time::parse_date;
 use yuyue_shared::time::Instant;
 
@@ -98,9 +102,11 @@ async fn run_job_now(cx: Cx) -> ApiResult<Reply> {
         let store = cx.store()?;
         let (rules, calendar) = rules_cache::current(&store).await?;
         let jcx = job_context(&rules, &calendar, cx.now(), &who, &cx.request_id);
-        Ok(Reply::ok(
-            jobs::run(&store, &cx.inventory()?, job, &jcx).await?,
-        ))
+        let outcome = jobs::run(&store, &cx.inventory()?, job, &jcx).await?;
+        for notice in &outcome.notices {
+            cx.notify(notice).await;
+        }
+        Ok(Reply::ok(outcome.report))
     }
     .await;
     audited(&cx, &who, "job.run", &target, result).await
@@ -298,8 +304,9 @@ async fn application_event(mut cx: Cx) -> ApiResult<Reply> {
             now_unix,
         )?;
         let request: EventRequest = cx.json().await?;
+        let store = cx.store()?;
         let data = progress::apply_event(
-            &cx.store()?,
+            &store,
             EventInput {
                 application_no: &target,
                 request: &request,
@@ -309,6 +316,9 @@ async fn application_event(mut cx: Cx) -> ApiResult<Reply> {
             },
         )
         .await?;
+        if data["changed"] == true {
+            notify_progress(&cx, &store, &target).await;
+        }
         Ok::<_, yuyue_adapter::ApiError>(Reply::ok(data))
     }
     .await;
@@ -371,5 +381,68 @@ async fn run_scheduled(
         actor: Actor::System,
         request_id,
     };
-    jobs::run(&store, &inventory, job, &jcx).await
+    let outcome = jobs::run(&store, &inventory, job, &jcx).await?;
+    for notice in &outcome.notices {
+        notify::enqueue(env, notice, request_id).await;
+    }
+    Ok(outcome.report)
+}
+
+/// The application as moved by an event: its progress message.
+async fn notify_progress(cx: &Cx, store: &D1Store, raw_no: &str) {
+    let Ok(no) = yuyue_shared::domain::ApplicationNo::parse(raw_no) else {
+        return;
+    };
+    if let Ok(Some(app)) = store.application(&no).await {
+        cx.notify(&Notice::progress(&app)).await;
+    }
+}
+
+/// The notifications queue's consumer: each notice delivered at most once per account, retried
+/// with backoff while a provider is busy or unreachable.
+#[worker::event(queue)]
+async fn queue(
+    batch: worker::MessageBatch<Notice>,
+    env: worker::Env,
+    _ctx: worker::Context,
+) -> worker::Result<()> {
+    let store = D1Store::new(env.d1("DB")?);
+    let now = yuyue_adapter::clock::system_now();
+    let base = yuyue_adapter::cx::config_of(&env, "NOTIFY_RETRY_SECONDS")
+        .and_then(|v| v.parse().ok())
+        .filter(|s| (1..=3600).contains(s))
+        .unwrap_or(RETRY_BASE_SECONDS);
+    for message in batch.messages()? {
+        let notice = message.body();
+        let out = Background {
+            env: &env,
+            request_id: format!("queue-{}", now.timestamp_millis()),
+        };
+        let channel = ProviderChannel::new(&out);
+        let retry = match deliver(&store, &channel, notice, now).await {
+            Ok(d) if d.retry => Some(retry_delay_seconds(d.attempts, base)),
+            Ok(_) => None,
+            // D1 unavailable: what was claimed stays claimed (never sent twice); the rest is
+            // tried again.
+            Err(_) => Some(retry_delay_seconds(1, base)),
+        };
+        match retry {
+            None => message.ack(),
+            Some(delay) => message.retry_with_options(
+                &worker::QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(delay)
+                    .build(),
+            ),
+        }
+        yuyue_adapter::log::event(
+            "info",
+            "notice",
+            &[
+                ("request_id", out.request_id.as_str().into()),
+                ("kind", notice.kind.as_str().into()),
+                ("retry", retry.is_some().into()),
+            ],
+        );
+    }
+    Ok(())
 }

@@ -50,6 +50,8 @@ pub struct BookOutcome {
     pub status: u16,
     pub body: Value,
     pub replayed: bool,
+    /// The booking this call made (not a replay): what the confirmation message is about.
+    pub created: Option<Booking>,
 }
 
 pub async fn book<S, I>(store: &S, inventory: &I, input: BookInput<'_>) -> ApiResult<BookOutcome>
@@ -149,6 +151,7 @@ where
                 status: 201,
                 body,
                 replayed: false,
+                created: Some(booking),
             })
         }
         CreateBooking::SameNumber(existing) => {
@@ -275,6 +278,7 @@ async fn replay<S: Bookings, I: Inventory>(
         status: record.status,
         body: record.response,
         replayed: true,
+        created: None,
     })
 }
 

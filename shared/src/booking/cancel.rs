@@ -24,7 +24,14 @@ pub struct CancelInput<'a> {
 
 pub const MAX_REASON_CHARS: usize = 200;
 
-pub async fn cancel<S, I>(store: &S, inventory: &I, input: CancelInput<'_>) -> ApiResult<Value>
+/// The answer, and the booking as cancelled (by this call or an earlier one): what the
+/// cancellation message is about. Its event id is the booking's, so it is sent once.
+pub struct Cancelled {
+    pub view: Value,
+    pub booking: Booking,
+}
+
+pub async fn cancel<S, I>(store: &S, inventory: &I, input: CancelInput<'_>) -> ApiResult<Cancelled>
 where
     S: Applicants + Bookings,
     I: Inventory,
@@ -49,7 +56,12 @@ where
 
     match booking.status {
         // Cancelling twice answers like the first time.
-        BookingStatus::Cancelled => return Ok(booking_view(&booking, Some(&applicant), input.qr)),
+        BookingStatus::Cancelled => {
+            return Ok(Cancelled {
+                view: booking_view(&booking, Some(&applicant), input.qr),
+                booking,
+            })
+        }
         BookingStatus::CheckedIn | BookingStatus::NoShow => {
             return Err(
                 ApiError::new(ErrorCode::Conflict).with_message("该预约已办理或已过期，无法取消")
@@ -85,5 +97,8 @@ where
     {
         let _ = inventory.release(&after.office_id, after.date, &no).await;
     }
-    Ok(booking_view(&after, Some(&applicant), input.qr))
+    Ok(Cancelled {
+        view: booking_view(&after, Some(&applicant), input.qr),
+        booking: after,
+    })
 }

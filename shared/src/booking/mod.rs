@@ -12,7 +12,7 @@ pub mod request;
 pub mod view;
 
 pub use book::{book, BookInput, BookOutcome};
-pub use cancel::{cancel, CancelInput};
+pub use cancel::{cancel, CancelInput, Cancelled};
 pub use reconcile::{reconcile_day, Reconciliation};
 pub use request::BookRequest;
 

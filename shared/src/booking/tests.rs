@@ -208,6 +208,7 @@ pub(crate) fn cancel_as(
             qr: &signer,
         },
     ))
+    .map(|c| c.view)
 }
 
 fn count_booked(s: &MemoryStore) -> usize {

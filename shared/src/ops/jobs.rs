@@ -7,6 +7,7 @@
 //! - [`Job::Nightly`] after a day ends (00:05): the no-show sweep of the day that ended, the
 //!   release for the window that moved on, and the reconciliation of every published (hall,
 //!   date) of the window with D1.
+//! - [`Job::Reminders`] in the evening (20:00): a reminder for every booking of tomorrow.
 //!
 //! Each step is idempotent: running a job twice, or both jobs, changes nothing the second time.
 //! One hall's failure is reported and the job goes on with the others.
@@ -14,9 +15,10 @@
 use super::schedule::publish_day;
 use crate::booking::reconcile_day;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::notify::{Notice, NoticeKind};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
-use crate::store::{Actor, Bookings, Catalog, Inventory};
+use crate::store::{Actor, BookingStatus, Bookings, Catalog, Inventory};
 use crate::time::Instant;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
@@ -25,18 +27,22 @@ use serde_json::{json, Value};
 pub enum Job {
     Release,
     Nightly,
+    Reminders,
 }
 
 /// The cron expressions of `wrangler.toml` (UTC): 00:00 UTC is 08:00 in Asia/Shanghai, 16:05 UTC
 /// is 00:05.
 pub const RELEASE_CRON: &str = "0 0 * * *";
 pub const NIGHTLY_CRON: &str = "5 16 * * *";
+/// 12:00 UTC is 20:00 in Asia/Shanghai.
+pub const REMINDERS_CRON: &str = "0 12 * * *";
 
 impl Job {
     pub fn parse(s: &str) -> ApiResult<Job> {
         match s {
             "release" => Ok(Job::Release),
             "nightly" => Ok(Job::Nightly),
+            "reminders" => Ok(Job::Reminders),
             _ => Err(ApiError::not_found()),
         }
     }
@@ -45,6 +51,7 @@ impl Job {
         match cron {
             RELEASE_CRON => Some(Job::Release),
             NIGHTLY_CRON => Some(Job::Nightly),
+            REMINDERS_CRON => Some(Job::Reminders),
             _ => None,
         }
     }
@@ -53,6 +60,7 @@ impl Job {
         match self {
             Job::Release => "release",
             Job::Nightly => "nightly",
+            Job::Reminders => "reminders",
         }
     }
 }
@@ -66,31 +74,64 @@ pub struct JobContext<'a> {
     pub request_id: &'a str,
 }
 
+/// A job's report, and the notices it wants sent.
+pub struct JobOutcome {
+    pub report: Value,
+    pub notices: Vec<Notice>,
+}
+
 pub async fn run<S: Catalog + Bookings, I: Inventory>(
     store: &S,
     inventory: &I,
     job: Job,
     cx: &JobContext<'_>,
-) -> ApiResult<Value> {
+) -> ApiResult<JobOutcome> {
     let today = cx.now.date_naive();
+    let report = |report| JobOutcome {
+        report,
+        notices: Vec::new(),
+    };
     match job {
         Job::Release => {
             let released = release_schedules(store, inventory, cx).await?;
-            Ok(json!({ "job": job.name(), "released": released }))
+            Ok(report(json!({ "job": job.name(), "released": released })))
+        }
+        Job::Reminders => {
+            let notices = reminders(store, today + Duration::days(1)).await?;
+            Ok(JobOutcome {
+                report: json!({ "job": job.name(), "reminders": notices.len() }),
+                notices,
+            })
         }
         Job::Nightly => {
             let yesterday = today - Duration::days(1);
             let swept = no_show_sweep(store, yesterday, cx).await?;
             let released = release_schedules(store, inventory, cx).await?;
             let reconciled = reconcile_window(store, inventory, yesterday, cx).await?;
-            Ok(json!({
+            Ok(report(json!({
                 "job": job.name(),
                 "no_shows": swept,
                 "released": released,
                 "reconciled": reconciled,
-            }))
+            })))
         }
     }
+}
+
+/// A reminder for every booking of `date` still booked, at every active hall.
+pub async fn reminders<S: Catalog + Bookings>(
+    store: &S,
+    date: NaiveDate,
+) -> ApiResult<Vec<Notice>> {
+    let mut out = Vec::new();
+    for office in store.offices(None, None).await? {
+        for b in store.bookings_on(&office.office_id, date).await? {
+            if b.status == BookingStatus::Booked {
+                out.push(Notice::booking(NoticeKind::Reminder, &b, None));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The last day of the booking window as of `now`.

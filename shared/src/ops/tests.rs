@@ -186,7 +186,9 @@ fn release_publishes_the_window_from_templates_around_holidays_and_closed_days()
     let rules = Rules::default();
     // Friday 2026-11-27, 08:00: the window runs to Friday 12-04.
     let now = at(d(2026, 11, 27), hm(8, 0));
-    let report = block_on(jobs::run(&s, &s, Job::Release, &cx(&rules, &calendar, now))).unwrap();
+    let report = block_on(jobs::run(&s, &s, Job::Release, &cx(&rules, &calendar, now)))
+        .unwrap()
+        .report;
     let baoan: Vec<String> = report["released"]["published"]
         .as_array()
         .unwrap()
@@ -222,7 +224,9 @@ fn release_publishes_the_window_from_templates_around_holidays_and_closed_days()
         PeriodId::parse("am-1").unwrap()
     );
     // Running it again publishes nothing.
-    let again = block_on(jobs::run(&s, &s, Job::Release, &cx(&rules, &calendar, now))).unwrap();
+    let again = block_on(jobs::run(&s, &s, Job::Release, &cx(&rules, &calendar, now)))
+        .unwrap()
+        .report;
     assert_eq!(again["released"]["published"], json!([]));
 }
 
@@ -235,7 +239,9 @@ fn an_inactive_hall_is_not_released() {
     block_on(put_office(&s, &admin(), "sz-baoan", &r)).unwrap();
     let (rules, calendar) = (Rules::default(), WorkCalendar::default());
     let now = at(d(2026, 11, 27), hm(8, 0));
-    let report = block_on(jobs::run(&s, &s, Job::Release, &cx(&rules, &calendar, now))).unwrap();
+    let report = block_on(jobs::run(&s, &s, Job::Release, &cx(&rules, &calendar, now)))
+        .unwrap()
+        .report;
     assert_eq!(report["released"]["published"], json!([]));
 }
 
@@ -273,7 +279,8 @@ fn the_nightly_sweep_marks_yesterdays_unattended_bookings_once_and_audits_them()
         Job::Nightly,
         &cx(&rules, &calendar, after),
     ))
-    .unwrap();
+    .unwrap()
+    .report;
     assert_eq!(report["no_shows"]["date"], "2026-11-25");
     assert_eq!(
         report["no_shows"]["booking_nos"],
@@ -299,7 +306,8 @@ fn the_nightly_sweep_marks_yesterdays_unattended_bookings_once_and_audits_them()
         Job::Nightly,
         &cx(&rules, &calendar, after),
     ))
-    .unwrap();
+    .unwrap()
+    .report;
     assert_eq!(again["no_shows"]["marked"], 0);
 }
 
@@ -321,5 +329,47 @@ fn jobs_are_named_and_mapped_from_the_configured_crons() {
         line.contains(jobs::RELEASE_CRON) && line.contains(jobs::NIGHTLY_CRON),
         "{line}"
     );
-    assert_eq!(line.matches("* * *").count(), 2, "{line}");
+    assert!(line.contains(jobs::REMINDERS_CRON), "{line}");
+    assert_eq!(line.matches("* * *").count(), 3, "{line}");
+    assert_eq!(Job::for_cron("0 12 * * *"), Some(Job::Reminders));
+}
+
+#[test]
+fn the_evening_job_reminds_every_booking_of_tomorrow_and_nothing_else() {
+    let s = world(5, 3);
+    let kept = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let gone = submit(&s, "u1", "key-00000002", &request("ap1")).unwrap();
+    cancel_as(
+        &s,
+        "u1",
+        gone.body["booking_no"].as_str().unwrap(),
+        at(d(2026, 11, 22), hm(9, 0)),
+    )
+    .unwrap();
+    let (rules, calendar) = (Rules::default(), WorkCalendar::default());
+    let eve = at(d(2026, 11, 24), hm(20, 0));
+    let out = block_on(jobs::run(
+        &s,
+        &s,
+        Job::Reminders,
+        &cx(&rules, &calendar, eve),
+    ))
+    .unwrap();
+    assert_eq!(out.report["reminders"], 1);
+    assert_eq!(out.notices.len(), 1);
+    assert_eq!(
+        out.notices[0].booking_no.as_deref(),
+        kept.body["booking_no"].as_str()
+    );
+    assert_eq!(out.notices[0].kind, crate::notify::NoticeKind::Reminder);
+    // Two evenings before, nothing is due.
+    let early = at(d(2026, 11, 23), hm(20, 0));
+    let none = block_on(jobs::run(
+        &s,
+        &s,
+        Job::Reminders,
+        &cx(&rules, &calendar, early),
+    ))
+    .unwrap();
+    assert!(none.notices.is_empty());
 }

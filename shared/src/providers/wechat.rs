@@ -84,6 +84,85 @@ pub fn phone_number(base: &str, access_token: &str, code: &str) -> Outgoing {
     }
 }
 
+/// A subscribe message (订阅消息) for one user: template fields by key (`thing1`, `time2`…).
+pub fn subscribe_send(
+    base: &str,
+    access_token: &str,
+    touser: &str,
+    template_id: &str,
+    page: &str,
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> Outgoing {
+    let fields: serde_json::Map<String, serde_json::Value> = data
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!({ "value": v })))
+        .collect();
+    Outgoing {
+        method: "POST",
+        url: format!(
+            "{}?{}",
+            join_url(base, "/cgi-bin/message/subscribe/send"),
+            form_encode(&[("access_token", access_token)])
+        ),
+        content_type: Some("application/json"),
+        authorization: None,
+        body: Some(
+            serde_json::json!({
+                "touser": touser,
+                "template_id": template_id,
+                "page": page,
+                "data": fields,
+                "lang": "zh_CN",
+            })
+            .to_string(),
+        ),
+    }
+}
+
+/// What `subscribe/send` said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendAnswer {
+    Sent,
+    /// 43101: the user has no subscription left for this template. Recorded, never retried.
+    NoSubscription,
+    /// Our cached access token is no longer valid: fetch another and send again.
+    TokenInvalid,
+    /// Refused in a way another try will not change (errcode 47003, a bad template id…).
+    Refused(i64),
+}
+
+/// Too many calls a minute: wait and try again.
+const RATE_LIMITED: i64 = 45009;
+const NO_SUBSCRIPTION: i64 = 43101;
+/// The access token expired.
+const TOKEN_EXPIRED: i64 = 42001;
+
+pub fn parse_subscribe_send(status: u16, body: &[u8]) -> Result<SendAnswer, Failure> {
+    #[derive(Deserialize)]
+    struct Answer {}
+    let mut special = None;
+    let answer: Result<Answer, Failure> = parse(status, body, |code| match code {
+        NO_SUBSCRIPTION => {
+            special = Some(SendAnswer::NoSubscription);
+            Failure::unavailable("errcode 43101", false)
+        }
+        TOKEN_INVALID | TOKEN_EXPIRED => {
+            special = Some(SendAnswer::TokenInvalid);
+            Failure::unavailable(format!("errcode {code}"), true)
+        }
+        RATE_LIMITED => Failure::unavailable("errcode 45009", true),
+        BUSY => common_error(code),
+        _ => {
+            special = Some(SendAnswer::Refused(code));
+            common_error(code)
+        }
+    });
+    if let Some(s) = special {
+        return Ok(s);
+    }
+    answer.map(|_| SendAnswer::Sent)
+}
+
 #[derive(Deserialize)]
 struct ErrorFields {
     #[serde(default)]
@@ -223,6 +302,39 @@ mod tests {
 
     fn session(body: &str) -> Result<WechatSession, Failure> {
         parse_session(200, body.as_bytes())
+    }
+
+    #[test]
+    fn subscribe_messages_wrap_each_field_and_classify_the_answer() {
+        let mut data = serde_json::Map::new();
+        data.insert("thing1".into(), "普通护照".into());
+        let req = subscribe_send("http://f/wechat", "tok", "wx-a", "tmpl-1", "pages/x", &data);
+        assert_eq!(
+            req.url,
+            "http://f/wechat/cgi-bin/message/subscribe/send?access_token=tok"
+        );
+        let body: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["touser"], "wx-a");
+        assert_eq!(body["template_id"], "tmpl-1");
+        assert_eq!(body["data"]["thing1"]["value"], "普通护照");
+        let answer = |b: &str| parse_subscribe_send(200, b.as_bytes());
+        assert_eq!(
+            answer(r#"{"errcode":0,"errmsg":"ok"}"#),
+            Ok(SendAnswer::Sent)
+        );
+        assert_eq!(
+            answer(r#"{"errcode":43101,"errmsg":"user refuse to accept the msg"}"#),
+            Ok(SendAnswer::NoSubscription)
+        );
+        assert_eq!(answer(r#"{"errcode":40001}"#), Ok(SendAnswer::TokenInvalid));
+        assert_eq!(answer(r#"{"errcode":42001}"#), Ok(SendAnswer::TokenInvalid));
+        assert!(answer(r#"{"errcode":45009}"#).unwrap_err().retry);
+        assert!(answer(r#"{"errcode":-1}"#).unwrap_err().retry);
+        assert_eq!(
+            answer(r#"{"errcode":47003,"errmsg":"argument invalid!"}"#),
+            Ok(SendAnswer::Refused(47003))
+        );
+        assert!(parse_subscribe_send(502, b"").unwrap_err().retry);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::traits::*;
 use crate::booking::admission::{self, AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::notify::{Deliveries, DeliveryStatus, Notice, Recipient};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
 use crate::time::Instant;
@@ -99,6 +100,7 @@ struct State {
     offices: Vec<Office>,
     schedule: BTreeMap<(OfficeId, NaiveDate), Vec<PublishedPeriod>>,
     templates: BTreeMap<OfficeId, ScheduleTemplate>,
+    deliveries: BTreeMap<(String, UserId), (DeliveryStatus, u32)>,
     failures: HashSet<&'static str>,
     now: Option<Instant>,
 }
@@ -1047,6 +1049,51 @@ impl Applications for MemoryStore {
             st.documents.push(document.clone());
         }
         Ok(())
+    }
+}
+
+impl Deliveries for MemoryStore {
+    async fn claim(&self, notice: &Notice, to: &Recipient, _at: Instant) -> ApiResult<bool> {
+        self.check("claim")?;
+        let mut st = self.state.borrow_mut();
+        let key = (notice.event_id.clone(), to.user.clone());
+        let tries = match st.deliveries.get(&key) {
+            None => 0,
+            Some((DeliveryStatus::Retry, tries)) => *tries,
+            Some(_) => return Ok(false),
+        };
+        st.deliveries.insert(key, (DeliveryStatus::Sending, tries));
+        Ok(true)
+    }
+
+    async fn settle(
+        &self,
+        notice: &Notice,
+        to: &Recipient,
+        status: DeliveryStatus,
+        _detail: Option<&str>,
+        _at: Instant,
+    ) -> ApiResult<u32> {
+        self.check("settle")?;
+        let mut st = self.state.borrow_mut();
+        let entry = st
+            .deliveries
+            .entry((notice.event_id.clone(), to.user.clone()))
+            .or_insert((status, 0));
+        entry.0 = status;
+        entry.1 += 1;
+        Ok(entry.1)
+    }
+}
+
+impl MemoryStore {
+    /// How a notice's message to `user` stands, for tests.
+    pub fn delivery(&self, event_id: &str, user: &str) -> Option<DeliveryStatus> {
+        self.state
+            .borrow()
+            .deliveries
+            .get(&(event_id.to_owned(), UserId(user.to_owned())))
+            .map(|(status, _)| *status)
     }
 }
 

@@ -1,0 +1,279 @@
+//! Telling people what happened to their booking: confirmed, cancelled, tomorrow's reminder, the
+//! application moving, ready to collect, the hall closing the day. The functions that cause an
+//! event put a [`Notice`] on the notifications queue; the queue consumer ([`deliver`]) finds who
+//! to tell (the applicant's own accounts, and the helper who acted) and sends each a WeChat
+//! subscribe message or an Alipay template message.
+//!
+//! A message is never sent twice for the same event: each (event, account) is claimed in D1
+//! before the provider is called, and a claim that was sent, refused (no subscription left,
+//! WeChat's 43101) or given up is never sent again. A transient failure (busy, rate limited,
+//! unreachable) releases the claim and the queue retries the notice later with backoff; a
+//! consumer that dies between calling the provider and recording the outcome leaves the claim
+//! taken, so that message may be lost but is never repeated.
+
+pub mod render;
+
+#[cfg(test)]
+mod tests;
+
+use crate::domain::ServiceId;
+use crate::error::ApiResult;
+use crate::mask::mask_name;
+use crate::store::{
+    ApplicantId, Applicants, Application, ApplicationStatus, Booking, Catalog, Platform, User,
+    UserId, Users,
+};
+use crate::time::{format_hhmm, Instant};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    BookingConfirmed,
+    BookingCancelled,
+    Reminder,
+    ProgressChanged,
+    ReadyToCollect,
+    DayClosed,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::BookingConfirmed => "booking_confirmed",
+            NoticeKind::BookingCancelled => "booking_cancelled",
+            NoticeKind::Reminder => "reminder",
+            NoticeKind::ProgressChanged => "progress_changed",
+            NoticeKind::ReadyToCollect => "ready_to_collect",
+            NoticeKind::DayClosed => "day_closed",
+        }
+    }
+}
+
+/// One event to tell people about, as it travels on the queue. Ids only: names are looked up
+/// when the message is written, and no personal data is on the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Unique per event: at most one message per (event, account).
+    pub event_id: String,
+    pub kind: NoticeKind,
+    pub applicant_id: ApplicantId,
+    /// The account that caused it (a helper who booked or cancelled): told as well.
+    pub actor: Option<UserId>,
+    pub service: ServiceId,
+    pub office_id: String,
+    pub booking_no: Option<String>,
+    pub application_no: Option<String>,
+    pub date: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub status: Option<ApplicationStatus>,
+}
+
+impl Notice {
+    /// About a booking: confirmed, cancelled, the reminder, or the day closed.
+    pub fn booking(kind: NoticeKind, b: &Booking, actor: Option<&UserId>) -> Notice {
+        let what = match kind {
+            NoticeKind::BookingConfirmed => "confirmed",
+            NoticeKind::BookingCancelled => "cancelled",
+            NoticeKind::Reminder => "reminder",
+            NoticeKind::DayClosed => "day_closed",
+            NoticeKind::ProgressChanged | NoticeKind::ReadyToCollect => "other",
+        };
+        Notice {
+            event_id: format!("booking.{what}:{}", b.booking_no),
+            kind,
+            applicant_id: b.applicant_id.clone(),
+            actor: actor.cloned(),
+            service: b.service,
+            office_id: b.office_id.as_str().to_owned(),
+            booking_no: Some(b.booking_no.as_str().to_owned()),
+            application_no: None,
+            date: Some(b.date.to_string()),
+            start: Some(format_hhmm(b.start)),
+            end: Some(format_hhmm(b.end)),
+            status: None,
+        }
+    }
+
+    /// About an application moving to `a.status` (ready to collect is its own message).
+    pub fn progress(a: &Application) -> Notice {
+        let kind = if a.status == ApplicationStatus::Ready {
+            NoticeKind::ReadyToCollect
+        } else {
+            NoticeKind::ProgressChanged
+        };
+        let status = serde_json::to_value(a.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Notice {
+            event_id: format!("application.{status}:{}", a.application_no),
+            kind,
+            applicant_id: a.applicant_id.clone(),
+            actor: None,
+            service: a.service,
+            office_id: a.office_id.as_str().to_owned(),
+            booking_no: Some(a.booking_no.as_str().to_owned()),
+            application_no: Some(a.application_no.as_str().to_owned()),
+            date: None,
+            start: None,
+            end: None,
+            status: Some(a.status),
+        }
+    }
+}
+
+/// Where a message goes: an account and its platform's user id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipient {
+    pub user: UserId,
+    pub platform: Platform,
+    pub openid: String,
+}
+
+/// What a channel reports for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sent {
+    Delivered,
+    /// The user has no subscription for this kind of message (WeChat 43101): recorded.
+    NoSubscription,
+    /// This kind of message has no template configured for the platform: nothing to send.
+    NotConfigured,
+    /// Busy, rate limited, unreachable: try the notice again later.
+    Transient(String),
+    /// Refused in a way another try will not change: recorded, given up.
+    Failed(String),
+}
+
+/// Sends one rendered message (WeChat subscribe message or Alipay template message).
+#[allow(async_fn_in_trait)]
+pub trait Channel {
+    async fn send(&self, to: &Recipient, message: &render::Message) -> Sent;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Sending,
+    Sent,
+    NoSubscription,
+    NotConfigured,
+    Retry,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::NoSubscription => "no_subscription",
+            DeliveryStatus::NotConfigured => "not_configured",
+            DeliveryStatus::Retry => "retry",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+/// The record that keeps a message from being sent twice.
+#[allow(async_fn_in_trait)]
+pub trait Deliveries {
+    /// Takes (event, account) for sending: true when this call took it (first time, or after a
+    /// transient failure released it); false when it was sent, refused, given up, or is being
+    /// (or was, by a consumer that died) sent already.
+    async fn claim(&self, notice: &Notice, to: &Recipient, at: Instant) -> ApiResult<bool>;
+    /// Records the outcome of a claimed send; returns how many times it has been tried.
+    async fn settle(
+        &self,
+        notice: &Notice,
+        to: &Recipient,
+        status: DeliveryStatus,
+        detail: Option<&str>,
+        at: Instant,
+    ) -> ApiResult<u32>;
+}
+
+/// Everyone to tell about `notice`: the applicant's own accounts and the actor, once each.
+pub async fn recipients<S: Users>(store: &S, notice: &Notice) -> ApiResult<Vec<Recipient>> {
+    let mut users: Vec<User> = store.users_bound_to(&notice.applicant_id).await?;
+    if let Some(actor) = &notice.actor {
+        if !users.iter().any(|u| &u.id == actor) {
+            users.extend(store.user(actor).await?);
+        }
+    }
+    Ok(users
+        .into_iter()
+        .map(|u| Recipient {
+            user: u.id,
+            platform: u.platform,
+            openid: u.openid,
+        })
+        .collect())
+}
+
+/// What delivering a notice came to: whether the queue should try it again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delivered {
+    pub sent: u32,
+    pub skipped: u32,
+    pub retry: bool,
+    /// The most tries any of its messages has had, for the backoff.
+    pub attempts: u32,
+}
+
+/// Delivers `notice` to everyone it concerns, each message at most once.
+pub async fn deliver<S, C>(
+    store: &S,
+    channel: &C,
+    notice: &Notice,
+    now: Instant,
+) -> ApiResult<Delivered>
+where
+    S: Users + Applicants + Catalog + Deliveries,
+    C: Channel,
+{
+    let names = render::Names::load(store, notice).await?;
+    let message = render::message(notice, &names);
+    let mut out = Delivered::default();
+    for to in recipients(store, notice).await? {
+        if !store.claim(notice, &to, now).await? {
+            out.skipped += 1;
+            continue;
+        }
+        let (status, detail) = match channel.send(&to, &message).await {
+            Sent::Delivered => (DeliveryStatus::Sent, None),
+            Sent::NoSubscription => (DeliveryStatus::NoSubscription, None),
+            Sent::NotConfigured => (DeliveryStatus::NotConfigured, None),
+            Sent::Failed(why) => (DeliveryStatus::Failed, Some(why)),
+            Sent::Transient(why) => {
+                out.retry = true;
+                (DeliveryStatus::Retry, Some(why))
+            }
+        };
+        if status == DeliveryStatus::Sent {
+            out.sent += 1;
+        }
+        let tries = store
+            .settle(notice, &to, status, detail.as_deref(), now)
+            .await?;
+        out.attempts = out.attempts.max(tries);
+    }
+    Ok(out)
+}
+
+/// The first retry's wait in production; `NOTIFY_RETRY_SECONDS` changes it (the local stack
+/// uses 1, so tests see a retry without waiting half a minute).
+pub const RETRY_BASE_SECONDS: u32 = 30;
+
+/// How long the queue waits before the `attempt`-th retry (from 1): `base` doubling, at most
+/// 30 times `base` (15 minutes in production).
+pub fn retry_delay_seconds(attempt: u32, base: u32) -> u32 {
+    base.saturating_mul(1 << attempt.saturating_sub(1).min(5))
+        .min(base.saturating_mul(30))
+}
+
+/// The principal's name as messages show it.
+pub fn masked(applicant: &crate::store::Applicant) -> String {
+    mask_name(&applicant.name)
+}

@@ -1,0 +1,210 @@
+//! Delivering notices against the in-memory store and a recording channel.
+
+use super::render::{character_string, message, phrase, thing, Names};
+use super::*;
+use crate::booking::tests::{request, submit, world};
+use crate::domain::BookingNo;
+use crate::store::memory::{block_on, MemoryStore};
+use crate::store::{BookingStatus, Bookings};
+use crate::time::at;
+use chrono::{NaiveDate, NaiveTime};
+use std::cell::RefCell;
+
+fn now() -> Instant {
+    at(
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+    )
+}
+
+/// Answers from a script (then `Delivered`), and keeps what it was asked to send.
+#[derive(Default)]
+struct Recording {
+    script: RefCell<Vec<Sent>>,
+    sent: RefCell<Vec<(String, Message)>>,
+}
+
+use super::render::Message;
+
+impl Channel for Recording {
+    async fn send(&self, to: &Recipient, message: &Message) -> Sent {
+        self.sent
+            .borrow_mut()
+            .push((to.user.as_str().to_owned(), message.clone()));
+        let mut script = self.script.borrow_mut();
+        if script.is_empty() {
+            Sent::Delivered
+        } else {
+            script.remove(0)
+        }
+    }
+}
+
+/// A booking of `ap0` made by `u0` in the booking tests' world.
+fn booked(s: &MemoryStore) -> Booking {
+    let out = submit(s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no = BookingNo::parse(out.body["booking_no"].as_str().unwrap()).unwrap();
+    block_on(s.booking(&no)).unwrap().unwrap()
+}
+
+#[test]
+fn a_confirmation_goes_to_the_applicant_and_the_helper_once_each() {
+    let s = world(5, 2);
+    let b = booked(&s);
+    // u1 booked it for ap0's account u0: both are told, u0 once although it is both.
+    let notice = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u1".into())));
+    assert_eq!(
+        notice.event_id,
+        format!("booking.confirmed:{}", b.booking_no)
+    );
+    let channel = Recording::default();
+    let first = block_on(deliver(&s, &channel, &notice, now())).unwrap();
+    assert_eq!((first.sent, first.skipped, first.retry), (2, 0, false));
+    let to: Vec<String> = channel
+        .sent
+        .borrow()
+        .iter()
+        .map(|(u, _)| u.clone())
+        .collect();
+    assert_eq!(to, ["u0", "u1"]);
+    let (_, m) = &channel.sent.borrow()[0];
+    assert_eq!(m.kind, NoticeKind::BookingConfirmed);
+    assert_eq!(m.fields["character_string4"], b.booking_no.as_str());
+    assert_eq!(m.fields["time3"], "2026-11-25 09:00~10:00");
+    assert_eq!(m.fields["thing5"], "张*", "the principal's name is masked");
+
+    // A redelivered queue message sends nothing again.
+    let again = block_on(deliver(&s, &channel, &notice, now())).unwrap();
+    assert_eq!((again.sent, again.skipped), (0, 2));
+    assert_eq!(channel.sent.borrow().len(), 2);
+    assert_eq!(
+        s.delivery(&notice.event_id, "u0"),
+        Some(DeliveryStatus::Sent)
+    );
+}
+
+#[test]
+fn no_subscription_is_recorded_and_never_retried_while_a_busy_provider_is() {
+    let s = world(5, 1);
+    let b = booked(&s);
+    let notice = Notice::booking(NoticeKind::Reminder, &b, None);
+    let channel = Recording::default();
+    channel.script.borrow_mut().push(Sent::NoSubscription);
+    let out = block_on(deliver(&s, &channel, &notice, now())).unwrap();
+    assert!(!out.retry);
+    assert_eq!(
+        s.delivery(&notice.event_id, "u0"),
+        Some(DeliveryStatus::NoSubscription)
+    );
+    assert_eq!(
+        block_on(deliver(&s, &channel, &notice, now()))
+            .unwrap()
+            .skipped,
+        1
+    );
+
+    let cancelled = Notice::booking(NoticeKind::BookingCancelled, &b, None);
+    channel
+        .script
+        .borrow_mut()
+        .push(Sent::Transient("errcode -1".into()));
+    let out = block_on(deliver(&s, &channel, &cancelled, now())).unwrap();
+    assert!(out.retry);
+    assert_eq!(out.attempts, 1);
+    assert_eq!(
+        s.delivery(&cancelled.event_id, "u0"),
+        Some(DeliveryStatus::Retry)
+    );
+    let retried = block_on(deliver(&s, &channel, &cancelled, now())).unwrap();
+    assert_eq!((retried.sent, retried.retry), (1, false));
+    assert_eq!(
+        s.delivery(&cancelled.event_id, "u0"),
+        Some(DeliveryStatus::Sent)
+    );
+}
+
+#[test]
+fn a_failed_send_is_given_up_and_a_store_failure_is_an_error() {
+    let s = world(5, 1);
+    let b = booked(&s);
+    let notice = Notice::booking(NoticeKind::BookingConfirmed, &b, None);
+    let channel = Recording::default();
+    channel
+        .script
+        .borrow_mut()
+        .push(Sent::Failed("errcode 47003".into()));
+    assert!(
+        !block_on(deliver(&s, &channel, &notice, now()))
+            .unwrap()
+            .retry
+    );
+    assert_eq!(
+        s.delivery(&notice.event_id, "u0"),
+        Some(DeliveryStatus::Failed)
+    );
+    s.fail_next("claim");
+    let other = Notice::booking(NoticeKind::Reminder, &b, None);
+    assert!(block_on(deliver(&s, &channel, &other, now())).is_err());
+}
+
+#[test]
+fn progress_notices_are_one_per_status_and_ready_is_its_own_kind() {
+    let s = world(5, 1);
+    let b = booked(&s);
+    assert_eq!(b.status, BookingStatus::Booked);
+    let app = |status| Application {
+        application_no: crate::domain::ApplicationNo::new(b.date, [1, 2, 3, 4, 5]).unwrap(),
+        booking_no: b.booking_no.clone(),
+        applicant_id: b.applicant_id.clone(),
+        service: b.service,
+        office_id: b.office_id.clone(),
+        status,
+        timeline: vec![],
+        estimated_ready: b.date,
+        updated_at: now(),
+    };
+    let reviewing = Notice::progress(&app(ApplicationStatus::Reviewing));
+    let ready = Notice::progress(&app(ApplicationStatus::Ready));
+    assert_eq!(reviewing.kind, NoticeKind::ProgressChanged);
+    assert_eq!(ready.kind, NoticeKind::ReadyToCollect);
+    assert_ne!(reviewing.event_id, ready.event_id);
+    let names = block_on(Names::load(&s, &reviewing)).unwrap();
+    let m = message(&reviewing, &names);
+    assert_eq!(m.fields["phrase3"], "审核中");
+    assert!(m.page.starts_with("pages/application/application?no=A"));
+}
+
+#[test]
+fn values_stay_within_wechat_limits() {
+    let long = "深圳市公安局出入境管理支队福田区行政服务大厅出入境业务窗口";
+    let t = thing(long);
+    assert_eq!(t.chars().count(), 20);
+    assert!(t.ends_with('…'));
+    assert_eq!(thing("普通护照"), "普通护照");
+    for status in [
+        ApplicationStatus::Accepted,
+        ApplicationStatus::Reviewing,
+        ApplicationStatus::Producing,
+        ApplicationStatus::Ready,
+        ApplicationStatus::Mailed,
+        ApplicationStatus::Collected,
+        ApplicationStatus::Rejected,
+    ] {
+        let p = phrase(status);
+        assert!(
+            p.chars().count() <= 5 && p.chars().all(|c| !c.is_ascii()),
+            "{p}"
+        );
+    }
+    let c = character_string(&format!("{}中文 {}", "A".repeat(30), "B".repeat(10)));
+    assert_eq!(c.len(), 32);
+    assert!(c.chars().all(|c| c.is_ascii_graphic()));
+}
+
+#[test]
+fn retries_back_off_to_fifteen_minutes() {
+    let delays: Vec<u32> = (1..=8).map(|a| retry_delay_seconds(a, 30)).collect();
+    assert_eq!(delays, [30, 60, 120, 240, 480, 900, 900, 900]);
+    assert_eq!(retry_delay_seconds(3, 1), 4);
+    assert_eq!(retry_delay_seconds(0, RETRY_BASE_SECONDS), 30);
+}

@@ -1,0 +1,133 @@
+// Notifications through the queue to the WeChat fake: a confirmation when a booking is made, a
+// cancellation once however often it is cancelled, nothing repeated when the user has no
+// subscription left (43101, recorded), a busy provider retried, the evening reminders, and a
+// message when the application moves.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { FAKES, api, assertOk, idNumber, loginIdentified, waitForLog } from "./helpers.mjs";
+
+const ADMIN = { authorization: "Bearer dev-ops-token" };
+const HALL = "hz-xihu";
+
+function shanghaiDate(plus) {
+  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
+}
+const DAY = shanghaiDate(3);
+
+let seq = 0;
+async function person(tag) {
+  seq += 1;
+  const name = `ntf-${tag}-${process.pid}`;
+  const s = await loginIdentified(name, idNumber(`1983${String(1 + (seq % 12)).padStart(2, "0")}15`, (process.pid + seq) % 1000, "350102"), "林一");
+  return { ...s, openid: `wx-${name}` };
+}
+
+async function records(kind) {
+  const res = await fetch(`${FAKES}/__fakes/records?kind=${kind}`);
+  return res.json();
+}
+
+/** Waits (polling the fake, never a fixed sleep) until `pred` holds for the records of `kind`. */
+async function until(kind, pred, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await records(kind);
+    if (pred(all)) return all;
+    if (Date.now() > deadline) return all;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const to = (openid) => (m) => m.touser === openid;
+
+let keys = 0;
+async function book(who, period = "n-a") {
+  return assertOk(
+    await api("POST", "/v1/bookings", {
+      token: who.token,
+      headers: { "idempotency-key": `ntf-${process.pid}-${++keys}` },
+      body: { applicant_id: who.applicantId, service: "passport", office_id: HALL, date: DAY, period_id: period, phone: "13600002222", pickup: { method: "collect" }, agree_terms: true },
+    }),
+    201,
+  );
+}
+
+test("a booking is confirmed by a subscribe message, and a cancellation is told once", async () => {
+  assertOk(
+    await api("POST", "/v1/ops/schedules", {
+      headers: ADMIN,
+      body: { office_id: HALL, date: DAY, periods: [{ period_id: "n-a", start: "09:00", end: "10:00", capacity: 50 }] },
+    }),
+  );
+  const me = await person("confirm");
+  const b = await book(me);
+  const sent = await until("subscribe_messages", (all) => all.some(to(me.openid)));
+  const confirm = sent.filter(to(me.openid));
+  assert.equal(confirm.length, 1);
+  assert.equal(confirm[0].template_id, "dev-tmpl-confirmed");
+  assert.equal(confirm[0].data.character_string4.value, b.booking_no);
+  assert.equal(confirm[0].data.time3.value, `${DAY} 09:00~10:00`);
+  assert.equal(confirm[0].data.thing5.value, "林*", "the applicant's name is masked");
+  assert.equal(confirm[0].page, "pages/bookings/bookings");
+
+  for (let i = 0; i < 2; i++) assertOk(await api("POST", `/v1/bookings/${b.booking_no}/cancel`, { token: me.token }));
+  const after = await until("subscribe_messages", (all) => all.filter(to(me.openid)).length >= 2);
+  await new Promise((r) => setTimeout(r, 1500)); // room for a wrong second message to show up
+  const mine = (await records("subscribe_messages")).filter(to(me.openid));
+  assert.deepEqual(mine.map((m) => m.template_id), ["dev-tmpl-confirmed", "dev-tmpl-cancelled"], JSON.stringify(after));
+  assert.equal(mine[1].data.character_string3.value, b.booking_no);
+});
+
+test("no subscription left (43101) is recorded and never retried; a busy provider is retried", async () => {
+  const refusing = await person("refusing");
+  await fetch(`${FAKES}/__fakes/no-subscription`, { method: "POST", body: JSON.stringify({ openid: refusing.openid }) });
+  await book(refusing);
+  await until("subscribe_rejected", (all) => all.some(to(refusing.openid)));
+  await new Promise((r) => setTimeout(r, 3000)); // retries would come after 1 s, 2 s
+  const rejected = (await records("subscribe_rejected")).filter(to(refusing.openid));
+  assert.deepEqual(rejected.map((r) => r.errcode), [43101]);
+  assert.equal((await records("subscribe_messages")).filter(to(refusing.openid)).length, 0);
+
+  const unlucky = await person("busy");
+  const fault = await fetch(`${FAKES}/__fakes/faults`, {
+    method: "POST",
+    body: JSON.stringify({ provider: "wechat", op: "subscribe_send", mode: "busy", count: 2 }),
+  });
+  assert.equal(fault.status, 200);
+  await book(unlucky);
+  const delivered = await until("subscribe_messages", (all) => all.some(to(unlucky.openid)));
+  assert.equal(delivered.filter(to(unlucky.openid)).length, 1, "delivered once, after the retries");
+  const retried = await waitForLog((l) => l.event === "notice" && l.retry === true);
+  assert.ok(retried, "the queue was asked to retry a notice");
+});
+
+test("the evening job reminds tomorrow's bookings; an application that moves is told", async () => {
+  const me = await person("remind");
+  const b = await book(me);
+  const eve = { "x-dev-now": `${shanghaiDate(2)}T20:00:00+08:00` };
+  const job = assertOk(await api("POST", "/v1/ops/jobs/reminders", { headers: { ...ADMIN, ...eve } }));
+  assert.ok(job.reminders >= 1);
+  const reminded = await until("subscribe_messages", (all) => all.some((m) => to(me.openid)(m) && m.template_id === "dev-tmpl-reminder"));
+  const reminder = reminded.find((m) => to(me.openid)(m) && m.template_id === "dev-tmpl-reminder");
+  assert.ok(reminder, JSON.stringify(reminded.filter(to(me.openid))));
+  assert.equal(reminder.data.time3.value, `${DAY} 09:00~10:00`);
+
+  // Checked in on the day, then the processing system moves the application.
+  const checkin = await api("POST", `/v1/ops/bookings/${b.booking_no}/checkin`, { headers: { ...ADMIN, "x-dev-now": `${DAY}T09:10:00+08:00` } });
+  const appNo = assertOk(checkin, 201).application.application_no;
+  const raw = JSON.stringify({ status: "reviewing" });
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = createHmac("sha256", "dev-webhook-secret").update(`${ts}.${raw}`).digest("hex");
+  assertOk(
+    await api("POST", `/v1/ops/applications/${appNo}/events`, {
+      raw,
+      headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, "x-dev-now": `${DAY}T11:00:00+08:00` },
+    }),
+  );
+  const moved = await until("subscribe_messages", (all) => all.some((m) => to(me.openid)(m) && m.template_id === "dev-tmpl-progress"));
+  const progress = moved.find((m) => to(me.openid)(m) && m.template_id === "dev-tmpl-progress");
+  assert.ok(progress, "a progress message");
+  assert.equal(progress.data.phrase3.value, "审核中");
+  assert.equal(progress.data.character_string2.value, appNo);
+});
