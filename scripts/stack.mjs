@@ -64,7 +64,7 @@ function workerOptions(name, env, wrangler, vars) {
  * Starts the stack. `stateDir` persists D1/KV/DO state; `onLog(line)` receives every line the
  * Workers print (one JSON object per request). Resolves to { url, mf, fakes, close }.
  */
-export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, onLog = () => {}, fakesPort = 0 } = {}) {
+export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, onLog = () => {}, fakesPort = 0, vars: overrides = {} } = {}) {
   mkdirSync(stateDir, { recursive: true });
   const wrangler = readWrangler();
   const fakes = await startFakes({ host, port: fakesPort });
@@ -74,6 +74,7 @@ export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, on
     WECHAT_API_BASE: fakes.urls.wechat,
     ALIPAY_GATEWAY: fakes.urls.alipay,
     FACE_VERIFY_BASE: fakes.urls.faceVerify,
+    ...overrides,
   };
   const workers = functionNames(wrangler).map((name) =>
     workerOptions(name, wrangler.env[name], wrangler, vars),

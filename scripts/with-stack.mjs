@@ -23,7 +23,13 @@ const log = createWriteStream(logPath);
 let stack;
 let code = 1;
 try {
-  stack = await startStack({ port: 0, stateDir: join(runDir, "state"), onLog: (l) => log.write(l + "\n") });
+  // Tests read the metrics they caused at once, so every answer is counted as it happens.
+  stack = await startStack({
+    port: 0,
+    stateDir: join(runDir, "state"),
+    onLog: (l) => log.write(l + "\n"),
+    vars: { METRICS_FLUSH_MS: "0" },
+  });
   code = await new Promise((resolve) => {
     const child = spawn(command[0], command.slice(1), {
       stdio: "inherit",

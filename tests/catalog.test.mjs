@@ -292,6 +292,7 @@ test("openapi.json is the YAML, and every path and method it lists is routed", a
     "/v1/me/helpers/{user_id}": "delete",
     "/v1/me/audit": "get",
     "/v1/bookings/admission": "post",
+    "/v1/ops/metrics": "get",
     "/v1/ops/offices/{office_id}/days/{date}/admission": "put",
     "/v1/bookings": "post",
     "/v1/bookings/{booking_no}": "get",

@@ -141,3 +141,42 @@ test("two no-shows within the window bar the applicant with BOOKING_BANNED", asy
   assert.deepEqual(noShows.map((e) => e.target).sort(), [first.booking_no, second.booking_no].sort());
   assert.ok(noShows.every((e) => e.actor.kind === "ops" && e.actor.name === "dev-admin"), JSON.stringify(noShows));
 });
+
+test("metrics: the day's bookings and places, and every function's answers by code and latency", async () => {
+  // A few answers of known codes: one full period refusal, one 404, two health checks.
+  const date = shanghaiDate(2);
+  assertOk(
+    await api("POST", "/v1/ops/schedules", {
+      headers: ADMIN,
+      body: { office_id: "gz-yuexiu", date, periods: [{ period_id: "m-0", start: "09:00", end: "10:00", capacity: 0 }] },
+    }),
+  );
+  const me = await loginIdentified(`ops-metrics-${process.pid}`, idNumber("19780808", process.pid % 1000, "440104"), "冯八");
+  const full = await api("POST", "/v1/bookings", {
+    token: me.token,
+    headers: { "idempotency-key": `ops-m-${process.pid}` },
+    body: { applicant_id: me.applicantId, service: "passport", office_id: "gz-yuexiu", date, period_id: "m-0", phone: "13600001111", pickup: { method: "collect" }, agree_terms: true },
+  });
+  assertError(full, 409, "SLOT_FULL");
+  assertError(await api("GET", "/v1/nothing-here"), 404, "NOT_FOUND");
+  for (let i = 0; i < 2; i++) assertOk(await api("GET", "/v1/health/progress"));
+
+  const m = assertOk(await api("GET", `/v1/ops/metrics?date=${date}&minutes=60`, { headers: ADMIN }));
+  assert.equal(m.date, date);
+  assert.equal(m.window_minutes, 60);
+  assert.ok(m.functions.book.codes.SLOT_FULL >= 1, JSON.stringify(m.functions.book));
+  assert.ok(m.functions.catalog.codes.NOT_FOUND >= 1);
+  assert.ok(m.functions.progress.requests >= 2);
+  assert.ok(m.refusals.SLOT_FULL >= 1);
+  const book = m.functions.book;
+  const bucketed = Object.values(book.latency_ms).reduce((a, b) => a + b, 0);
+  assert.equal(bucketed, book.requests, "every answer is in one latency bucket");
+  assert.ok(book.p50_ms_at_most === null || book.p50_ms_at_most >= 5);
+  assert.ok(m.places.capacity >= 0 && m.places.taken <= m.places.capacity);
+  assert.equal(typeof m.bookings.made, "number");
+  assert.equal(typeof m.notifications.backlog, "number");
+
+  assertError(await api("GET", "/v1/ops/metrics", { headers: STAFF }), 403, "FORBIDDEN");
+  assertError(await api("GET", "/v1/ops/metrics?minutes=0", { headers: ADMIN }), 400, "INVALID_ARGUMENT");
+  assertError(await api("GET", "/v1/ops/metrics?date=2026-13-01", { headers: ADMIN }), 400, "INVALID_ARGUMENT");
+});

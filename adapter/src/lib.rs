@@ -9,6 +9,7 @@ pub mod d1;
 pub mod faults;
 pub mod inventory;
 pub mod log;
+pub mod metrics;
 pub mod notify;
 mod ops;
 pub mod providers;

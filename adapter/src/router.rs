@@ -145,6 +145,7 @@ pub async fn serve(
 ) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
     let started = worker::Date::now().as_millis();
+    let metrics_env = env.clone();
     let request_id = request_id(&req);
     let method = req.method().to_string();
     let path = req.path();
@@ -200,10 +201,13 @@ pub async fn serve(
     if let Err(e) = &result {
         fields.insert("code".into(), Value::from(e.code.as_str()));
     }
-    fields.insert(
-        "duration_ms".into(),
-        Value::from(worker::Date::now().as_millis().saturating_sub(started)),
-    );
+    let duration_ms = worker::Date::now().as_millis().saturating_sub(started);
+    fields.insert("duration_ms".into(), Value::from(duration_ms));
+    let code = match &result {
+        Ok(_) => "OK",
+        Err(e) => e.code.as_str(),
+    };
+    crate::metrics::observe(&metrics_env, routes.function, code, duration_ms).await;
     let level = if rendered.status >= 500 {
         "error"
     } else {

@@ -10,6 +10,7 @@ mod catalog;
 mod deliveries;
 mod rules;
 mod sessions;
+mod stats;
 mod submit;
 mod users;
 

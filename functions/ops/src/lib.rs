@@ -14,6 +14,7 @@ use yuyue_shared::notify::{deliver, retry_delay_seconds, Notice, RETRY_BASE_SECO
 use yuyue_shared::ops::admission::{set_admission, summary_view, AdmissionRequest};
 use yuyue_shared::ops::auth::OpsIdentity;
 use yuyue_shared::ops::jobs::{self, Job, JobContext};
+use yuyue_shared::ops::metrics::{self as ops_metrics, Stats};
 use yuyue_shared::ops::office::{put_office, OfficeRequest};
 use yuyue_shared::ops::schedule::{publish_schedule, ScheduleRequest};
 use yuyue_shared::progress::{self, webhook, CheckinInput, EventInput, EventRequest};
@@ -28,6 +29,7 @@ fn routes() -> Routes {
         .post("/v1/ops/schedules", schedules)
         .post("/v1/ops/sweeps/no-shows", sweep_no_shows)
         .post("/v1/ops/jobs/:job", run_job_now)
+        .get("/v1/ops/metrics", metrics)
         .get("/v1/ops/offices/:office_id/days/:date", day)
         .put("/v1/ops/offices/:office_id/days/:date/admission", admission)
         .post("/v1/ops/reconcile", reconcile)
@@ -68,6 +70,45 @@ async fn office(mut cx: Cx) -> ApiResult<Reply> {
     }
     .await;
     audited(&cx, &who, "office.put", &target, result).await
+}
+
+#[derive(Deserialize)]
+struct MetricsQuery {
+    date: Option<String>,
+    minutes: Option<String>,
+}
+
+/// Bookings, places and holds of a day, the notification backlog, and every function's answers
+/// by code and latency over the last minutes. Admins only; a read, not audited.
+async fn metrics(cx: Cx) -> ApiResult<Reply> {
+    let who = cx.ops_identity()?;
+    who.require_admin()?;
+    let q: MetricsQuery = cx.query()?;
+    let minutes = ops_metrics::parse_minutes(q.minutes.as_deref())?;
+    let date = match q.date.as_deref() {
+        Some(d) => parse_date("date", d)?,
+        None => cx.now().date_naive(),
+    };
+    let store = cx.store()?;
+    let stats = store.day_stats(date).await?;
+    let inventory = cx.inventory()?;
+    let mut places = ops_metrics::Places::default();
+    for office in store.offices(None, None).await? {
+        for p in inventory.day(&office.office_id, date).await? {
+            places.capacity += u64::from(p.capacity);
+            places.taken += u64::from(p.taken);
+            places.holds += u64::from(p.holds);
+        }
+    }
+    // The record's numbers stand on their own if the counts cannot be read.
+    let functions = yuyue_adapter::metrics::read(&cx.env, minutes).await.ok();
+    Ok(Reply::ok(ops_metrics::report(
+        date,
+        minutes,
+        &stats,
+        places,
+        functions.as_deref(),
+    )))
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 pub mod admission;
 pub mod auth;
 pub mod jobs;
+pub mod metrics;
 pub mod office;
 pub mod schedule;
 

@@ -1097,6 +1097,33 @@ impl MemoryStore {
     }
 }
 
+impl crate::ops::metrics::Stats for MemoryStore {
+    async fn day_stats(&self, date: NaiveDate) -> ApiResult<crate::ops::metrics::DayStats> {
+        self.check("day_stats")?;
+        let st = self.state.borrow();
+        let mut out = crate::ops::metrics::DayStats::default();
+        for b in &st.bookings {
+            if b.date == date {
+                *out.bookings_by_status
+                    .entry(b.status.as_str().to_owned())
+                    .or_default() += 1;
+            }
+            if b.created_at.date_naive() == date {
+                out.made += 1;
+            }
+            if b.cancelled_at.is_some_and(|c| c.date_naive() == date) {
+                out.cancelled += 1;
+            }
+        }
+        for (status, _) in st.deliveries.values() {
+            *out.deliveries_by_status
+                .entry(status.as_str().to_owned())
+                .or_default() += 1;
+        }
+        Ok(out)
+    }
+}
+
 impl SubmitReads for MemoryStore {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
         Ok(SubmitFacts {
