@@ -4,7 +4,7 @@
 // clock override.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiFresh, assertError, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, apiFresh, assertError, assertOk, clientIp, idNumber, loginIdentified } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
@@ -38,7 +38,7 @@ before(async () => {
   const base = Date.UTC(1950, 0, 1);
   people = await pool([...Array(PEOPLE).keys()], 20, (i) => {
     const birth = new Date(base + i * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");
-    return loginIdentified(`adm-${process.pid}-${i}`, idNumber(birth, process.pid % 1000, "510104"), "陈一");
+    return loginIdentified(`adm-${process.pid}-${i}`, idNumber(birth, process.pid % 1000, "510104"), "陈一").then((p) => ({ ...p, ip: clientIp() }));
   });
   assertOk(
     await api("POST", "/v1/ops/schedules", {
@@ -52,7 +52,7 @@ function submit(p, i, clock) {
   return apiFresh("POST", "/v1/bookings", {
     token: p.token,
     // One submit per person, retried under its key as a real client would.
-    headers: { "idempotency-key": `adm-${process.pid}-${i}`, ...clock },
+    headers: { "idempotency-key": `adm-${process.pid}-${i}`, "cf-connecting-ip": p.ip, ...clock },
     body: { applicant_id: p.applicantId, service: "passport", office_id: HALL, date: DAY, period_id: "adm-1", phone: "13500001111", pickup: { method: "collect" }, agree_terms: true },
   });
 }

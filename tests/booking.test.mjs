@@ -211,3 +211,20 @@ test("dev fault switches are refused unless asked for properly", async () => {
   const res = await submit(me, bookingBody(me.applicantId, "sz-nanshan", shanghaiDate(2), "t-a"), newKey(), { "x-dev-fault": "explode" });
   assertError(res, 400, "INVALID_ARGUMENT");
 });
+
+test("a user's submits that reach the record are limited per minute, with Retry-After, and the place is freed", async () => {
+  const date = shanghaiDate(1);
+  await publish("gz-tianhe", date, [{ period_id: "t-r", start: "14:00", end: "15:00", capacity: 50 }]);
+  const me = await person("book-rate");
+  const statuses = [];
+  for (let i = 0; i < 11; i++) {
+    statuses.push((await submit(me, bookingBody(me.applicantId, "gz-tianhe", date, "t-r"), newKey())).status);
+  }
+  // The first books; the next nine reach the record and find the active booking; the eleventh
+  // is over the user's ten a minute.
+  assert.deepEqual(statuses, [201, ...Array(9).fill(409), 429]);
+  const limited = await submit(me, bookingBody(me.applicantId, "gz-tianhe", date, "t-r"), newKey());
+  assertError(limited, 429, "RATE_LIMITED");
+  assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+  assert.equal((await dayView("gz-tianhe", date)).periods[0].taken, 1, "refused submits hold nothing");
+});

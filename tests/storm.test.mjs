@@ -3,7 +3,7 @@
 // double submits under one key change nothing.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiFresh, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, apiFresh, assertOk, clientIp, idNumber, loginIdentified } from "./helpers.mjs";
 
 const OPS = { authorization: "Bearer dev-ops-token" };
 const PEOPLE = Number(process.env.STORM_PEOPLE ?? 2000);
@@ -35,7 +35,7 @@ before(async () => {
   const base = Date.UTC(1960, 0, 1);
   people = await pool([...Array(PEOPLE).keys()], 40, (i) => {
     const birth = new Date(base + i * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");
-    return loginIdentified(`storm-${process.pid}-${i}`, idNumber(birth, 7, "310104"), "王五");
+    return loginIdentified(`storm-${process.pid}-${i}`, idNumber(birth, 7, "310104"), "王五").then((p) => ({ ...p, ip: clientIp() }));
   });
 });
 
@@ -49,7 +49,8 @@ async function wave({ office, date, period, service, twice }) {
   const send = (p, key) =>
     apiFresh("POST", "/v1/bookings", {
       token: p.token,
-      headers: { "idempotency-key": key },
+      // Each person from their own phone: submits are limited per client address.
+      headers: { "idempotency-key": key, "cf-connecting-ip": p.ip },
       body: {
         applicant_id: p.applicantId,
         service,

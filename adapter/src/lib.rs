@@ -20,7 +20,7 @@ pub mod rules_cache;
 mod webcrypto;
 
 pub use cx::Cx;
-pub use ratelimit::BINDING as RATE_LIMITER_BINDING;
+pub use ratelimit::{SubmitLimits, BINDING as RATE_LIMITER_BINDING};
 pub use respond::Reply;
 pub use router::{serve, Routes};
 pub use yuyue_shared::auth::{Caller, Identified};

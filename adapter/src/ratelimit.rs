@@ -52,3 +52,23 @@ async fn count(cx: &Cx, shard: &str, hit: &Hit) -> Result<Verdict, &'static str>
     }
     res.json::<Verdict>().await.map_err(|_| "decode")
 }
+
+/// The booking submit's rate limits, per user and per client address, applied once a place is
+/// held (see `yuyue_shared::booking::Gate`).
+pub struct SubmitLimits<'a> {
+    pub cx: &'a Cx,
+    pub rules: &'a yuyue_shared::rules::Rules,
+    pub user: &'a str,
+}
+
+impl yuyue_shared::booking::Gate for SubmitLimits<'_> {
+    async fn admit(&self) -> ApiResult<()> {
+        use yuyue_shared::ratelimit::{booking_per_client, booking_per_user};
+        self.cx
+            .rate_limit(&booking_per_user(self.rules, self.user))
+            .await?;
+        self.cx
+            .rate_limit(&booking_per_client(self.rules, &self.cx.client_address()))
+            .await
+    }
+}

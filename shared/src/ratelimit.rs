@@ -133,6 +133,24 @@ pub fn identity_per_user(rules: &Rules, user: &str) -> Limit {
     }
 }
 
+/// Booking submits that reach the record, and cancellations, by one user.
+pub fn booking_per_user(rules: &Rules, user: &str) -> Limit {
+    Limit {
+        key: format!("booking:user:{user}"),
+        max: rules.rate_limits.booking_per_user_per_minute,
+        window_seconds: 60,
+    }
+}
+
+/// Booking submits that reach the record from one client address.
+pub fn booking_per_client(rules: &Rules, client: &str) -> Limit {
+    Limit {
+        key: format!("booking:client:{client}"),
+        max: rules.rate_limits.requests_per_client_per_second,
+        window_seconds: 1,
+    }
+}
+
 /// Invitation accepts by one user: a wrong code costs a try, so codes cannot be guessed.
 pub fn invitation_accept_per_user(rules: &Rules, user: &str) -> Limit {
     Limit {

@@ -3,7 +3,7 @@
 //! the `cancel` function.
 
 use yuyue_adapter::faults::Faulty;
-use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
+use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes, SubmitLimits};
 use yuyue_shared::booking::admission;
 use yuyue_shared::booking::list::{self, Reader};
 use yuyue_shared::booking::qr::QrSigner;
@@ -42,9 +42,15 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
         fault: cx.dev_fault()?,
     };
     let key = cx.header("idempotency-key");
+    let limits = SubmitLimits {
+        cx: &cx,
+        rules: &rules,
+        user: caller.user_id.as_str(),
+    };
     let outcome = booking::book(
         &faulty,
         &faulty,
+        &limits,
         BookInput {
             caller: &caller.user_id,
             session: &caller.session_id,

@@ -4,6 +4,7 @@
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::{self, CancelInput};
 use yuyue_shared::notify::{Notice, NoticeKind};
+use yuyue_shared::ratelimit;
 
 fn routes() -> Routes {
     Routes::new("cancel").post("/v1/bookings/:booking_no/cancel", cancel)
@@ -20,6 +21,12 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
     let body: CancelBody = cx.optional_json().await?.unwrap_or_default();
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
+    // Cancels count with submits: a script cannot cancel and rebook in a loop.
+    cx.rate_limit(&ratelimit::booking_per_user(
+        &rules,
+        caller.user_id.as_str(),
+    ))
+    .await?;
     let qr = cx.qr_signer()?;
     let cancelled = booking::cancel(
         &store,

@@ -54,10 +54,33 @@ pub struct BookOutcome {
     pub created: Option<Booking>,
 }
 
-pub async fn book<S, I>(store: &S, inventory: &I, input: BookInput<'_>) -> ApiResult<BookOutcome>
+/// What may still refuse a submit once its place is held, before the record is read: the rate
+/// limits. Refusals the object or the isolate answers (full, not yet released, not admitted)
+/// cost less than counting them would, so only submits about to reach the record are counted.
+#[allow(async_fn_in_trait)]
+pub trait Gate {
+    async fn admit(&self) -> ApiResult<()>;
+}
+
+/// No limits (native tests).
+pub struct Open;
+
+impl Gate for Open {
+    async fn admit(&self) -> ApiResult<()> {
+        Ok(())
+    }
+}
+
+pub async fn book<S, I, G>(
+    store: &S,
+    inventory: &I,
+    gate: &G,
+    input: BookInput<'_>,
+) -> ApiResult<BookOutcome>
 where
     S: Bookings + Catalog + SubmitReads,
     I: Inventory,
+    G: Gate,
 {
     let key = parse_idempotency_key(input.idempotency_key)?;
     let req = input.request.validate()?;
@@ -92,6 +115,10 @@ where
         }
     };
 
+    if let Err(e) = gate.admit().await {
+        release_quietly(inventory, &hold).await;
+        return Err(e);
+    }
     let checked = checks(store, &input, &req, start).await;
     let applicant = match checked {
         Ok(a) => a,

@@ -171,6 +171,7 @@ fn submit_at(
     block_on(book(
         s,
         s,
+        &Open,
         BookInput {
             caller: &caller,
             session: &session,
@@ -704,4 +705,52 @@ fn a_revoked_or_missing_session_books_nothing_and_frees_the_hold() {
             .status,
         201
     );
+}
+
+#[test]
+fn a_refusing_gate_frees_the_place_and_reads_nothing() {
+    struct Closed;
+    impl Gate for Closed {
+        async fn admit(&self) -> crate::ApiResult<()> {
+            Err(crate::ApiError::new(ErrorCode::RateLimited).with_retry_after(7))
+        }
+    }
+    let s = world(5, 1);
+    let rules = Rules::default();
+    let signer = qr();
+    let caller = UserId("u0".into());
+    let session = SessionId("s-u0".into());
+    let calendar = block_on(s.calendar()).unwrap();
+    s.fail_next("submit_facts");
+    let e = block_on(book(
+        &s,
+        &s,
+        &Closed,
+        BookInput {
+            caller: &caller,
+            session: &session,
+            idempotency_key: Some("key-00000001"),
+            request: &request("ap0"),
+            rules: &rules,
+            calendar: &calendar,
+            now: now(),
+            request_id: "req-test",
+            number_secret: SECRET,
+            qr: &signer,
+        },
+    ))
+    .unwrap_err();
+    assert_eq!((e.code, e.retry_after), (ErrorCode::RateLimited, Some(7)));
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    // The record was not read: the injected failure is still pending.
+    assert!(block_on(s.submit_facts(&SubmitQuery {
+        caller: &caller,
+        session: &session,
+        applicant: &ApplicantId("ap0".into()),
+        office: &office(),
+        service: crate::domain::ServiceId::Passport,
+        no_shows_since: d(2026, 1, 1),
+        cancellations_since: now(),
+    }))
+    .is_err());
 }

@@ -1126,6 +1126,7 @@ impl crate::ops::metrics::Stats for MemoryStore {
 
 impl SubmitReads for MemoryStore {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
+        self.check("submit_facts")?;
         Ok(SubmitFacts {
             session: self.session(q.session).await?,
             user: self.user(q.caller).await?,
