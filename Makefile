@@ -3,15 +3,19 @@
 SHELL := /bin/bash
 FUNCTIONS := login catalog helper book cancel progress ops
 
-.PHONY: dev test setup build lint unit blackbox fakes-test miniprogram-test reset bench clean
+.PHONY: dev test setup browser build lint unit blackbox fakes-test miniprogram-test reset bench clean
 
 dev: setup build
 	npm run --silent dev
 
-test: setup lint unit build fakes-test miniprogram-test blackbox
+test: setup browser lint unit build fakes-test miniprogram-test blackbox
 
 setup:
 	@bash scripts/setup.sh
+
+# Chromium for the dashboard's browser test (Debian's package), only what `make test` needs.
+browser:
+	@bash scripts/setup-browser.sh
 
 build: setup
 	@bash scripts/build.sh $(FUNCTIONS)
@@ -31,7 +35,7 @@ fakes-test: setup
 miniprogram-test: setup
 	npm run --silent test:miniprogram
 
-blackbox: setup build
+blackbox: setup browser build
 	npm run --silent test:blackbox
 
 bench: setup build

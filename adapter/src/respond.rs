@@ -12,6 +12,8 @@ pub struct Reply {
     /// `data` already serialized, sent as is: a cached answer is not turned back into a
     /// `Value` and re-serialized on every request that reads it.
     pub raw: Option<Rc<RawValue>>,
+    /// An HTML page served as is, outside the envelope (the ops dashboard).
+    pub page: Option<&'static str>,
 }
 
 impl Reply {
@@ -31,6 +33,17 @@ impl Reply {
             status,
             data,
             raw: None,
+            page: None,
+        }
+    }
+
+    /// A static HTML page: no data in it, whatever it shows it fetches from the API.
+    pub fn page(html: &'static str) -> Reply {
+        Reply {
+            status: 200,
+            data: serde_json::Value::Null,
+            raw: None,
+            page: Some(html),
         }
     }
 
@@ -39,12 +52,22 @@ impl Reply {
             status,
             data: serde_json::Value::Null,
             raw: Some(data),
+            page: None,
         }
     }
 }
 
 pub fn render(result: &Result<Reply, ApiError>, request_id: &str) -> Rendered {
     match result {
+        Ok(Reply {
+            status,
+            page: Some(html),
+            ..
+        }) => Rendered {
+            status: *status,
+            body: (*html).to_owned(),
+            retry_after: None,
+        },
         Ok(Reply {
             status,
             raw: Some(raw),

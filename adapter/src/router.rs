@@ -216,6 +216,15 @@ pub async fn serve(
     log::line(level, fields);
 
     let mut extra = served_by.to_vec();
+    if matches!(&result, Ok(r) if r.page.is_some()) {
+        extra.push(("content-type", "text/html; charset=utf-8".to_owned()));
+        // The page's own inline script and styles, and calls to this origin only.
+        extra.push((
+            "content-security-policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:"
+                .to_owned(),
+        ));
+    }
     if let Some(a) = allow {
         extra.push(("allow", a));
     }

@@ -66,6 +66,16 @@ pub async fn read(env: &Env, minutes: u32) -> ApiResult<Vec<Observations>> {
     post(env, "read", &serde_json::json!({ "minutes": minutes })).await
 }
 
+/// One function's answers minute by minute over the last `minutes`: (unix minute, code, count).
+pub async fn series(env: &Env, function: &str, minutes: u32) -> ApiResult<Vec<(i64, String, u64)>> {
+    post(
+        env,
+        "series",
+        &serde_json::json!({ "function": function, "minutes": minutes }),
+    )
+    .await
+}
+
 async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
     env: &Env,
     op: &str,

@@ -120,6 +120,30 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// One function's answers minute by minute: (minute, code, count), oldest first.
+    fn series(&self, function: &str, minutes: u32) -> Result<Vec<(i64, String, u64)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            minute: f64,
+            code: String,
+            n: f64,
+        }
+        let from = JsValue::from_f64((minute_now() - i64::from(minutes) + 1) as f64);
+        let rows: Vec<Row> = self
+            .sql
+            .exec_raw(
+                "SELECT minute, code, n FROM counts WHERE function = ? AND minute >= ? ORDER BY minute",
+                vec![function.into(), from],
+            )?
+            .to_array()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.minute as i64, r.code, r.n as u64))
+            .collect())
+    }
+}
+
 impl DurableObject for Metrics {
     fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();
@@ -143,6 +167,17 @@ impl DurableObject for Metrics {
                 }
                 let r: Read = req.json().await?;
                 Response::from_json(&self.read(r.minutes.clamp(1, KEEP_MINUTES as u32))?)
+            }
+            "/series" => {
+                #[derive(Deserialize)]
+                struct Series {
+                    function: String,
+                    minutes: u32,
+                }
+                let q: Series = req.json().await?;
+                Response::from_json(
+                    &self.series(&q.function, q.minutes.clamp(1, KEEP_MINUTES as u32))?,
+                )
             }
             _ => Response::error("no such metrics operation", 404),
         }

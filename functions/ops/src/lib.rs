@@ -30,6 +30,7 @@ fn routes() -> Routes {
         .post("/v1/ops/sweeps/no-shows", sweep_no_shows)
         .post("/v1/ops/jobs/:job", run_job_now)
         .get("/v1/ops/metrics", metrics)
+        .get("/v1/ops/dashboard", dashboard)
         .get("/v1/ops/offices/:office_id/days/:date", day)
         .put("/v1/ops/offices/:office_id/days/:date/admission", admission)
         .post("/v1/ops/reconcile", reconcile)
@@ -72,6 +73,12 @@ async fn office(mut cx: Cx) -> ApiResult<Reply> {
     audited(&cx, &who, "office.put", &target, result).await
 }
 
+/// The ops dashboard: a static page that asks for an ops token and charts, for a chosen day, each
+/// hall's fill by period and the booking rate, from `GET /v1/ops/metrics` and the day views.
+async fn dashboard(_cx: Cx) -> ApiResult<Reply> {
+    Ok(Reply::page(include_str!("../dashboard.html")))
+}
+
 #[derive(Deserialize)]
 struct MetricsQuery {
     date: Option<String>,
@@ -102,13 +109,14 @@ async fn metrics(cx: Cx) -> ApiResult<Reply> {
     }
     // The record's numbers stand on their own if the counts cannot be read.
     let functions = yuyue_adapter::metrics::read(&cx.env, minutes).await.ok();
-    Ok(Reply::ok(ops_metrics::report(
-        date,
-        minutes,
-        &stats,
-        places,
-        functions.as_deref(),
-    )))
+    let mut report = ops_metrics::report(date, minutes, &stats, places, functions.as_deref());
+    // Counts are kept by the real minute, whatever the dev clock says.
+    let now_minute = yuyue_adapter::clock::system_now().timestamp_millis() / 60_000;
+    report["booking_rate"] = match yuyue_adapter::metrics::series(&cx.env, "book", minutes).await {
+        Ok(rows) => ops_metrics::booking_rate(&rows, now_minute, minutes),
+        Err(_) => serde_json::Value::Null,
+    };
+    Ok(Reply::ok(report))
 }
 
 #[derive(Deserialize)]

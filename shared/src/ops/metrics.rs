@@ -208,6 +208,28 @@ pub fn parse_minutes(raw: Option<&str>) -> crate::error::ApiResult<u32> {
     }
 }
 
+/// The booking rate minute by minute, for the dashboard's chart: each minute of the window (in
+/// Asia/Shanghai, `HH:MM`) with the bookings made (`201`s of the book function, `OK`) and the
+/// submits refused, from `(unix minute, code, count)` rows.
+pub fn booking_rate(rows: &[(i64, String, u64)], now_minute: i64, minutes: u32) -> Value {
+    let first = now_minute - i64::from(minutes) + 1;
+    let points: Vec<Value> = (first..=now_minute)
+        .map(|m| {
+            let (mut booked, mut refused) = (0u64, 0u64);
+            for (_, code, n) in rows.iter().filter(|(rm, _, _)| *rm == m) {
+                if code == "OK" {
+                    booked += n;
+                } else {
+                    refused += n;
+                }
+            }
+            let at = crate::time::from_unix_millis(m * 60_000).format("%H:%M");
+            json!({ "minute": at.to_string(), "booked": booked, "refused": refused })
+        })
+        .collect();
+    Value::Array(points)
+}
+
 /// The whole report. `functions` is `None` when the metrics object could not be read.
 pub fn report(
     date: chrono::NaiveDate,
@@ -275,6 +297,27 @@ mod tests {
         assert_eq!(parse_minutes(None).unwrap(), 15);
         assert!(parse_minutes(Some("0")).is_err());
         assert!(parse_minutes(Some("1441")).is_err());
+    }
+
+    #[test]
+    fn the_booking_rate_has_every_minute_of_the_window_in_shanghai_time() {
+        // 2026-11-27 12:00 UTC is 20:00 in Asia/Shanghai.
+        let now = 1_796_385_600_000 / 60_000;
+        let rows = vec![
+            (now - 1, "OK".to_owned(), 3),
+            (now - 1, "SLOT_FULL".to_owned(), 40),
+            (now, "OK".to_owned(), 1),
+            (now - 9, "OK".to_owned(), 7),
+        ];
+        let v = booking_rate(&rows, now, 3);
+        assert_eq!(
+            v,
+            json!([
+                {"minute": "19:58", "booked": 0, "refused": 0},
+                {"minute": "19:59", "booked": 3, "refused": 40},
+                {"minute": "20:00", "booked": 1, "refused": 0},
+            ])
+        );
     }
 
     #[test]
