@@ -294,6 +294,7 @@ test("openapi.json is the YAML, and every path and method it lists is routed", a
     "/v1/bookings/admission": "post",
     "/v1/ops/metrics": "get",
     "/v1/ops/dashboard": "get",
+    "/v1/ops/offices/{office_id}/days/{date}/close": "post",
     "/v1/ops/offices/{office_id}/days/{date}/admission": "put",
     "/v1/bookings": "post",
     "/v1/bookings/{booking_no}": "get",

@@ -108,13 +108,9 @@ export function wechatCode(name) {
   return `dev-${name}~${process.pid}-${Date.now()}-${loginSeq}`;
 }
 
-/**
- * Logs the fake WeChat user `name` in (openid `wx-<name>`) and returns
- * `{ token, refresh, user, data }` — `token` for `api(..., { token })`.
- */
-export async function loginWechat(name) {
-  const res = await api("POST", "/v1/auth/wechat", {
-    body: { code: wechatCode(name) },
+async function loginWith(path, codeField, name) {
+  const res = await api("POST", path, {
+    body: { [codeField]: wechatCode(name) },
     headers: { "cf-connecting-ip": clientIp() },
     retryOnReset: true,
   });
@@ -123,11 +119,20 @@ export async function loginWechat(name) {
 }
 
 /**
+ * Logs the fake WeChat user `name` in (openid `wx-<name>`) and returns
+ * `{ token, refresh, user, data }` — `token` for `api(..., { token })`.
+ */
+export const loginWechat = (name) => loginWith("/v1/auth/wechat", "code", name);
+
+/** Logs the fake Alipay user `name` in (user id `ali-<name>`); the same shape as `loginWechat`. */
+export const loginAlipay = (name) => loginWith("/v1/auth/alipay", "auth_code", name);
+
+/**
  * Logs `name` in and completes real-name binding with `idNumber` (a valid 居民身份证号) and
  * `fullName`, through the face-verification fake: what booking and adding helpers require.
  */
-export async function loginIdentified(name, idNumber, fullName = "张三") {
-  const session = await loginWechat(name);
+export async function loginIdentified(name, idNumber, fullName = "张三", { platform = "wechat" } = {}) {
+  const session = await (platform === "alipay" ? loginAlipay(name) : loginWechat(name));
   const res = await api("POST", "/v1/me/identity", {
     token: session.token,
     body: { name: fullName, id_number: idNumber, verify_token: "dev-ok" },

@@ -16,11 +16,11 @@ function shanghaiDate(plus) {
 const DAY = shanghaiDate(3);
 
 let seq = 0;
-async function person(tag) {
+async function person(tag, platform = "wechat") {
   seq += 1;
   const name = `ntf-${tag}-${process.pid}`;
-  const s = await loginIdentified(name, idNumber(`1983${String(1 + (seq % 12)).padStart(2, "0")}15`, (process.pid + seq) % 1000, "350102"), "林一");
-  return { ...s, openid: `wx-${name}` };
+  const s = await loginIdentified(name, idNumber(`1983${String(1 + (seq % 12)).padStart(2, "0")}15`, (process.pid + seq) % 1000, "350102"), "林一", { platform });
+  return { ...s, openid: platform === "alipay" ? `ali-${name}` : `wx-${name}` };
 }
 
 async function records(kind) {
@@ -102,6 +102,40 @@ test("no subscription left (43101) is recorded and never retried; a busy provide
   assert.ok(retried, "the queue was asked to retry a notice");
 });
 
+test("Alipay accounts get template messages: sent once, an unsubscribed user recorded, a busy gateway retried", async () => {
+  const me = await person("ali-ok", "alipay");
+  const b = await book(me);
+  const toMe = (m) => m.to_user_id === me.openid;
+  const sent = await until("alipay_messages", (all) => all.some(toMe));
+  const confirm = sent.filter(toMe);
+  assert.equal(confirm.length, 1, JSON.stringify(confirm));
+  assert.equal(confirm[0].user_template_id, "dev-ali-confirmed");
+  assert.equal(confirm[0].page, "pages/bookings/bookings");
+  assert.equal(confirm[0].data.keyword4.value, b.booking_no, "keywords in the WeChat fields' order");
+  assert.equal(confirm[0].data.keyword3.value, `${DAY} 09:00~10:00`);
+  assert.equal(confirm[0].data.keyword5.value, "林*", "the applicant's name is masked");
+  assert.equal((await records("subscribe_messages")).filter(to(me.openid)).length, 0, "nothing through WeChat");
+
+  const refusing = await person("ali-refusing", "alipay");
+  await fetch(`${FAKES}/__fakes/no-subscription`, { method: "POST", body: JSON.stringify({ user_id: refusing.openid }) });
+  await book(refusing);
+  const toRefusing = (m) => m.to_user_id === refusing.openid;
+  await until("alipay_rejected", (all) => all.some(toRefusing));
+  await new Promise((r) => setTimeout(r, 3000)); // retries would come after 1 s, 2 s
+  assert.deepEqual((await records("alipay_rejected")).filter(toRefusing).map((r) => r.sub_code), ["USER_NOT_SUBSCRIBED"]);
+
+  const unlucky = await person("ali-busy", "alipay");
+  const fault = await fetch(`${FAKES}/__fakes/faults`, {
+    method: "POST",
+    body: JSON.stringify({ provider: "alipay", op: "alipay.open.app.mini.templatemessage.send", mode: "busy", count: 2 }),
+  });
+  assert.equal(fault.status, 200);
+  await book(unlucky);
+  const toUnlucky = (m) => m.to_user_id === unlucky.openid;
+  const delivered = await until("alipay_messages", (all) => all.some(toUnlucky));
+  assert.equal(delivered.filter(toUnlucky).length, 1, "delivered once, after the retries");
+});
+
 test("the evening job reminds tomorrow's bookings; an application that moves is told", async () => {
   const me = await person("remind");
   const b = await book(me);
@@ -130,4 +164,44 @@ test("the evening job reminds tomorrow's bookings; an application that moves is 
   assert.ok(progress, "a progress message");
   assert.equal(progress.data.phrase3.value, "审核中");
   assert.equal(progress.data.character_string2.value, appNo);
+});
+
+test("closing a day cancels its bookings by the hall and tells each applicant", async () => {
+  const day = shanghaiDate(4);
+  const hall = "gz-panyu";
+  assertOk(
+    await api("POST", "/v1/ops/schedules", {
+      headers: ADMIN,
+      body: { office_id: hall, date: day, periods: [{ period_id: "c-a", start: "09:00", end: "10:00", capacity: 5 }] },
+    }),
+  );
+  const people = [await person("closed-a"), await person("closed-b")];
+  const made = [];
+  for (const p of people) {
+    made.push(
+      assertOk(
+        await api("POST", "/v1/bookings", {
+          token: p.token,
+          headers: { "idempotency-key": `ntf-close-${process.pid}-${made.length}` },
+          body: { applicant_id: p.applicantId, service: "passport", office_id: hall, date: day, period_id: "c-a", phone: "13600002222", pickup: { method: "collect" }, agree_terms: true },
+        }),
+        201,
+      ),
+    );
+  }
+  const closed = assertOk(
+    await api("POST", `/v1/ops/offices/${hall}/days/${day}/close`, { headers: ADMIN, body: { reason: "设备检修暂停办理" } }),
+  );
+  assert.equal(closed.closed, true);
+  assert.deepEqual([...closed.booking_nos].sort(), made.map((b) => b.booking_no).sort());
+  for (const [i, p] of people.entries()) {
+    assert.equal(assertOk(await api("GET", `/v1/bookings/${made[i].booking_no}`, { token: p.token })).status, "cancelled");
+  }
+  const view = assertOk(await api("GET", `/v1/ops/offices/${hall}/days/${day}`, { headers: ADMIN }));
+  assert.deepEqual(view.periods, [], "the day is empty");
+  const sent = await until("subscribe_messages", (all) => people.every((p) => all.some((m) => to(p.openid)(m) && m.template_id === "dev-tmpl-day-closed")));
+  for (const p of people) assert.ok(sent.some((m) => to(p.openid)(m) && m.template_id === "dev-tmpl-day-closed"), p.openid);
+  // Closing again finds nothing more to do.
+  const again = assertOk(await api("POST", `/v1/ops/offices/${hall}/days/${day}/close`, { headers: ADMIN, body: { reason: "设备检修暂停办理" } }));
+  assert.equal(again.cancelled, 0);
 });

@@ -90,6 +90,19 @@ impl<S: Bookings, I> Bookings for Faulty<'_, S, I> {
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
         self.store.check_in(no, at).await
     }
+    async fn cancel_day(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        reason: &str,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>> {
+        self.store
+            .cancel_day(o, d, reason, actor, request_id, at)
+            .await
+    }
     async fn mark_no_shows(
         &self,
         d: NaiveDate,

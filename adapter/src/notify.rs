@@ -3,11 +3,12 @@
 //! to whom, and at most once, is `yuyue_shared::notify`.
 
 use crate::cx::Cx;
-use crate::providers::{wechat, Outbound};
+use crate::providers::{alipay, wechat, Outbound};
 use std::collections::HashMap;
 use worker::Env;
 use yuyue_shared::notify::render::Message;
 use yuyue_shared::notify::{Channel, Notice, Recipient, Sent};
+use yuyue_shared::providers::alipay_message::TemplateAnswer;
 use yuyue_shared::providers::wechat::SendAnswer;
 use yuyue_shared::store::Platform;
 
@@ -40,22 +41,26 @@ impl Cx {
     }
 }
 
-/// Sends messages with each platform's provider: WeChat subscribe messages, templates by kind
-/// from `WECHAT_TEMPLATES` (`{"booking_confirmed": "<template id>", …}`).
+/// Sends messages with each platform's provider: WeChat subscribe messages and Alipay template
+/// messages, their template ids by kind from `WECHAT_TEMPLATES` and `ALIPAY_TEMPLATES`
+/// (`{"booking_confirmed": "<template id>", …}`).
 pub struct ProviderChannel<'a, O: Outbound> {
     out: &'a O,
     wechat_templates: HashMap<String, String>,
+    alipay_templates: HashMap<String, String>,
 }
 
 impl<'a, O: Outbound> ProviderChannel<'a, O> {
     pub fn new(out: &'a O) -> Self {
-        let wechat_templates = out
-            .config("WECHAT_TEMPLATES")
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+        let templates = |name: &str| {
+            out.config(name)
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default()
+        };
         ProviderChannel {
             out,
-            wechat_templates,
+            wechat_templates: templates("WECHAT_TEMPLATES"),
+            alipay_templates: templates("ALIPAY_TEMPLATES"),
         }
     }
 }
@@ -83,9 +88,24 @@ impl<O: Outbound> Channel for ProviderChannel<'_, O> {
                     Err(e) => Sent::Transient(e.code.as_str().to_owned()),
                 }
             }
-            // Alipay's template messages need the mini-program's form or payment id, which this
-            // backend does not collect yet: recorded as not configured.
-            Platform::Alipay => Sent::NotConfigured,
+            Platform::Alipay => {
+                let Some(template) = self.alipay_templates.get(message.kind.as_str()) else {
+                    return Sent::NotConfigured;
+                };
+                match alipay::template_message(
+                    self.out,
+                    (&to.openid, template),
+                    &message.page,
+                    &message.fields,
+                )
+                .await
+                {
+                    Ok(TemplateAnswer::Sent) => Sent::Delivered,
+                    Ok(TemplateAnswer::NoSubscription) => Sent::NoSubscription,
+                    Ok(TemplateAnswer::Refused(why)) => Sent::Failed(why),
+                    Err(e) => Sent::Transient(e.code.as_str().to_owned()),
+                }
+            }
         }
     }
 }

@@ -41,10 +41,12 @@ export function createAdmin({ records, faults, wechat, alipay }) {
 
     "POST /no-subscription": (req, res, url, body) => {
       const spec = parseJsonObject(body);
-      if (!spec || typeof spec.openid !== "string" || spec.openid === "") {
-        return bad(res, 'body must be {"openid":"wx-…","refuse"?:true|false}');
+      const id = (v) => typeof v === "string" && v !== "";
+      if (!spec || id(spec.openid) === id(spec.user_id)) {
+        return bad(res, 'body must be {"openid":"wx-…"} (WeChat) or {"user_id":"ali-…"} (Alipay), with "refuse"?:true|false');
       }
-      wechat.setRefusing(spec.openid, spec.refuse !== false);
+      if (id(spec.openid)) wechat.setRefusing(spec.openid, spec.refuse !== false);
+      else alipay.setRefusing(spec.user_id, spec.refuse !== false);
       return ok(res);
     },
 

@@ -1,4 +1,5 @@
-// Fake Alipay open-platform gateway (openapi.alipay.com/gateway.do) for alipay.system.oauth.token.
+// Fake Alipay open-platform gateway (openapi.alipay.com/gateway.do) for alipay.system.oauth.token
+// and alipay.open.app.mini.templatemessage.send (template messages to subscribed users).
 // Requests must be RSA2-signed with the app's private key; responses are RSA2-signed with the
 // platform's private key over the exact JSON text of the response value, as Alipay does.
 import { randomBytes, sign as rsaSign, verify as rsaVerify } from "node:crypto";
@@ -6,6 +7,9 @@ import { sendText } from "./http.mjs";
 
 const OAUTH_METHOD = "alipay.system.oauth.token";
 const SUCCESS_KEY = "alipay_system_oauth_token_response";
+const SEND_METHOD = "alipay.open.app.mini.templatemessage.send";
+const SEND_KEY = "alipay_open_app_mini_templatemessage_send_response";
+const METHODS = new Set([OAUTH_METHOD, SEND_METHOD]);
 
 const E = {
   busy: ["20000", "Service Currently Unavailable", "isp.unknow-error", "系统繁忙"],
@@ -24,7 +28,15 @@ const E = {
   grantType: ["40002", "Invalid Arguments", "isv.grant-type-invalid", "不支持的grantType"],
   codeInvalid: ["40002", "Invalid Arguments", "isv.code-invalid", "授权码code无效"],
   refreshInvalid: ["40002", "Invalid Arguments", "isv.refresh-token-invalid", "刷新令牌refresh_token无效"],
+  missingBiz: ["40001", "Missing Required Arguments", "isv.missing-biz-content", "缺少业务参数"],
+  invalidBiz: ["40002", "Invalid Arguments", "isv.invalid-biz-content", "业务参数格式错误"],
+  notSubscribed: ["40004", "Business Failed", "USER_NOT_SUBSCRIBED", "用户未订阅该模板消息"],
+  dataIllegal: ["40004", "Business Failed", "TEMPLATE_DATA_ILLEGAL", "模板数据不合法"],
 };
+
+const succeeded = { code: "10000", msg: "Success" };
+// A generous bound on one keyword's value: the fake refuses only what no template could show.
+const KEYWORD_MAX = 64;
 
 /** The string Alipay signs: every param but `sign` and empty ones, ASCII-sorted, raw `k=v` joined by `&`. */
 export function signContent(params) {
@@ -70,6 +82,7 @@ function readParams(req, url, rawBody) {
 export function createAlipay(config, { records, faults }) {
   const { appId, appPublicKey, alipayPrivateKey, singleUseCodes = true, maxSkewSec = 900 } = config;
   const usedCodes = new Set();
+  const refusing = new Set(); // user ids that did not subscribe
   const refreshTokens = new Map(); // refresh_token -> x (of dev-<x>)
 
   /** Writes `{"<key>":<json>,"sign":"<sig>"}` so the signed text is exactly the value's text in the body. */
@@ -87,7 +100,7 @@ export function createAlipay(config, { records, faults }) {
     if (!p.method) return E.missingMethod;
     if (!p.app_id) return E.missingAppId;
     if (p.app_id !== appId) return E.invalidAppId;
-    if (p.method !== OAUTH_METHOD) return E.invalidMethod;
+    if (!METHODS.has(p.method)) return E.invalidMethod;
     if (!p.sign_type) return E.missingSignType;
     if (p.sign_type !== "RSA2") return E.invalidSignType;
     if ((p.charset ?? "").toLowerCase() !== "utf-8") return E.invalidCharset;
@@ -137,6 +150,61 @@ export function createAlipay(config, { records, faults }) {
     return ["error_response", errorValue(E.grantType)];
   }
 
+  /**
+   * Business part of the template message send: returns [key, value, record]. Business failures
+   * come under the method's own key with code 40004, as the gateway answers them.
+   */
+  function templateMessage(p) {
+    if (!p.biz_content) return ["error_response", errorValue(E.missingBiz)];
+    let biz;
+    try {
+      biz = JSON.parse(p.biz_content);
+    } catch {
+      return ["error_response", errorValue(E.invalidBiz)];
+    }
+    const { to_user_id, user_template_id, page, data } = biz ?? {};
+    const str = (v, max) => typeof v === "string" && v !== "" && [...v].length <= max;
+    if (!str(to_user_id, 64) || !str(user_template_id, 64) || (page !== undefined && !str(page, 128)) || !str(data, 2048)) {
+      return ["error_response", errorValue(E.invalidBiz)];
+    }
+    let fields;
+    try {
+      fields = JSON.parse(data);
+    } catch {
+      fields = null;
+    }
+    const keywordsOk =
+      fields !== null &&
+      typeof fields === "object" &&
+      !Array.isArray(fields) &&
+      Object.keys(fields).length > 0 &&
+      Object.entries(fields).every(([k, v]) => /^keyword\d+$/.test(k) && typeof v?.value === "string" && [...v.value].length <= KEYWORD_MAX);
+    const message = { to_user_id, user_template_id, page, data: fields };
+    if (!keywordsOk) return [SEND_KEY, errorValue(E.dataIllegal), { rejected: true, message, sub_code: E.dataIllegal[2] }];
+    if (refusing.has(to_user_id)) return [SEND_KEY, errorValue(E.notSubscribed), { rejected: true, message, sub_code: E.notSubscribed[2] }];
+    return [SEND_KEY, succeeded, { rejected: false, message }];
+  }
+
+  /** alipay.open.app.mini.templatemessage.send: records `alipay_messages` or `alipay_rejected`. */
+  function sendTemplateMessage(req, res, p, note) {
+    const fault = faults.take("alipay", SEND_METHOD);
+    if (fault) {
+      note.fault = fault;
+      if (fault === "busy") return respond(res, "error_response", errorValue(E.busy));
+      if (faults.applyGeneric(fault, req, res)) return;
+    }
+    const commonErr = checkCommon(p);
+    if (commonErr) {
+      records.add("alipay_rejected", { sub_code: commonErr[2] });
+      return respond(res, "error_response", errorValue(commonErr), { badsig: fault === "badsig" });
+    }
+    const [key, value, outcome] = templateMessage(p);
+    if (!outcome) records.add("alipay_rejected", { sub_code: value.sub_code });
+    else if (outcome.rejected) records.add("alipay_rejected", { ...outcome.message, sub_code: outcome.sub_code });
+    else records.add("alipay_messages", outcome.message);
+    return respond(res, key, value, { badsig: fault === "badsig" });
+  }
+
   return {
     /** `path` is the part after /alipay. `note` is this call's entry in the "requests" record. */
     handle(req, res, path, url, rawBody, note) {
@@ -145,6 +213,7 @@ export function createAlipay(config, { records, faults }) {
       }
       const p = readParams(req, url, rawBody);
       note.op = p.method;
+      if (p.method === SEND_METHOD) return sendTemplateMessage(req, res, p, note);
       const entry = records.add("alipay_oauth", {
         app_id: p.app_id,
         method: p.method,
@@ -165,9 +234,16 @@ export function createAlipay(config, { records, faults }) {
       return respond(res, key, value, { badsig: fault === "badsig" });
     },
 
-    /** Forgets used authorization codes. Issued refresh tokens stay valid. */
+    /** Marks a user id as not subscribed (USER_NOT_SUBSCRIBED) or, with refuse=false, subscribed again. */
+    setRefusing(userId, refuse = true) {
+      if (refuse) refusing.add(userId);
+      else refusing.delete(userId);
+    },
+
+    /** Forgets used authorization codes and unsubscribed users. Issued refresh tokens stay valid. */
     reset() {
       usedCodes.clear();
+      refusing.clear();
     },
   };
 }

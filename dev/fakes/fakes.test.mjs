@@ -345,6 +345,45 @@ function splitSigned(text) {
 const signatureValid = (r) =>
   verify("sha256", Buffer.from(r.valueText, "utf8"), ALIPAY_PUBLIC, Buffer.from(r.sign, "base64"));
 
+describe("alipay alipay.open.app.mini.templatemessage.send", () => {
+  const sendParams = (biz) => {
+    const { grant_type, code, ...common } = oauthParams(undefined, { method: "alipay.open.app.mini.templatemessage.send" });
+    return { ...common, biz_content: JSON.stringify(biz) };
+  };
+  const message = (to, data = { keyword1: { value: "普通护照" }, keyword3: { value: "2026-12-01 09:00~10:00" } }) => ({
+    to_user_id: to,
+    user_template_id: "tmpl-1",
+    page: "pages/bookings/bookings",
+    data: JSON.stringify(data),
+  });
+
+  test("a signed send is recorded and answered 10000 under the method's key", async () => {
+    const r = splitSigned((await gateway(signParams(sendParams(message("ali-ivy"))))).text);
+    assert.equal(r.key, "alipay_open_app_mini_templatemessage_send_response");
+    assert.deepEqual(r.value, { code: "10000", msg: "Success" });
+    assert.ok(signatureValid(r));
+    const [sent] = await records("alipay_messages");
+    assert.equal(sent.to_user_id, "ali-ivy");
+    assert.equal(sent.data.keyword1.value, "普通护照");
+  });
+
+  test("an unsubscribed user, bad data and a bad signature are refused and recorded", async () => {
+    const refuse = await fetch(`${fakes.urls.control}/no-subscription`, { method: "POST", body: JSON.stringify({ user_id: "ali-jon" }) });
+    assert.equal(refuse.status, 200);
+    const r = splitSigned((await gateway(signParams(sendParams(message("ali-jon"))))).text);
+    assert.equal(r.key, "alipay_open_app_mini_templatemessage_send_response");
+    assert.equal(r.value.code, "40004");
+    assert.equal(r.value.sub_code, "USER_NOT_SUBSCRIBED");
+    assert.ok(signatureValid(r));
+    const bad = splitSigned((await gateway(signParams(sendParams(message("ali-kim", { thing1: { value: "x" } }))))).text);
+    assert.equal(bad.value.sub_code, "TEMPLATE_DATA_ILLEGAL");
+    const unsigned = splitSigned((await gateway(sendParams(message("ali-kim")))).text);
+    assert.equal(unsigned.value.sub_code, "isv.invalid-signature");
+    assert.deepEqual((await records("alipay_rejected")).map((x) => x.sub_code), ["USER_NOT_SUBSCRIBED", "TEMPLATE_DATA_ILLEGAL", "isv.invalid-signature"]);
+    assert.equal((await records("alipay_messages")).length, 0);
+  });
+});
+
 describe("alipay alipay.system.oauth.token", () => {
   test("a correctly signed request succeeds and the response signature verifies", async () => {
     const raw = await gateway(signParams(oauthParams("dev-alice")));

@@ -3,7 +3,7 @@ import { sendText } from "./http.mjs";
 
 export const PROVIDER_OPS = {
   wechat: ["jscode2session", "stable_token", "getuserphonenumber", "subscribe_send"],
-  alipay: ["alipay.system.oauth.token"],
+  alipay: ["alipay.system.oauth.token", "alipay.open.app.mini.templatemessage.send"],
   face: ["verify"],
 };
 
@@ -11,8 +11,10 @@ export const MODES = ["busy", "timeout", "malformed", "http500", "badsig"];
 
 const PROVIDER_ALIASES = { faceVerify: "face", face_verify: "face" };
 const OP_ALIASES = {
-  "alipay:oauth_token": "alipay.system.oauth.token",
   "alipay:oauth.token": "alipay.system.oauth.token",
+  "alipay:templatemessage_send": "alipay.open.app.mini.templatemessage.send",
+  "alipay:oauth.token": "alipay.system.oauth.token",
+  "alipay:templatemessage_send": "alipay.open.app.mini.templatemessage.send",
   "wechat:subscribe/send": "subscribe_send",
   "wechat:getPhoneNumber": "getuserphonenumber",
   "face:v1/verify": "verify",

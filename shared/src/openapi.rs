@@ -664,6 +664,7 @@ plain: a plain scalar
             ("/v1/me/audit", "get"),
             ("/v1/ops/metrics", "get"),
             ("/v1/ops/dashboard", "get"),
+            ("/v1/ops/offices/{office_id}/days/{date}/close", "post"),
             ("/v1/bookings/admission", "post"),
             ("/v1/bookings/admission", "get"),
             ("/v1/ops/offices/{office_id}/days/{date}/admission", "put"),

@@ -97,7 +97,8 @@ struct IdempotencyRow {
 
 /// When an applicant cancelled, newest first, since `?2`.
 pub(super) const CANCELLATIONS_SQL: &str = "SELECT cancelled_at FROM bookings \
-     WHERE applicant_id = ?1 AND cancelled_at >= ?2 ORDER BY cancelled_at DESC";
+     WHERE applicant_id = ?1 AND cancelled_at >= ?2 AND cancelled_by IS NOT NULL \
+     ORDER BY cancelled_at DESC";
 /// An applicant's no-show dates since `?2`.
 pub(super) const NO_SHOWS_SQL: &str =
     "SELECT date FROM bookings WHERE applicant_id = ?1 AND status = 'no_show' AND date >= ?2";
@@ -323,6 +324,49 @@ impl Bookings for D1Store {
         )
         .await?;
         self.booking(no).await
+    }
+
+    async fn cancel_day(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        reason: &str,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>> {
+        let day = date.to_string();
+        let when = rfc3339(&at);
+        let (kind, id) = actor_columns(actor);
+        // The audit rows first, from the very rows the update then changes, in one transaction.
+        let audit = self.stmt(
+            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
+             SELECT ?3, ?4, applicant_id, 'booking.day_closed', booking_no, ?5, ?6 FROM bookings \
+             WHERE office_id = ?1 AND date = ?2 AND status = 'booked' ORDER BY booking_no",
+            &[
+                office.as_str().into(),
+                day.as_str().into(),
+                kind.into(),
+                id.into(),
+                request_id.into(),
+                when.as_str().into(),
+            ],
+        )?;
+        let update = self.stmt(
+            &format!(
+                "UPDATE bookings SET status = 'cancelled', cancelled_at = ?3, cancelled_by = NULL, \
+                 cancel_reason = ?4 WHERE office_id = ?1 AND date = ?2 AND status = 'booked' \
+                 RETURNING {BOOKING_COLUMNS}"
+            ),
+            &[
+                office.as_str().into(),
+                day.as_str().into(),
+                when.as_str().into(),
+                reason.into(),
+            ],
+        )?;
+        let results = self.batch(vec![audit, update]).await?;
+        models(rows(results.get(1).ok_or_else(ApiError::internal)?)?)
     }
 
     async fn mark_no_shows(

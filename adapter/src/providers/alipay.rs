@@ -1,21 +1,27 @@
-//! Alipay: `alipay.system.oauth.token` through the open-platform gateway, signed with the app's
-//! RSA key; the answer's signature is checked with Alipay's public key (in the shared parser).
+//! Alipay: `alipay.system.oauth.token` and template messages through the open-platform
+//! gateway, signed with the app's RSA key; each answer's signature is checked with Alipay's
+//! public key (in the shared parsers).
 
-use super::{base, call};
+use super::{base, call, Outbound};
 use crate::auth::key_error;
 use crate::clock::system_now;
 use crate::cx::Cx;
+use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
+use yuyue_shared::entropy::Entropy;
 use yuyue_shared::providers::alipay::{parse_oauth_token, AlipayApp, AlipayUser, OAUTH_METHOD};
-use yuyue_shared::ApiResult;
+use yuyue_shared::providers::alipay_message::{
+    parse_template_message_send, template_message_send, TemplateAnswer, SEND_METHOD,
+};
+use yuyue_shared::{ApiError, ApiResult};
 
 thread_local! {
     /// Parsing an RSA private key costs milliseconds; keep it per isolate, keyed by its config.
     static APP: RefCell<Option<(String, Rc<AlipayApp>)>> = const { RefCell::new(None) };
 }
 
-fn app(cx: &Cx) -> ApiResult<Rc<AlipayApp>> {
+fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
     let app_id = cx.required_config("ALIPAY_APPID")?;
     let private = cx.required_config("ALIPAY_APP_PRIVATE_KEY")?;
     let public = cx.required_config("ALIPAY_PUBLIC_KEY")?;
@@ -42,6 +48,32 @@ pub async fn auth_code_to_user(cx: &Cx, auth_code: &str) -> ApiResult<AlipayUser
     let request = app.oauth_token(&gateway, auth_code, system_now(), &mut entropy);
     call(cx, "alipay", OAUTH_METHOD, &request, |status, body| {
         parse_oauth_token(&app, status, body)
+    })
+    .await
+}
+
+/// Sends one template message to `user_id` (the `2088…` id the login gave).
+pub async fn template_message(
+    out: &impl Outbound,
+    (user_id, template_id): (&str, &str),
+    page: &str,
+    fields: &Map<String, Value>,
+) -> ApiResult<TemplateAnswer> {
+    let app = app(out)?;
+    let gateway = base(out, "ALIPAY_GATEWAY")?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
+    let request = template_message_send(
+        &app,
+        &gateway,
+        (user_id, template_id),
+        page,
+        fields,
+        system_now(),
+        &mut Entropy::from_seed(seed),
+    );
+    call(out, "alipay", SEND_METHOD, &request, |status, body| {
+        parse_template_message_send(&app, status, body)
     })
     .await
 }

@@ -16,7 +16,7 @@ use yuyue_shared::ops::auth::OpsIdentity;
 use yuyue_shared::ops::jobs::{self, Job, JobContext};
 use yuyue_shared::ops::metrics::{self as ops_metrics, Stats};
 use yuyue_shared::ops::office::{put_office, OfficeRequest};
-use yuyue_shared::ops::schedule::{publish_schedule, ScheduleRequest};
+use yuyue_shared::ops::schedule::{close_day, publish_schedule, CloseRequest, ScheduleRequest};
 use yuyue_shared::progress::{self, webhook, CheckinInput, EventInput, EventRequest};
 use yuyue_shared::store::Actor;
 use yuyue_shared::store::{Applications, BookingStatus, Bookings, Catalog, Inventory};
@@ -33,6 +33,7 @@ fn routes() -> Routes {
         .get("/v1/ops/dashboard", dashboard)
         .get("/v1/ops/offices/:office_id/days/:date", day)
         .put("/v1/ops/offices/:office_id/days/:date/admission", admission)
+        .post("/v1/ops/offices/:office_id/days/:date/close", close)
         .post("/v1/ops/reconcile", reconcile)
         .post("/v1/ops/bookings/:booking_no/checkin", checkin)
         .post(
@@ -236,6 +237,35 @@ async fn day(cx: Cx) -> ApiResult<Reply> {
         "periods": rows,
         "admission": summary_view(waiting.as_ref()),
     })))
+}
+
+/// Closes a day: its bookings cancelled by the hall, the day emptied, everyone told.
+async fn close(mut cx: Cx) -> ApiResult<Reply> {
+    let who = cx.ops_identity()?;
+    let (office, date) = (
+        cx.param("office_id").to_owned(),
+        cx.param("date").to_owned(),
+    );
+    let body: ApiResult<CloseRequest> = cx.json().await;
+    let result = async {
+        let closed = close_day(
+            &cx.store()?,
+            &cx.inventory()?,
+            &who,
+            (&office, &date),
+            &body?,
+            cx.now(),
+            &cx.request_id,
+        )
+        .await?;
+        for notice in &closed.notices {
+            cx.notify(notice).await;
+        }
+        Ok(Reply::ok(closed.body))
+    }
+    .await;
+    let target = format!("{office}/{date}");
+    audited(&cx, &who, "day.close", &target, result).await
 }
 
 /// Switches a day's waiting room on or off.

@@ -5,7 +5,8 @@
 use super::auth::OpsIdentity;
 use crate::domain::{OfficeId, PeriodId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{Catalog, Inventory, Publish, PublishedPeriod};
+use crate::notify::{Notice, NoticeKind};
+use crate::store::{Actor, Bookings, Catalog, Inventory, Publish, PublishedPeriod};
 use crate::time::{format_hhmm, parse_date, parse_hhmm, Instant};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -132,6 +133,115 @@ pub async fn publish_schedule<S: Catalog, I: Inventory>(
             "capacity": p.capacity,
         })).collect::<Vec<_>>(),
     }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CloseRequest {
+    pub reason: String,
+}
+
+/// A day closed: what the answer says, and the messages to send.
+#[derive(Debug)]
+pub struct ClosedDay {
+    pub body: Value,
+    pub notices: Vec<Notice>,
+}
+
+/// `POST /v1/ops/offices/{office_id}/days/{date}/close`: the hall cannot open that day (a power
+/// cut, a holiday announced late). No new place can be taken from the first step; every
+/// booking still `booked` is cancelled by the hall (not counted against the applicant's
+/// cancellation quota) and its place freed; the day is then published empty, so the slot page
+/// shows it closed; and each applicant is told. A submit caught between its hold and its write
+/// may keep the day from emptying at once (`closed: false`, the day stays frozen): calling again
+/// finishes it. Idempotent.
+pub async fn close_day<S: Catalog + Bookings, I: Inventory>(
+    store: &S,
+    inventory: &I,
+    who: &OpsIdentity,
+    (raw_office, raw_date): (&str, &str),
+    req: &CloseRequest,
+    now: Instant,
+    request_id: &str,
+) -> ApiResult<ClosedDay> {
+    let office = OfficeId::parse(raw_office).map_err(|e| e.at("office_id"))?;
+    let date = parse_date("date", raw_date)?;
+    if date < now.date_naive() {
+        return Err(ApiError::invalid("date", "不能关闭过去的日期"));
+    }
+    let reason = req.reason.trim();
+    let chars = reason.chars().count();
+    if !(2..=60).contains(&chars) || reason.chars().any(char::is_control) {
+        return Err(ApiError::invalid("reason", "请填写 2 到 60 个字的闭厅原因"));
+    }
+    who.require_office(&office)?;
+    store
+        .office(&office)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+
+    freeze(inventory, &office, date).await?;
+    let actor = Actor::Ops(who.name.clone());
+    let cancelled = store
+        .cancel_day(&office, date, reason, &actor, request_id, now)
+        .await?;
+    for b in &cancelled {
+        // If the object cannot be reached, reconciliation frees the place later.
+        let _ = inventory.release(&office, date, &b.booking_no).await;
+    }
+    let closed = match publish_day(store, inventory, &office, date, &[]).await {
+        Ok(()) => true,
+        Err(e) if e.code == ErrorCode::Conflict => {
+            freeze(inventory, &office, date).await?;
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    let notices = cancelled
+        .iter()
+        .map(|b| Notice::booking(NoticeKind::DayClosed, b, None))
+        .collect();
+    Ok(ClosedDay {
+        body: json!({
+            "office_id": office.as_str(),
+            "date": date.to_string(),
+            "closed": closed,
+            "cancelled": cancelled.len(),
+            "booking_nos": cancelled.iter().map(|b| b.booking_no.as_str()).collect::<Vec<_>>(),
+        }),
+        notices,
+    })
+}
+
+/// Lowers every period's capacity to what is taken now: nobody can take a new place. A hold
+/// that slips in between reading the day and writing it is taken into account on a second try.
+async fn freeze<I: Inventory>(inventory: &I, office: &OfficeId, date: NaiveDate) -> ApiResult<()> {
+    for _ in 0..2 {
+        if freeze_once(inventory, office, date).await? == Publish::Published {
+            return Ok(());
+        }
+    }
+    Err(ApiError::new(ErrorCode::Conflict)
+        .with_message("该日仍有预约在提交中，请稍后重试")
+        .with_details(json!({ "reason": "busy" })))
+}
+
+async fn freeze_once<I: Inventory>(
+    inventory: &I,
+    office: &OfficeId,
+    date: NaiveDate,
+) -> ApiResult<Publish> {
+    let frozen: Vec<PublishedPeriod> = inventory
+        .day(office, date)
+        .await?
+        .into_iter()
+        .map(|p| PublishedPeriod {
+            period_id: p.period_id,
+            start: p.start,
+            end: p.end,
+            capacity: p.taken,
+        })
+        .collect();
+    inventory.publish(office, date, &frozen).await
 }
 
 #[cfg(test)]

@@ -373,3 +373,92 @@ fn the_evening_job_reminds_every_booking_of_tomorrow_and_nothing_else() {
     .unwrap();
     assert!(none.notices.is_empty());
 }
+
+#[test]
+fn closing_a_day_cancels_its_bookings_frees_and_closes_it_and_tells_everyone() {
+    use super::schedule::{close_day, CloseRequest};
+    let s = world(5, 3);
+    let a = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    submit(&s, "u1", "key-00000002", &request("ap1")).unwrap();
+    let req = CloseRequest {
+        reason: "设备故障暂停办理".into(),
+    };
+    let now = at(d(2026, 11, 22), hm(18, 0));
+    let err = block_on(close_day(
+        &s,
+        &s,
+        &hall_staff(),
+        ("sz-nanshan", "2026-11-25"),
+        &req,
+        now,
+        "r",
+    ))
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden, "another hall's staff");
+    let closed = block_on(close_day(
+        &s,
+        &s,
+        &hall_staff(),
+        ("sz-futian", "2026-11-25"),
+        &req,
+        now,
+        "r",
+    ))
+    .unwrap();
+    assert_eq!(closed.body["closed"], true);
+    assert_eq!(closed.body["cancelled"], 2);
+    assert_eq!(closed.notices.len(), 2);
+    assert!(closed
+        .notices
+        .iter()
+        .all(|n| n.kind == crate::notify::NoticeKind::DayClosed));
+    let hall = OfficeId::parse("sz-futian").unwrap();
+    assert!(block_on(s.day(&hall, d(2026, 11, 25))).unwrap().is_empty());
+    assert!(
+        block_on(s.schedule(&hall, d(2026, 11, 25), d(2026, 11, 25)))
+            .unwrap()
+            .is_empty()
+    );
+    let no = crate::domain::BookingNo::parse(a.body["booking_no"].as_str().unwrap()).unwrap();
+    let b = block_on(s.booking(&no)).unwrap().unwrap();
+    assert_eq!(b.status, BookingStatus::Cancelled);
+    assert_eq!(b.cancelled_by, None, "cancelled by the hall");
+    // Not the applicant's cancellation: it does not count toward their quota.
+    let counted = block_on(
+        s.cancellations_since(&ApplicantId("ap0".into()), now - chrono::Duration::days(1)),
+    )
+    .unwrap();
+    assert!(counted.is_empty());
+    let trail = block_on(s.audit_of(&[ApplicantId("ap0".into())], 10)).unwrap();
+    assert_eq!(trail[0].action, "booking.day_closed");
+    // Again: nothing left to do, still closed.
+    let again = block_on(close_day(
+        &s,
+        &s,
+        &admin(),
+        ("sz-futian", "2026-11-25"),
+        &req,
+        now,
+        "r",
+    ))
+    .unwrap();
+    assert_eq!(
+        (
+            again.body["cancelled"].clone(),
+            again.body["closed"].clone()
+        ),
+        (json!(0), json!(true))
+    );
+    let bad = CloseRequest { reason: "x".into() };
+    let e = block_on(close_day(
+        &s,
+        &s,
+        &admin(),
+        ("sz-futian", "2026-11-25"),
+        &bad,
+        now,
+        "r",
+    ))
+    .unwrap_err();
+    assert_eq!(e.details.unwrap()["field"], "reason");
+}

@@ -23,6 +23,7 @@ use serde_json::value::RawValue;
 use sha2::Sha256;
 
 pub const OAUTH_METHOD: &str = "alipay.system.oauth.token";
+const OAUTH_RESPONSE_KEY: &str = "alipay_system_oauth_token_response";
 
 /// The app's Alipay credentials: its id, its private key, and Alipay's public key.
 pub struct AlipayApp {
@@ -84,30 +85,78 @@ impl AlipayApp {
         now: Instant,
         entropy: &mut Entropy,
     ) -> Outgoing {
+        self.gateway_request(
+            gateway,
+            OAUTH_METHOD,
+            &[("grant_type", "authorization_code"), ("code", auth_code)],
+            now,
+            entropy,
+        )
+    }
+
+    /// A call of `method` through the gateway: the common parameters, then `params` (for most
+    /// methods a single `biz_content`), signed over all of them, as a form body.
+    pub fn gateway_request(
+        &self,
+        gateway: &str,
+        method: &str,
+        params: &[(&str, &str)],
+        now: Instant,
+        entropy: &mut Entropy,
+    ) -> Outgoing {
         let timestamp = now
             .with_timezone(&shanghai())
             .format("%Y-%m-%d %H:%M:%S")
             .to_string();
-        let mut params: Vec<(&str, &str)> = vec![
+        let mut all: Vec<(&str, &str)> = vec![
             ("app_id", &self.app_id),
-            ("method", OAUTH_METHOD),
+            ("method", method),
             ("format", "JSON"),
             ("charset", "utf-8"),
             ("sign_type", "RSA2"),
             ("timestamp", &timestamp),
             ("version", "1.0"),
-            ("grant_type", "authorization_code"),
-            ("code", auth_code),
         ];
-        let sign = self.sign(&sign_content(&params), entropy);
-        params.push(("sign", &sign));
+        all.extend_from_slice(params);
+        let sign = self.sign(&sign_content(&all), entropy);
+        all.push(("sign", &sign));
         Outgoing {
             method: "POST",
             url: gateway.to_owned(),
             content_type: Some("application/x-www-form-urlencoded;charset=utf-8"),
             authorization: None,
-            body: Some(form_encode(&params)),
+            body: Some(form_encode(&all)),
         }
+    }
+
+    /// The value of a gateway answer, as the exact text Alipay signed, once its signature is
+    /// verified: `Ok((text, false))` from `<method>_response`, `Ok((text, true))` from
+    /// `error_response`.
+    pub fn signed_value<'a>(
+        &self,
+        status: u16,
+        body: &'a [u8],
+        success_key: &str,
+    ) -> Result<(&'a str, bool), Failure> {
+        if status != 200 {
+            return Err(Failure::http_status(status));
+        }
+        let fields: std::collections::HashMap<&str, &'a RawValue> =
+            serde_json::from_slice(body).map_err(|_| Failure::malformed())?;
+        let (raw, is_error) = match (fields.get(success_key), fields.get("error_response")) {
+            (Some(raw), None) => (*raw, false),
+            (None, Some(raw)) => (*raw, true),
+            _ => return Err(Failure::malformed()),
+        };
+        let signed = fields
+            .get("sign")
+            .and_then(|s| serde_json::from_str::<String>(s.get()).ok())
+            .is_some_and(|sig| self.verify(raw.get().as_bytes(), &sig));
+        if !signed {
+            // Not provably from Alipay: neither its success nor its error can be believed.
+            return Err(Failure::unavailable("bad signature", false));
+        }
+        Ok((raw.get(), is_error))
     }
 }
 
@@ -133,51 +182,26 @@ pub struct AlipayUser {
     pub user_id: String,
 }
 
-/// The two values an answer may hold, as the exact text that was signed.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, rename = "alipay_system_oauth_token_response")]
-    success: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error_response: Option<&'a RawValue>,
-    sign: Option<String>,
-}
-
 #[derive(Deserialize)]
 struct TokenAnswer {
     user_id: Option<String>,
     open_id: Option<String>,
 }
 
+/// The business fields of an `error_response` (and of a `<method>_response` that failed).
 #[derive(Deserialize)]
-struct ErrorAnswer {
-    code: Option<String>,
-    sub_code: Option<String>,
+pub(super) struct ErrorAnswer {
+    pub code: Option<String>,
+    pub sub_code: Option<String>,
 }
 
 pub fn parse_oauth_token(app: &AlipayApp, status: u16, body: &[u8]) -> Result<AlipayUser, Failure> {
-    if status != 200 {
-        return Err(Failure::http_status(status));
-    }
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|_| Failure::malformed())?;
-    let (raw, is_error) = match (envelope.success, envelope.error_response) {
-        (Some(raw), None) => (raw, false),
-        (None, Some(raw)) => (raw, true),
-        _ => return Err(Failure::malformed()),
-    };
-    let signed = envelope
-        .sign
-        .as_deref()
-        .is_some_and(|sig| app.verify(raw.get().as_bytes(), sig));
-    if !signed {
-        // Not provably from Alipay: neither its success nor its error can be believed.
-        return Err(Failure::unavailable("bad signature", false));
-    }
+    let (raw, is_error) = app.signed_value(status, body, OAUTH_RESPONSE_KEY)?;
     if is_error {
-        let err: ErrorAnswer = serde_json::from_str(raw.get()).map_err(|_| Failure::malformed())?;
+        let err: ErrorAnswer = serde_json::from_str(raw).map_err(|_| Failure::malformed())?;
         return Err(error_failure(&err));
     }
-    let answer: TokenAnswer = serde_json::from_str(raw.get()).map_err(|_| Failure::malformed())?;
+    let answer: TokenAnswer = serde_json::from_str(raw).map_err(|_| Failure::malformed())?;
     let user_id = answer
         .user_id
         .or(answer.open_id)
@@ -188,7 +212,7 @@ pub fn parse_oauth_token(app: &AlipayApp, status: u16, body: &[u8]) -> Result<Al
 
 /// `error_response` mapped like WeChat's errors: a bad auth code is the user's 401, Alipay being
 /// busy is retried, our own request or credentials being refused is a flagged 503.
-fn error_failure(err: &ErrorAnswer) -> Failure {
+pub(super) fn error_failure(err: &ErrorAnswer) -> Failure {
     let code = err.code.as_deref().unwrap_or("");
     let sub = err.sub_code.as_deref().unwrap_or("");
     let reason = format!("{code} {sub}");
@@ -209,8 +233,6 @@ fn error_failure(err: &ErrorAnswer) -> Failure {
 mod tests {
     use super::*;
     use crate::time::from_unix_millis;
-
-    const OAUTH_RESPONSE_KEY: &str = "alipay_system_oauth_token_response";
 
     const APP_PRIVATE: &str = include_str!("../../../dev/fakes/keys/app_private.b64");
     const APP_PUBLIC: &str = include_str!("../../../dev/fakes/keys/app_public.b64");

@@ -8,6 +8,7 @@
 //! `503 UPSTREAM_UNAVAILABLE`, retried once first when another attempt may succeed.
 
 pub mod alipay;
+pub mod alipay_message;
 pub mod face;
 pub mod wechat;
 

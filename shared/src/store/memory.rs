@@ -621,7 +621,7 @@ impl Bookings for MemoryStore {
         let mut out: Vec<Instant> = st
             .bookings
             .iter()
-            .filter(|b| &b.applicant_id == applicant)
+            .filter(|b| &b.applicant_id == applicant && b.cancelled_by.is_some())
             .filter_map(|b| b.cancelled_at)
             .filter(|t| *t >= since)
             .collect();
@@ -668,6 +668,40 @@ impl Bookings for MemoryStore {
             b.checked_in_at = Some(at);
         }
         Ok(Some(b.clone()))
+    }
+
+    async fn cancel_day(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        reason: &str,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>> {
+        self.check("cancel_day")?;
+        let mut st = self.state.borrow_mut();
+        let mut out = Vec::new();
+        for b in st.bookings.iter_mut() {
+            if &b.office_id == office && b.date == date && b.status == BookingStatus::Booked {
+                b.status = BookingStatus::Cancelled;
+                b.cancelled_at = Some(at);
+                b.cancelled_by = None;
+                b.cancel_reason = Some(reason.to_owned());
+                out.push(b.clone());
+            }
+        }
+        for b in &out {
+            st.audit.push(AuditEntry {
+                actor: actor.clone(),
+                subject: b.applicant_id.clone(),
+                action: "booking.day_closed".into(),
+                target: Some(b.booking_no.as_str().to_owned()),
+                request_id: request_id.to_owned(),
+                at,
+            });
+        }
+        Ok(out)
     }
 
     async fn mark_no_shows(

@@ -137,7 +137,8 @@ pub trait Bookings {
         at: Instant,
         audit: &AuditEntry,
     ) -> ApiResult<Option<Booking>>;
-    /// When the applicant cancelled, newest first, since `since`.
+    /// When the applicant cancelled, newest first, since `since`. Cancellations by the hall
+    /// (a closed day: no `cancelled_by`) are not the applicant's and are left out.
     async fn cancellations_since(
         &self,
         applicant: &ApplicantId,
@@ -153,6 +154,18 @@ pub trait Bookings {
     async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>>;
     /// `booked` → `checked_in`, only from `booked`.
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>>;
+    /// `booked` → `cancelled` by the hall (no `cancelled_by`) for every booking of (office,
+    /// date) still `booked`, each with an audit entry (`booking.day_closed` by `actor`) in the
+    /// same transaction; returns them.
+    async fn cancel_day(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        reason: &str,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<Vec<Booking>>;
     /// `booked` → `no_show` for every booking of `date` still `booked`, each with an audit
     /// entry (`booking.no_show` by `actor`) in the same transaction; returns them.
     async fn mark_no_shows(
