@@ -319,3 +319,20 @@ test("the authorization matrix: strangers, a pending helper and a revoked one ar
   assert.equal(own.body.details.reason, "own_record");
   assert.deepEqual(assertOk(await api("GET", "/v1/me/helpers", { token: owner.token })).helpers, []);
 });
+
+test("an invitation left unanswered shows expired, then is dropped by the nightly job 30 days on", async () => {
+  const helper = await adult("helper-lapsed", "吴一凡");
+  const invited = assertOk(await add(helper, { name: "吴老伯", id_number: uniqueId("19460606"), relation: "parent" }), 201);
+  const id = invited.applicant.applicant_id;
+  const at = (days) => ({ "x-dev-now": new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 19) + "+08:00" });
+  const listed = async (days) =>
+    assertOk(await api("GET", "/v1/applicants", { token: helper.token, headers: at(days) })).applicants.find((a) => a.applicant_id === id);
+  assert.equal((await listed(10)).status, "expired");
+  const early = assertOk(await api("POST", "/v1/ops/jobs/nightly", { headers: { ...ADMIN, ...at(30) } }));
+  assert.equal(typeof early.invitations_dropped, "number");
+  assert.equal((await listed(30)).status, "expired", "kept while it lapsed less than 30 days ago");
+  const late = assertOk(await api("POST", "/v1/ops/jobs/nightly", { headers: { ...ADMIN, ...at(34) } }));
+  assert.ok(late.invitations_dropped >= 1, JSON.stringify(late));
+  assert.equal(await listed(34), undefined, "dropped");
+  assertError(await api("POST", `/v1/applicants/invitations/${invited.invitation.code}/accept`, { token: helper.token }), 404, "NOT_FOUND");
+});

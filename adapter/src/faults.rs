@@ -175,6 +175,17 @@ impl<S: Applicants, I> Applicants for Faulty<'_, S, I> {
     async fn change_link(&self, c: &Link, n: &Link, audit: &AuditEntry) -> ApiResult<bool> {
         self.store.change_link(c, n, audit).await
     }
+    async fn drop_lapsed_invitations(
+        &self,
+        before: Instant,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<u32> {
+        self.store
+            .drop_lapsed_invitations(before, actor, request_id, at)
+            .await
+    }
 }
 
 impl<S: SubmitReads, I> SubmitReads for Faulty<'_, S, I> {

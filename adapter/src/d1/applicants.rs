@@ -4,10 +4,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use yuyue_shared::domain::{DocumentKind, PersonName};
 use yuyue_shared::store::{
-    AddLink, Applicant, ApplicantId, Applicants, AuditEntry, Link, LinkLimits, StoredDocument,
-    UserId,
+    Actor, AddLink, Applicant, ApplicantId, Applicants, AuditEntry, Link, LinkLimits,
+    StoredDocument, UserId,
 };
-use yuyue_shared::time::{parse_date, rfc3339};
+use yuyue_shared::time::{parse_date, rfc3339, Instant};
 use yuyue_shared::{ApiError, ApiResult};
 
 /// A snake_case enum column through its serde name, the same spelling the schema's CHECKs use.
@@ -356,5 +356,35 @@ impl Applicants for D1Store {
             .batch(vec![update, self.audit_stmt_if_changed(audit)?])
             .await?;
         Ok(results.first().map(changes) == Some(1))
+    }
+
+    async fn drop_lapsed_invitations(
+        &self,
+        lapsed_before: Instant,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<u32> {
+        const LAPSED: &str = "status = 'pending' AND invitation_expires_at IS NOT NULL \
+             AND invitation_expires_at < ?1";
+        let before = rfc3339(&lapsed_before);
+        // The audit rows first, from the very rows the delete then removes, in one transaction.
+        let audit = self.audit_each_stmt(
+            "helper.invitation_dropped",
+            ("applicant_id", "helper_user_id"),
+            (
+                &format!("links WHERE {LAPSED}"),
+                vec![before.as_str().into()],
+            ),
+            actor,
+            request_id,
+            &at,
+        )?;
+        let delete = self.stmt(
+            &format!("DELETE FROM links WHERE {LAPSED}"),
+            &[before.as_str().into()],
+        )?;
+        let results = self.batch(vec![audit, delete]).await?;
+        Ok(results.get(1).map(changes).unwrap_or(0) as u32)
     }
 }

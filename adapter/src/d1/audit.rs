@@ -5,7 +5,7 @@ use super::{storage_error, Arg, D1Store};
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 use yuyue_shared::store::{Actor, ApplicantId, Audit, AuditEntry, UserId};
-use yuyue_shared::time::rfc3339;
+use yuyue_shared::time::{rfc3339, Instant};
 use yuyue_shared::{ApiError, ApiResult};
 
 #[derive(Deserialize)]
@@ -37,6 +37,42 @@ impl D1Store {
     /// statement changed a row.
     pub(crate) fn audit_stmt_if_changed(&self, e: &AuditEntry) -> ApiResult<D1PreparedStatement> {
         self.audit_insert(e, " WHERE changes() = 1")
+    }
+
+    /// One audit row for each row `FROM {from}` selects (`?1`…`?n` are its `args`), the subject and
+    /// target taken from its `subject` and `target` columns. Put before the bulk write that
+    /// changes those rows, in the same batch: the trail names exactly the rows it changed.
+    pub(crate) fn audit_each_stmt(
+        &self,
+        action: &str,
+        (subject, target): (&str, &str),
+        (from, args): (&str, Vec<Arg<'_>>),
+        actor: &Actor,
+        request_id: &str,
+        at: &Instant,
+    ) -> ApiResult<D1PreparedStatement> {
+        let n = args.len();
+        let (kind, id) = actor_columns(actor);
+        let mut all = args;
+        all.extend([
+            kind.into(),
+            id.into(),
+            action.into(),
+            request_id.into(),
+            Arg::Owned(rfc3339(at)),
+        ]);
+        self.stmt(
+            &format!(
+                "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
+                 SELECT ?{}, ?{}, {subject}, ?{}, {target}, ?{}, ?{} FROM {from}",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ),
+            &all,
+        )
     }
 
     fn audit_insert(&self, e: &AuditEntry, condition: &str) -> ApiResult<D1PreparedStatement> {

@@ -1,4 +1,3 @@
-use super::audit::actor_columns;
 use super::{corrupt, is_unique_violation, rows, storage_error, Arg, D1Store};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -337,20 +336,14 @@ impl Bookings for D1Store {
     ) -> ApiResult<Vec<Booking>> {
         let day = date.to_string();
         let when = rfc3339(&at);
-        let (kind, id) = actor_columns(actor);
         // The audit rows first, from the very rows the update then changes, in one transaction.
-        let audit = self.stmt(
-            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
-             SELECT ?3, ?4, applicant_id, 'booking.day_closed', booking_no, ?5, ?6 FROM bookings \
-             WHERE office_id = ?1 AND date = ?2 AND status = 'booked' ORDER BY booking_no",
-            &[
-                office.as_str().into(),
-                day.as_str().into(),
-                kind.into(),
-                id.into(),
-                request_id.into(),
-                when.as_str().into(),
-            ],
+        let audit = self.audit_each_stmt(
+            "booking.day_closed",
+            ("applicant_id", "booking_no"),
+            ("bookings WHERE office_id = ?1 AND date = ?2 AND status = 'booked' ORDER BY booking_no", vec![office.as_str().into(), day.as_str().into()]),
+            actor,
+            request_id,
+            &at,
         )?;
         let update = self.stmt(
             &format!(
@@ -377,19 +370,17 @@ impl Bookings for D1Store {
         at: Instant,
     ) -> ApiResult<Vec<Booking>> {
         let day = date.to_string();
-        let (kind, id) = actor_columns(actor);
         // The audit rows first, from the very rows the update then changes, in one transaction.
-        let audit = self.stmt(
-            "INSERT INTO audit_log (actor_kind, actor_id, subject, action, target, request_id, at) \
-             SELECT ?2, ?3, applicant_id, 'booking.no_show', booking_no, ?4, ?5 FROM bookings \
-             WHERE date = ?1 AND status = 'booked' ORDER BY booking_no",
-            &[
-                day.as_str().into(),
-                kind.into(),
-                id.into(),
-                request_id.into(),
-                rfc3339(&at).into(),
-            ],
+        let audit = self.audit_each_stmt(
+            "booking.no_show",
+            ("applicant_id", "booking_no"),
+            (
+                "bookings WHERE date = ?1 AND status = 'booked' ORDER BY booking_no",
+                vec![day.as_str().into()],
+            ),
+            actor,
+            request_id,
+            &at,
         )?;
         let update = self.stmt(
             &format!("UPDATE bookings SET status = 'no_show' WHERE date = ?1 AND status = 'booked' RETURNING {BOOKING_COLUMNS}"),

@@ -5,8 +5,11 @@
 //! - [`Job::Release`] at the release time (08:00): every day of the booking window has its
 //!   schedule, published from the hall's usual week where nobody published it by hand.
 //! - [`Job::Nightly`] after a day ends (00:05): the no-show sweep of the day that ended, the
-//!   release for the window that moved on, and the reconciliation of every published (hall,
-//!   date) of the window with D1.
+//!   release for the window that moved on, the reconciliation of every published (hall,
+//!   date) of the window with D1, and the removal of helper invitations that lapsed
+//!   unanswered more than [`LAPSED_INVITATIONS_KEPT_DAYS`] ago. (A hold that is never
+//!   confirmed is released by its inventory object's alarm at the hold's deadline, which no
+//!   daily job could match; the reconciliation catches what an alarm did not.)
 //! - [`Job::Reminders`] in the evening (20:00): a reminder for every booking of tomorrow.
 //!
 //! Each step is idempotent: running a job twice, or both jobs, changes nothing the second time.
@@ -18,7 +21,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::notify::{Notice, NoticeKind};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
-use crate::store::{Actor, BookingStatus, Bookings, Catalog, Inventory};
+use crate::store::{Actor, Applicants, BookingStatus, Bookings, Catalog, Inventory};
 use crate::time::Instant;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
@@ -65,6 +68,10 @@ impl Job {
     }
 }
 
+/// How long the helper's list keeps showing an invitation as `expired` (so they can see it
+/// lapsed and invite again) before the nightly job removes it.
+pub const LAPSED_INVITATIONS_KEPT_DAYS: i64 = 30;
+
 /// What a job needs besides the stores.
 pub struct JobContext<'a> {
     pub rules: &'a Rules,
@@ -80,7 +87,7 @@ pub struct JobOutcome {
     pub notices: Vec<Notice>,
 }
 
-pub async fn run<S: Catalog + Bookings, I: Inventory>(
+pub async fn run<S: Catalog + Bookings + Applicants, I: Inventory>(
     store: &S,
     inventory: &I,
     job: Job,
@@ -108,11 +115,16 @@ pub async fn run<S: Catalog + Bookings, I: Inventory>(
             let swept = no_show_sweep(store, yesterday, cx).await?;
             let released = release_schedules(store, inventory, cx).await?;
             let reconciled = reconcile_window(store, inventory, yesterday, cx).await?;
+            let lapsed_before = cx.now - Duration::days(LAPSED_INVITATIONS_KEPT_DAYS);
+            let invitations = store
+                .drop_lapsed_invitations(lapsed_before, &cx.actor, cx.request_id, cx.now)
+                .await?;
             Ok(report(json!({
                 "job": job.name(),
                 "no_shows": swept,
                 "released": released,
                 "reconciled": reconciled,
+                "invitations_dropped": invitations,
             })))
         }
     }

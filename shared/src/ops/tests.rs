@@ -12,7 +12,7 @@ use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
 use crate::store::memory::{block_on, MemoryStore};
 use crate::store::*;
-use crate::time::at;
+use crate::time::{at, Instant};
 use serde_json::json;
 
 fn admin() -> OpsIdentity {
@@ -461,4 +461,48 @@ fn closing_a_day_cancels_its_bookings_frees_and_closes_it_and_tells_everyone() {
     ))
     .unwrap_err();
     assert_eq!(e.details.unwrap()["field"], "reason");
+}
+
+#[test]
+fn the_nightly_job_drops_invitations_lapsed_over_thirty_days_and_keeps_the_rest() {
+    let s = world(5, 3);
+    let (rules, calendar) = (Rules::default(), WorkCalendar::default());
+    let now = at(d(2026, 11, 26), hm(0, 5));
+    let link = |helper: &str, status, expires: Option<Instant>| Link {
+        helper: UserId(helper.into()),
+        applicant: ApplicantId("ap0".into()),
+        relation: Relation::Parent,
+        status,
+        consent: Consent::None,
+        invitation_hash: expires.map(|_| format!("hash-{helper}")),
+        invitation_expires_at: expires,
+        created_at: now - chrono::Duration::days(40),
+        updated_at: now - chrono::Duration::days(40),
+    };
+    let days_ago = |n| Some(now - chrono::Duration::days(n));
+    for l in [
+        link("u1", LinkStatus::Pending, days_ago(31)),
+        link("u2", LinkStatus::Pending, days_ago(29)),
+        link("u3", LinkStatus::Active, days_ago(31)),
+    ] {
+        block_on(s.put_link(&l)).unwrap();
+    }
+    let nightly = || {
+        block_on(jobs::run(&s, &s, Job::Nightly, &cx(&rules, &calendar, now)))
+            .unwrap()
+            .report
+    };
+    assert_eq!(nightly()["invitations_dropped"], 1);
+    let left: Vec<String> = block_on(s.links_of_applicant(&ApplicantId("ap0".into())))
+        .unwrap()
+        .into_iter()
+        .map(|l| l.helper.as_str().to_owned())
+        .collect();
+    assert!(!left.contains(&"u1".to_owned()), "{left:?}");
+    assert!(left.contains(&"u2".to_owned()) && left.contains(&"u3".to_owned()));
+    let trail = block_on(s.audit_of(&[ApplicantId("ap0".into())], 10)).unwrap();
+    assert!(trail.iter().any(|e| e.action == "helper.invitation_dropped"
+        && e.target.as_deref() == Some("u1")
+        && e.actor == Actor::System));
+    assert_eq!(nightly()["invitations_dropped"], 0);
 }

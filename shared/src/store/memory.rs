@@ -499,6 +499,34 @@ impl Applicants for MemoryStore {
         st.audit.push(audit.clone());
         Ok(true)
     }
+
+    async fn drop_lapsed_invitations(
+        &self,
+        lapsed_before: Instant,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<u32> {
+        self.check("drop_lapsed_invitations")?;
+        let mut st = self.state.borrow_mut();
+        let lapsed = |l: &Link| {
+            l.status == LinkStatus::Pending
+                && l.invitation_expires_at.is_some_and(|e| e < lapsed_before)
+        };
+        let (dropped, kept): (Vec<Link>, Vec<Link>) = st.links.drain(..).partition(|l| lapsed(l));
+        st.links = kept;
+        for l in &dropped {
+            st.audit.push(AuditEntry {
+                actor: actor.clone(),
+                subject: l.applicant.clone(),
+                action: "helper.invitation_dropped".into(),
+                target: Some(l.helper.as_str().to_owned()),
+                request_id: request_id.to_owned(),
+                at,
+            });
+        }
+        Ok(dropped.len() as u32)
+    }
 }
 
 impl Bookings for MemoryStore {

@@ -80,6 +80,15 @@ pub trait Applicants {
     /// request changed the link first; nothing is written then.
     async fn change_link(&self, current: &Link, next: &Link, audit: &AuditEntry)
         -> ApiResult<bool>;
+    /// Deletes every pending link whose invitation lapsed before `lapsed_before`, each with a
+    /// `helper.invitation_dropped` audit entry, in one transaction; returns how many.
+    async fn drop_lapsed_invitations(
+        &self,
+        lapsed_before: Instant,
+        actor: &Actor,
+        request_id: &str,
+        at: Instant,
+    ) -> ApiResult<u32>;
 }
 
 /// How many live links a helper and a principal may each have (`rules.helpers`).
