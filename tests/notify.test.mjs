@@ -205,3 +205,42 @@ test("closing a day cancels its bookings by the hall and tells each applicant", 
   const again = assertOk(await api("POST", `/v1/ops/offices/${hall}/days/${day}/close`, { headers: ADMIN, body: { reason: "设备检修暂停办理" } }));
   assert.equal(again.cancelled, 0);
 });
+
+test("a parent who booked for their child is reminded and told when the hall closes the day", async () => {
+  const day = shanghaiDate(5);
+  const hall = "gz-panyu";
+  assertOk(
+    await api("POST", "/v1/ops/schedules", {
+      headers: ADMIN,
+      body: { office_id: hall, date: day, periods: [{ period_id: "k-a", start: "14:00", end: "15:00", capacity: 5 }] },
+    }),
+  );
+  const parent = await person("parent");
+  // The child has no account of their own: the parent is the only one who can be told.
+  const childNo = idNumber(`${new Date().getUTCFullYear() - 8}0606`, (process.pid + 7) % 1000, "350102");
+  const child = assertOk(
+    await api("POST", "/v1/applicants", { token: parent.token, body: { name: "林小宝", id_number: childNo, relation: "child" } }),
+    201,
+  ).applicant.applicant_id;
+  const b = assertOk(
+    await api("POST", "/v1/bookings", {
+      token: parent.token,
+      headers: { "idempotency-key": `ntf-child-${process.pid}` },
+      body: { applicant_id: child, service: "passport", office_id: hall, date: day, period_id: "k-a", phone: "13600002222", pickup: { method: "collect" }, agree_terms: true },
+    }),
+    201,
+  );
+  const mine = (template) => (m) => to(parent.openid)(m) && m.template_id === template;
+
+  const eve = { "x-dev-now": `${shanghaiDate(4)}T20:00:00+08:00` };
+  assertOk(await api("POST", "/v1/ops/jobs/reminders", { headers: { ...ADMIN, ...eve } }));
+  const reminded = await until("subscribe_messages", (all) => all.some(mine("dev-tmpl-reminder")));
+  const reminder = reminded.find(mine("dev-tmpl-reminder"));
+  assert.ok(reminder, "the parent gets the child's reminder");
+  assert.equal(reminder.data.time3.value, `${day} 14:00~15:00`);
+
+  const closed = assertOk(await api("POST", `/v1/ops/offices/${hall}/days/${day}/close`, { headers: ADMIN, body: { reason: "系统升级暂停办理" } }));
+  assert.ok(closed.booking_nos.includes(b.booking_no));
+  const told = await until("subscribe_messages", (all) => all.some(mine("dev-tmpl-day-closed")));
+  assert.ok(told.some(mine("dev-tmpl-day-closed")), "and the closed day");
+});

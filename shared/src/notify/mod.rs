@@ -20,8 +20,8 @@ use crate::domain::ServiceId;
 use crate::error::ApiResult;
 use crate::mask::mask_name;
 use crate::store::{
-    ApplicantId, Applicants, Application, ApplicationStatus, Booking, Catalog, Platform, User,
-    UserId, Users,
+    ApplicantId, Applicants, Application, ApplicationStatus, Booking, Catalog, LinkStatus,
+    Platform, User, UserId, Users,
 };
 use crate::time::{format_hhmm, Instant};
 use serde::{Deserialize, Serialize};
@@ -58,7 +58,9 @@ pub struct Notice {
     pub event_id: String,
     pub kind: NoticeKind,
     pub applicant_id: ApplicantId,
-    /// The account that caused it (a helper who booked or cancelled): told as well.
+    /// The other account to tell: the one that acted (a helper who booked or cancelled) or, for
+    /// a reminder or a closed day, the one that booked. Told only while it may act for the
+    /// applicant (see [`recipients`]).
     pub actor: Option<UserId>,
     pub service: ServiceId,
     pub office_id: String,
@@ -73,6 +75,12 @@ pub struct Notice {
 impl Notice {
     /// About a booking: confirmed, cancelled, the reminder, or the day closed.
     pub fn booking(kind: NoticeKind, b: &Booking, actor: Option<&UserId>) -> Notice {
+        // Nobody acted on a reminder or a closed day: whoever booked (a helper booking for a
+        // parent without a phone) is the one to tell besides the applicant.
+        let actor = match kind {
+            NoticeKind::Reminder | NoticeKind::DayClosed => actor.or(Some(&b.booked_by)),
+            _ => actor,
+        };
         let what = match kind {
             NoticeKind::BookingConfirmed => "confirmed",
             NoticeKind::BookingCancelled => "cancelled",
@@ -194,12 +202,23 @@ pub trait Deliveries {
     ) -> ApiResult<u32>;
 }
 
-/// Everyone to tell about `notice`: the applicant's own accounts and the actor, once each.
-pub async fn recipients<S: Users>(store: &S, notice: &Notice) -> ApiResult<Vec<Recipient>> {
+/// Everyone to tell about `notice`: the applicant's own accounts and the actor, once each. An
+/// actor who is not the applicant is told only while their link to the applicant is active: a
+/// helper whose link was revoked hears nothing more about the principal's bookings.
+pub async fn recipients<S: Users + Applicants>(
+    store: &S,
+    notice: &Notice,
+) -> ApiResult<Vec<Recipient>> {
     let mut users: Vec<User> = store.users_bound_to(&notice.applicant_id).await?;
     if let Some(actor) = &notice.actor {
         if !users.iter().any(|u| &u.id == actor) {
-            users.extend(store.user(actor).await?);
+            let linked = store
+                .link(actor, &notice.applicant_id)
+                .await?
+                .is_some_and(|l| l.status == LinkStatus::Active);
+            if linked {
+                users.extend(store.user(actor).await?);
+            }
         }
     }
     Ok(users

@@ -5,7 +5,7 @@ use super::*;
 use crate::booking::tests::{request, submit, world};
 use crate::domain::BookingNo;
 use crate::store::memory::{block_on, MemoryStore};
-use crate::store::{BookingStatus, Bookings};
+use crate::store::{Applicants, BookingStatus, Bookings};
 use crate::time::at;
 use chrono::{NaiveDate, NaiveTime};
 use std::cell::RefCell;
@@ -47,10 +47,36 @@ fn booked(s: &MemoryStore) -> Booking {
     block_on(s.booking(&no)).unwrap().unwrap()
 }
 
+/// `helper` may act for `ap0` (active) or may no longer (revoked).
+fn link(s: &MemoryStore, helper: &str, status: LinkStatus) {
+    let l = crate::store::Link {
+        helper: UserId(helper.into()),
+        applicant: ApplicantId("ap0".into()),
+        relation: crate::store::Relation::Child,
+        status,
+        consent: crate::store::Consent::FaceVerified,
+        invitation_hash: None,
+        invitation_expires_at: None,
+        created_at: now(),
+        updated_at: now(),
+    };
+    block_on(s.put_link(&l)).unwrap();
+}
+
+fn told(channel: &Recording) -> Vec<String> {
+    channel
+        .sent
+        .borrow()
+        .iter()
+        .map(|(u, _)| u.clone())
+        .collect()
+}
+
 #[test]
 fn a_confirmation_goes_to_the_applicant_and_the_helper_once_each() {
     let s = world(5, 2);
     let b = booked(&s);
+    link(&s, "u1", LinkStatus::Active);
     // u1 booked it for ap0's account u0: both are told, u0 once although it is both.
     let notice = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u1".into())));
     assert_eq!(
@@ -207,4 +233,31 @@ fn retries_back_off_to_fifteen_minutes() {
     assert_eq!(delays, [30, 60, 120, 240, 480, 900, 900, 900]);
     assert_eq!(retry_delay_seconds(3, 1), 4);
     assert_eq!(retry_delay_seconds(0, RETRY_BASE_SECONDS), 30);
+}
+
+#[test]
+fn reminders_and_a_closed_day_reach_the_helper_who_booked_only_while_linked() {
+    let s = world(5, 2);
+    let mut b = booked(&s);
+    // As if u1 had booked it for ap0, as their helper.
+    b.booked_by = UserId("u1".into());
+    link(&s, "u1", LinkStatus::Active);
+    let reminder = Notice::booking(NoticeKind::Reminder, &b, None);
+    assert_eq!(reminder.actor, Some(UserId("u1".into())));
+    let channel = Recording::default();
+    block_on(deliver(&s, &channel, &reminder, now())).unwrap();
+    assert_eq!(told(&channel), ["u0", "u1"]);
+
+    // The principal revokes u1: the next message about the booking is not theirs to read.
+    link(&s, "u1", LinkStatus::Revoked);
+    let closed = Notice::booking(NoticeKind::DayClosed, &b, None);
+    let channel = Recording::default();
+    block_on(deliver(&s, &channel, &closed, now())).unwrap();
+    assert_eq!(told(&channel), ["u0"]);
+
+    // A stranger named as actor is never told.
+    let confirmed = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u4".into())));
+    let channel = Recording::default();
+    block_on(deliver(&s, &channel, &confirmed, now())).unwrap();
+    assert_eq!(told(&channel), ["u0"]);
 }
