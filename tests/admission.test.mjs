@@ -4,34 +4,17 @@
 // clock override.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiFresh, assertError, assertOk, clientIp, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, apiFresh, assertError, assertOk, clientIp, idNumber, loginIdentified, pool, shanghaiDate } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
 const HALL = "sh-xuhui";
 const PEOPLE = 200;
 
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 // The day a week out, released at 08:00 today; the whole test runs on the dev clock of today.
 const DAY = shanghaiDate(7);
 const TODAY = shanghaiDate(0);
 const at = (hhmmss) => ({ "x-dev-now": `${TODAY}T${hhmmss}+08:00` });
-
-async function pool(items, width, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
 
 let people = [];
 before(async () => {

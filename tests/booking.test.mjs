@@ -3,15 +3,11 @@
 // inventory object and D1.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
 
 const OPS = { authorization: "Bearer dev-ops-token" };
 
-/** YYYY-MM-DD in Asia/Shanghai, `plus` days from today: 1..6 are always inside the window. */
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
-
+// Days 1..6 from today (shanghaiDate) are always inside the booking window.
 let seq = 0;
 /** A fresh identified user with its own ID number (born 1970–1999, unique sequence). */
 async function person(tag) {

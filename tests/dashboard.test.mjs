@@ -4,14 +4,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { BASE, api, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, assertOk, BASE, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "bj-chaoyang";
 
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 const DAY = shanghaiDate(2);
 
 let browser;

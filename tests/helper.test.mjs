@@ -3,14 +3,11 @@
 // endpoint that takes an id, tried by every party that may not use it, refused with no effect.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified, loginWechat } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, loginWechat, shanghaiDate } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "bj-haidian";
 
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 const DAY = shanghaiDate(3);
 
 let seq = 0;

@@ -188,3 +188,23 @@ export async function apiFresh(method, path, { body, headers = {}, token } = {})
     req.end();
   });
 }
+
+/** The date `plus` days from today in Asia/Shanghai, `YYYY-MM-DD`. */
+export function shanghaiDate(plus) {
+  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Runs `fn` over `items` with at most `width` in flight; the results in the items' order. */
+export async function pool(items, width, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
-import { BASE, api, assertOk, clientIp, idNumber } from "./helpers.mjs";
+import { api, assertOk, BASE, clientIp, idNumber, shanghaiDate } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const { createClient } = require("../miniprogram-stub/utils/api.js");
@@ -15,9 +15,6 @@ const { decodeModules } = require("../miniprogram-stub/tests/qr-decode.js");
 const OPS = { authorization: "Bearer dev-ops-token" };
 const CJK = /[\u4e00-\u9fff]/;
 
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 /** YYYYMMDD of the first of January `years` years ago. */
 const bornAgo = (years) => `${Number(shanghaiDate(0).slice(0, 4)) - years}0101`;
 

@@ -5,14 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { FAKES, api, assertOk, idNumber, loginIdentified, waitForLog } from "./helpers.mjs";
+import { api, assertOk, FAKES, idNumber, loginIdentified, shanghaiDate, waitForLog } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "hz-xihu";
 
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 const DAY = shanghaiDate(3);
 
 let seq = 0;

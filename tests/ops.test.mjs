@@ -4,15 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { api, assertError, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
 const HOLIDAYS = new Set(JSON.parse(readFileSync(new URL("../shared/data/calendar-cn.json", import.meta.url))).holidays.map(([d]) => d));
 
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 const clock = (date, hhmm) => ({ "x-dev-now": `${date}T${hhmm}:00+08:00` });
 const NEW_HALL = `sz-ops${process.pid % 1000}`;
 

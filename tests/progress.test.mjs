@@ -4,15 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { api, assertError, assertOk, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const FUTIAN_STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
 const SECRET = "dev-webhook-secret";
-
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 
 /** The day of the appointments: bookings are for a later day, so the hall's clock is moved. */
 const DAY = shanghaiDate(2);

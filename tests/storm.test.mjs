@@ -3,30 +3,11 @@
 // double submits under one key change nothing.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiFresh, assertOk, clientIp, idNumber, loginIdentified } from "./helpers.mjs";
+import { api, apiFresh, assertOk, clientIp, idNumber, loginIdentified, pool, shanghaiDate } from "./helpers.mjs";
 
 const OPS = { authorization: "Bearer dev-ops-token" };
 const PEOPLE = Number(process.env.STORM_PEOPLE ?? 2000);
 const CAPACITY = 100;
-
-function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Runs `fn` over `items` with at most `width` in flight. */
-async function pool(items, width, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
 
 let people = [];
 
