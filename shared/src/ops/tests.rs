@@ -506,3 +506,45 @@ fn the_nightly_job_drops_invitations_lapsed_over_thirty_days_and_keeps_the_rest(
         && e.actor == Actor::System));
     assert_eq!(nightly()["invitations_dropped"], 0);
 }
+
+#[test]
+fn closing_a_day_refuses_bad_input_and_writes_nothing() {
+    use super::schedule::{close_day, CloseRequest};
+    let s = world(5, 3);
+    submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let now = at(d(2026, 11, 22), hm(18, 0));
+    let close = |hall: &str, date: &str, reason: &str| {
+        block_on(close_day(
+            &s,
+            &s,
+            &admin(),
+            (hall, date),
+            &CloseRequest {
+                reason: reason.into(),
+            },
+            now,
+            "r",
+        ))
+        .map(|c| c.body)
+    };
+    let invalid = |hall: &str, date: &str, reason: &str, field: &str| {
+        let e = close(hall, date, reason).unwrap_err();
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidArgument,
+            "{hall} {date} {reason:?}"
+        );
+        assert_eq!(e.details.as_ref().unwrap()["field"], field);
+    };
+    invalid("sz-futian", "2026-11-25", "修", "reason");
+    invalid("sz-futian", "2026-11-25", &"修".repeat(61), "reason");
+    invalid("sz-futian", "2026-11-25", "设备\n故障", "reason");
+    invalid("sz-futian", "2026-11-21", "设备故障", "date");
+    invalid("sz-futian", "2026-13-01", "设备故障", "date");
+    invalid("SZ FUTIAN", "2026-11-25", "设备故障", "office_id");
+    let unknown = close("sz-nowhere", "2026-11-25", "设备故障").unwrap_err();
+    assert_eq!(unknown.code, ErrorCode::NotFound);
+    // Nothing was cancelled or closed by any of these.
+    let hall = OfficeId::parse("sz-futian").unwrap();
+    assert_eq!(block_on(s.day(&hall, d(2026, 11, 25))).unwrap()[0].taken, 1);
+}
