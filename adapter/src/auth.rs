@@ -110,9 +110,7 @@ impl Cx {
 
     /// Fresh randomness for this request, from the runtime's CSPRNG.
     pub fn entropy(&self) -> ApiResult<Entropy> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
-        Ok(Entropy::from_seed(seed))
+        fresh_entropy()
     }
 
     /// The client's address as Cloudflare's edge saw it. Clients cannot set this header in
@@ -177,4 +175,12 @@ impl Cx {
         let store = self.store()?;
         yuyue_shared::auth::ensure_session(&store, caller).await
     }
+}
+
+/// Fresh randomness from the runtime's CSPRNG, where there is no request ([`Cx::entropy`]
+/// inside one).
+pub fn fresh_entropy() -> ApiResult<Entropy> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
+    Ok(Entropy::from_seed(seed))
 }

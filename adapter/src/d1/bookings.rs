@@ -334,13 +334,18 @@ impl Bookings for D1Store {
         request_id: &str,
         at: Instant,
     ) -> ApiResult<Vec<Booking>> {
+        // The same rows for the audit and the update: what the trail names is what changed.
+        const BOOKED: &str = "office_id = ?1 AND date = ?2 AND status = 'booked'";
         let day = date.to_string();
         let when = rfc3339(&at);
         // The audit rows first, from the very rows the update then changes, in one transaction.
         let audit = self.audit_each_stmt(
             "booking.day_closed",
             ("applicant_id", "booking_no"),
-            ("bookings WHERE office_id = ?1 AND date = ?2 AND status = 'booked' ORDER BY booking_no", vec![office.as_str().into(), day.as_str().into()]),
+            (
+                &format!("bookings WHERE {BOOKED} ORDER BY booking_no"),
+                vec![office.as_str().into(), day.as_str().into()],
+            ),
             actor,
             request_id,
             &at,
@@ -348,8 +353,7 @@ impl Bookings for D1Store {
         let update = self.stmt(
             &format!(
                 "UPDATE bookings SET status = 'cancelled', cancelled_at = ?3, cancelled_by = NULL, \
-                 cancel_reason = ?4 WHERE office_id = ?1 AND date = ?2 AND status = 'booked' \
-                 RETURNING {BOOKING_COLUMNS}"
+                 cancel_reason = ?4 WHERE {BOOKED} RETURNING {BOOKING_COLUMNS}"
             ),
             &[
                 office.as_str().into(),
@@ -369,13 +373,14 @@ impl Bookings for D1Store {
         request_id: &str,
         at: Instant,
     ) -> ApiResult<Vec<Booking>> {
+        const BOOKED: &str = "date = ?1 AND status = 'booked'";
         let day = date.to_string();
         // The audit rows first, from the very rows the update then changes, in one transaction.
         let audit = self.audit_each_stmt(
             "booking.no_show",
             ("applicant_id", "booking_no"),
             (
-                "bookings WHERE date = ?1 AND status = 'booked' ORDER BY booking_no",
+                &format!("bookings WHERE {BOOKED} ORDER BY booking_no"),
                 vec![day.as_str().into()],
             ),
             actor,
@@ -383,7 +388,9 @@ impl Bookings for D1Store {
             &at,
         )?;
         let update = self.stmt(
-            &format!("UPDATE bookings SET status = 'no_show' WHERE date = ?1 AND status = 'booked' RETURNING {BOOKING_COLUMNS}"),
+            &format!(
+                "UPDATE bookings SET status = 'no_show' WHERE {BOOKED} RETURNING {BOOKING_COLUMNS}"
+            ),
             &[day.as_str().into()],
         )?;
         let results = self.batch(vec![audit, update]).await?;

@@ -3,18 +3,17 @@
 //! public key (in the shared parsers).
 
 use super::{base, call, Outbound};
-use crate::auth::key_error;
+use crate::auth::{fresh_entropy, key_error};
 use crate::clock::system_now;
 use crate::cx::Cx;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
-use yuyue_shared::entropy::Entropy;
 use yuyue_shared::providers::alipay::{parse_oauth_token, AlipayApp, AlipayUser, OAUTH_METHOD};
 use yuyue_shared::providers::alipay_message::{
     parse_template_message_send, template_message_send, TemplateAnswer, SEND_METHOD,
 };
-use yuyue_shared::{ApiError, ApiResult};
+use yuyue_shared::ApiResult;
 
 thread_local! {
     /// Parsing an RSA private key costs milliseconds; keep it per isolate, keyed by its config.
@@ -61,8 +60,6 @@ pub async fn template_message(
 ) -> ApiResult<TemplateAnswer> {
     let app = app(out)?;
     let gateway = base(out, "ALIPAY_GATEWAY")?;
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
     let request = template_message_send(
         &app,
         &gateway,
@@ -70,7 +67,7 @@ pub async fn template_message(
         page,
         fields,
         system_now(),
-        &mut Entropy::from_seed(seed),
+        &mut fresh_entropy()?,
     );
     call(out, "alipay", SEND_METHOD, &request, |status, body| {
         parse_template_message_send(&app, status, body)

@@ -207,15 +207,7 @@ fn values_stay_within_wechat_limits() {
     assert_eq!(t.chars().count(), 20);
     assert!(t.ends_with('…'));
     assert_eq!(thing("普通护照"), "普通护照");
-    for status in [
-        ApplicationStatus::Accepted,
-        ApplicationStatus::Reviewing,
-        ApplicationStatus::Producing,
-        ApplicationStatus::Ready,
-        ApplicationStatus::Mailed,
-        ApplicationStatus::Collected,
-        ApplicationStatus::Rejected,
-    ] {
+    for status in ApplicationStatus::ALL {
         let p = phrase(status);
         assert!(
             p.chars().count() <= 5 && p.chars().all(|c| !c.is_ascii()),
