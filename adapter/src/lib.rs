@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod log;
 pub mod metrics;
 pub mod notify;
+pub mod object_call;
 mod ops;
 pub mod providers;
 mod ratelimit;

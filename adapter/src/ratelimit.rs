@@ -8,7 +8,7 @@
 
 use crate::clock::system_now;
 use crate::cx::Cx;
-use worker::{Method, Request, RequestInit};
+use crate::object_call::CallError;
 use yuyue_shared::ratelimit::{Hit, Limit, Verdict};
 use yuyue_shared::ApiResult;
 
@@ -43,14 +43,9 @@ async fn count(cx: &Cx, shard: &str, hit: &Hit) -> Result<Verdict, &'static str>
     let ns = cx.env.durable_object(BINDING).map_err(|_| "binding")?;
     let stub = ns.get_by_name(shard).map_err(|_| "stub")?;
     let body = serde_json::to_string(hit).map_err(|_| "encode")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://rate-limiter/hit", &init).map_err(|_| "request")?;
-    let mut res = stub.fetch_with_request(req).await.map_err(|_| "fetch")?;
-    if res.status_code() != 200 {
-        return Err("status");
-    }
-    res.json::<Verdict>().await.map_err(|_| "decode")
+    crate::object_call::post(stub, "https://rate-limiter/hit", &body)
+        .await
+        .map_err(CallError::as_str)
 }
 
 /// The booking submit's rate limits, per user and per client address, applied once a place is

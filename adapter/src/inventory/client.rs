@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use worker::{Method, ObjectNamespace, Request, RequestInit};
+use worker::ObjectNamespace;
 use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId};
 use yuyue_shared::store::{
@@ -56,18 +56,9 @@ impl DoInventory {
             .get_by_name(&object_name(office.as_str(), &date.to_string()))
             .map_err(|_| unavailable(op))?;
         let json = serde_json::to_string(body).map_err(|_| ApiError::internal())?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(json.into()));
-        let req = Request::new_with_init(&format!("https://inventory/{op}"), &init)
-            .map_err(|_| unavailable(op))?;
-        let mut res = stub
-            .fetch_with_request(req)
+        crate::object_call::post(stub, &format!("https://inventory/{op}"), &json)
             .await
-            .map_err(|_| unavailable(op))?;
-        if res.status_code() != 200 {
-            return Err(unavailable(op));
-        }
-        res.json::<T>().await.map_err(|_| unavailable(op))
+            .map_err(|_| unavailable(op))
     }
 }
 
@@ -90,10 +81,14 @@ fn hold_outcome(a: p::HoldAnswer) -> ApiResult<HoldOutcome> {
 
 /// How long this isolate answers a period it learnt is full without asking its object again.
 /// A wave of thousands refreshing and resubmitting for a sold-out period then costs the object
-/// a few requests a second per isolate instead of all of them. Only refusals are answered here:
-/// a number the object listed as holding a place (a retry of a submit that got it) still goes
-/// to the object, and a place freed by a cancel is offered again within this time.
-const SOLD_OUT_MEMORY_MS: i64 = 250;
+/// about one request a second per isolate and period instead of all of them. Only refusals are
+/// answered here: a number the object listed as holding a place (a retry of a submit that got
+/// it) still goes to the object. A place freed by a cancel is free in the object at once and
+/// offered by every isolate within this time, the same bound as the slot page's (`PAGE_HARD_MS`
+/// in `functions/catalog`), so a submit never sees a freed place later than the page shows it.
+/// At 250 ms, a wave spread over 50 halls (40 submits a hall) sent most refusals to the objects
+/// and cost 1.35x a one-hall wave per request; at 750 ms, about the same (`bench/README.md`).
+const SOLD_OUT_MEMORY_MS: i64 = 750;
 
 struct SoldOut {
     holders: HashSet<String>,

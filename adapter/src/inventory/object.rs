@@ -8,6 +8,7 @@
 
 use super::protocol::{self as p};
 use crate::d1::D1Store;
+use crate::object_call::read_json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -577,10 +578,6 @@ impl Inventory {
     }
 }
 
-async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
-    req.json::<T>().await
-}
-
 impl DurableObject for Inventory {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
@@ -602,7 +599,7 @@ impl DurableObject for Inventory {
         let now = now_ms();
         match path.as_str() {
             "/hold" => {
-                let h: p::Hold = body(&mut req).await?;
+                let h: p::Hold = read_json(&mut req).await?;
                 self.ensure_loaded(&h.day).await?;
                 let answer = self.hold(&h, now)?;
                 if matches!(answer, p::HoldAnswer::Held { .. }) {
@@ -611,7 +608,7 @@ impl DurableObject for Inventory {
                 json(&answer)
             }
             "/confirm" => {
-                let m: p::ByNumber = body(&mut req).await?;
+                let m: p::ByNumber = read_json(&mut req).await?;
                 self.exec(
                     "UPDATE taken SET confirmed = 1, expires_at = NULL WHERE booking_no = ?",
                     vec![m.booking_no.as_str().into()],
@@ -619,7 +616,7 @@ impl DurableObject for Inventory {
                 json(&serde_json::json!({"ok": true}))
             }
             "/release" => {
-                let m: p::ByNumber = body(&mut req).await?;
+                let m: p::ByNumber = read_json(&mut req).await?;
                 self.exec(
                     "DELETE FROM taken WHERE booking_no = ?",
                     vec![m.booking_no.as_str().into()],
@@ -627,12 +624,12 @@ impl DurableObject for Inventory {
                 json(&serde_json::json!({"ok": true}))
             }
             "/restore" => {
-                let r: p::Restore = body(&mut req).await?;
+                let r: p::Restore = read_json(&mut req).await?;
                 self.ensure_loaded(&r.day).await?;
                 json(&self.restore(&r, now)?)
             }
             "/publish" => {
-                let m: p::Publish = body(&mut req).await?;
+                let m: p::Publish = read_json(&mut req).await?;
                 if self.meta("office")?.is_none() {
                     self.set_meta("office", &m.day.office)?;
                     self.set_meta("date", &m.day.date)?;
@@ -640,12 +637,12 @@ impl DurableObject for Inventory {
                 json(&self.publish(&m)?)
             }
             "/admission/set" => {
-                let m: p::SetAdmission = body(&mut req).await?;
+                let m: p::SetAdmission = read_json(&mut req).await?;
                 self.set_admission(m.config.as_ref())?;
                 json(&serde_json::json!({"ok": true}))
             }
             "/admission" => {
-                let m: p::Admission = body(&mut req).await?;
+                let m: p::Admission = read_json(&mut req).await?;
                 json(&if m.join {
                     self.join_admission(&m.user, m.at_ms)?
                 } else {
@@ -654,12 +651,12 @@ impl DurableObject for Inventory {
             }
             "/admission/summary" => json(&self.admission_summary()?),
             "/day" => {
-                let d: p::Day = body(&mut req).await?;
+                let d: p::Day = read_json(&mut req).await?;
                 self.ensure_loaded(&d).await?;
                 json(&self.day_state()?)
             }
             "/taken" => {
-                let d: p::Day = body(&mut req).await?;
+                let d: p::Day = read_json(&mut req).await?;
                 self.ensure_loaded(&d).await?;
                 json(&self.taken()?)
             }

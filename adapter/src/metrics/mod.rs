@@ -9,7 +9,7 @@ mod object;
 pub use object::Metrics;
 
 use std::cell::RefCell;
-use worker::{Env, Method, Request, RequestInit};
+use worker::Env;
 use yuyue_shared::ops::metrics::{Observations, Recorder, FLUSH_INTERVAL_MS};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
@@ -85,16 +85,7 @@ async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
     let ns = env.durable_object(BINDING).map_err(|_| unavailable())?;
     let stub = ns.get_by_name(OBJECT).map_err(|_| unavailable())?;
     let json = serde_json::to_string(body).map_err(|_| ApiError::internal())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(json.into()));
-    let req = Request::new_with_init(&format!("https://metrics/{op}"), &init)
-        .map_err(|_| unavailable())?;
-    let mut res = stub
-        .fetch_with_request(req)
+    crate::object_call::post(stub, &format!("https://metrics/{op}"), &json)
         .await
-        .map_err(|_| unavailable())?;
-    if res.status_code() != 200 {
-        return Err(unavailable());
-    }
-    res.json::<T>().await.map_err(|_| unavailable())
+        .map_err(|_| unavailable())
 }

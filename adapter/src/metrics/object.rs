@@ -156,7 +156,7 @@ impl DurableObject for Metrics {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
             "/observe" => {
-                let o: Observations = req.json().await?;
+                let o: Observations = crate::object_call::read_json(&mut req).await?;
                 self.observe(&o)?;
                 Response::from_json(&serde_json::json!({ "ok": true }))
             }
@@ -165,7 +165,7 @@ impl DurableObject for Metrics {
                 struct Read {
                     minutes: u32,
                 }
-                let r: Read = req.json().await?;
+                let r: Read = crate::object_call::read_json(&mut req).await?;
                 Response::from_json(&self.read(r.minutes.clamp(1, KEEP_MINUTES as u32))?)
             }
             "/series" => {
@@ -174,7 +174,7 @@ impl DurableObject for Metrics {
                     function: String,
                     minutes: u32,
                 }
-                let q: Series = req.json().await?;
+                let q: Series = crate::object_call::read_json(&mut req).await?;
                 Response::from_json(
                     &self.series(&q.function, q.minutes.clamp(1, KEEP_MINUTES as u32))?,
                 )

@@ -8,6 +8,7 @@ use std::cell::Cell;
 use worker::{
     durable_object, wasm_bindgen, DurableObject, Env, Request, Response, Result, SqlStorage, State,
 };
+use yuyue_adapter::object_call::read_json;
 use yuyue_shared::ratelimit::Hit;
 
 #[durable_object]
@@ -49,7 +50,7 @@ impl DurableObject for RateLimiter {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let hit: Hit = match req.json().await {
+        let hit: Hit = match read_json(&mut req).await {
             Ok(hit) if Hit::is_valid(&hit) => hit,
             _ => return Response::error("invalid hit", 400),
         };
