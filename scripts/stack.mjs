@@ -64,7 +64,7 @@ function workerOptions(name, env, wrangler, vars) {
  * Starts the stack. `stateDir` persists D1/KV/DO state; `onLog(line)` receives every line the
  * Workers print (one JSON object per request). Resolves to { url, mf, fakes, close }.
  */
-export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, onLog = () => {}, fakesPort = 0, vars: overrides = {} } = {}) {
+export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, onLog = () => {}, fakesPort = 0, vars: overrides = {}, inspectorPort } = {}) {
   mkdirSync(stateDir, { recursive: true });
   const wrangler = readWrangler();
   const fakes = await startFakes({ host, port: fakesPort });
@@ -87,6 +87,8 @@ export async function startStack({ host = "127.0.0.1", port = 8787, stateDir, on
     unsafeTriggerHandlers: true,
     // The real `request.cf` is fetched from Cloudflare at start-up; there is no such network here.
     cf: false,
+    // V8's inspector for every Worker (ws://host:port/core:user:<function>), for profiling.
+    ...(inspectorPort ? { inspectorPort } : {}),
     handleRuntimeStdio(stdout, stderr) {
       for (const stream of [stdout, stderr]) {
         createInterface({ input: stream }).on("line", onLog);

@@ -80,7 +80,8 @@ export function idNumber(yyyymmdd, seq, region) {
 /**
  * `count` identified users, person i with:
  *   - WeChat openid `wx-<tag>-<i>` (a fresh single-use code each login),
- *   - client address `198.<18 + net>.<i / 256>.<i % 256>` (RFC 2544 benchmarking range), sent as
+ *   - client address `198.<18 + net>.<i / 256>.<i % 256>` (RFC 2544's benchmarking range for
+ *     net 0 and 1; the warm-up crowds' nets 2 and 3 go past it, harmless on loopback), sent as
  *     the edge's `cf-connecting-ip` on login, binding and later requests: logins are
  *     rate-limited per client address (20 a minute), as thousands of phones would not be,
  *   - an ID number of `region`, born 1960-01-01 + i days (adults for i < 10,000), sequence `seq`.

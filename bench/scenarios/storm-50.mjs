@@ -19,6 +19,8 @@ const SEEDED = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "de
   .map((o) => o.office_id);
 const EXTRA = Array.from({ length: HALLS - SEEDED.length }, (_, k) => `bench-hall-${String(k + 1).padStart(2, "0")}`);
 const ALL = [...SEEDED, ...EXTRA];
+// Every seeded hall is one of the 50, so the warm-up storm books at a hall of its own.
+const WARM_HALL = "bench-hall-00";
 
 let insertedAt = null;
 
@@ -29,13 +31,13 @@ async function insertHalls(stack) {
   const db = await catalogDb(stack);
   const stamp = new Date().toISOString();
   const stmts = [];
-  EXTRA.forEach((office, k) => {
+  [WARM_HALL, ...EXTRA].forEach((office, k) => {
     stmts.push(
       db.prepare(
         `INSERT INTO offices (office_id, city_id, name, district, address, phone, opening_hours, requires_photo_receipt, lat, lng, active, updated_at)
          VALUES (?1, 'sz', ?2, '福田区', ?3, '0755-83000000', '周一至周日 09:00-17:00', 0, NULL, NULL, 1, ?4)
          ON CONFLICT (office_id) DO NOTHING`,
-      ).bind(office, `压测大厅${k + 1}号`, `福田区压测路${k + 1}号`, stamp),
+      ).bind(office, `压测大厅${k}号`, `福田区压测路${k}号`, stamp),
     );
     for (const service of ["passport", "hk_macau_permit"]) {
       stmts.push(db.prepare("INSERT OR IGNORE INTO office_services (office_id, service_id) VALUES (?1, ?2)").bind(office, service));
@@ -72,4 +74,5 @@ export default stormScenario({
   periodId: "bench-storm50",
   // Applicants of their own, not storm's: Shenzhen Luohu ID numbers, client addresses 198.19.x.y.
   people: { tag: "bench-storm50", net: 1, region: "440303", seq: 22 },
+  warm: { hall: WARM_HALL, people: { tag: "bench-storm50-warm", net: 3, region: "440306", seq: 24 } },
 });

@@ -15,4 +15,6 @@ export default stormScenario({
   // Applicants of their own (an applicant holds one active booking per service): Shenzhen
   // Futian ID numbers, client addresses 198.18.x.y.
   people: { tag: "bench-storm", net: 0, region: "440304", seq: 21 },
+  // The warm-up storm: another Shenzhen hall the same day, people of their own (198.20.x.y).
+  warm: { hall: "sz-nanshan", people: { tag: "bench-storm-warm", net: 2, region: "440305", seq: 23 } },
 });
