@@ -1,4 +1,6 @@
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{Context, Env, Request};
 use yuyue_shared::routing::Params;
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
@@ -190,12 +192,25 @@ impl Cx {
     }
 }
 
+thread_local! {
+    /// Configuration as read from this isolate's environment. Vars and secrets are fixed for an
+    /// isolate's life (a deployment or a secret change starts new isolates), and each read
+    /// crosses into JavaScript and copies the string back: a booking submit reads about ten.
+    static CONFIG: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
+}
+
 /// A plain-text configuration value (`[vars]` or a secret) of a Worker's environment.
 pub fn config_of(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
+    if let Some(known) = CONFIG.with(|c| c.borrow().get(name).cloned()) {
+        return known;
+    }
+    let value = env
+        .var(name)
         .map(|v| v.to_string())
         .or_else(|_| env.secret(name).map(|v| v.to_string()))
-        .ok()
+        .ok();
+    CONFIG.with(|c| c.borrow_mut().insert(name.to_owned(), value.clone()));
+    value
 }
 
 /// serde's messages may quote the offending value (an ID number, a phone), so only the ones that
