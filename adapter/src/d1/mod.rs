@@ -78,6 +78,17 @@ pub(crate) fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> 
     })
 }
 
+/// The first row of one statement's result in a batch (`None`: the batch answered fewer).
+pub(crate) fn first<T: DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Option<T>> {
+    let result = result.ok_or_else(ApiError::internal)?;
+    Ok(rows::<T>(result)?.into_iter().next())
+}
+
+/// Every row of one statement's result in a batch.
+pub(crate) fn all<T: DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Vec<T>> {
+    rows::<T>(result.ok_or_else(ApiError::internal)?)
+}
+
 pub(crate) fn changes(result: &D1Result) -> usize {
     result
         .meta()

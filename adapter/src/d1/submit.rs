@@ -6,21 +6,10 @@ use super::bookings::{CancelledRow, NoShowRow, CANCELLATIONS_SQL, NO_SHOWS_SQL};
 use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
 use super::sessions::{SessionRow, SESSION_SELECT};
 use super::users::{UserRow, USER_SELECT};
-use super::{rows, D1Store};
-use serde::de::DeserializeOwned;
-use worker::D1Result;
+use super::{all, first, D1Store};
 use yuyue_shared::store::{SubmitFacts, SubmitQuery, SubmitReads};
 use yuyue_shared::time::rfc3339;
-use yuyue_shared::{ApiError, ApiResult};
-
-fn first<T: DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Option<T>> {
-    let result = result.ok_or_else(ApiError::internal)?;
-    Ok(rows::<T>(result)?.into_iter().next())
-}
-
-fn all<T: DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Vec<T>> {
-    rows::<T>(result.ok_or_else(ApiError::internal)?)
-}
+use yuyue_shared::ApiResult;
 
 impl SubmitReads for D1Store {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {

@@ -20,8 +20,8 @@ use crate::domain::ServiceId;
 use crate::error::ApiResult;
 use crate::mask::mask_name;
 use crate::store::{
-    ApplicantId, Applicants, Application, ApplicationStatus, Booking, Catalog, LinkStatus,
-    Platform, User, UserId, Users,
+    Applicant, ApplicantId, Application, ApplicationStatus, Booking, Link, LinkStatus, Office,
+    Platform, ServiceInfo, User, UserId,
 };
 use crate::time::{format_hhmm, Instant};
 use serde::{Deserialize, Serialize};
@@ -202,33 +202,47 @@ pub trait Deliveries {
     ) -> ApiResult<u32>;
 }
 
+/// What a notice's message and recipients are made of, read in one go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NoticeFacts {
+    pub service: Option<ServiceInfo>,
+    pub office: Option<Office>,
+    pub applicant: Option<Applicant>,
+    /// The accounts bound to the applicant's identity, oldest first.
+    pub bound: Vec<User>,
+    /// The notice's actor (when it has one): their link to the applicant, and their account.
+    pub actor_link: Option<Link>,
+    pub actor: Option<User>,
+}
+
+/// The reads of one notice: one round trip to the record instead of one per fact.
+#[allow(async_fn_in_trait)]
+pub trait NoticeReads {
+    async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts>;
+}
+
 /// Everyone to tell about `notice`: the applicant's own accounts and the actor, once each. An
 /// actor who is not the applicant is told only while their link to the applicant is active: a
 /// helper whose link was revoked hears nothing more about the principal's bookings.
-pub async fn recipients<S: Users + Applicants>(
-    store: &S,
-    notice: &Notice,
-) -> ApiResult<Vec<Recipient>> {
-    let mut users: Vec<User> = store.users_bound_to(&notice.applicant_id).await?;
-    if let Some(actor) = &notice.actor {
-        if !users.iter().any(|u| &u.id == actor) {
-            let linked = store
-                .link(actor, &notice.applicant_id)
-                .await?
-                .is_some_and(|l| l.status == LinkStatus::Active);
-            if linked {
-                users.extend(store.user(actor).await?);
-            }
+pub fn recipients(notice: &Notice, facts: &NoticeFacts) -> Vec<Recipient> {
+    let mut users: Vec<&User> = facts.bound.iter().collect();
+    if let (Some(actor), Some(account)) = (&notice.actor, &facts.actor) {
+        let linked = facts
+            .actor_link
+            .as_ref()
+            .is_some_and(|l| l.status == LinkStatus::Active && &l.helper == actor);
+        if &account.id == actor && linked && !users.iter().any(|u| &u.id == actor) {
+            users.push(account);
         }
     }
-    Ok(users
+    users
         .into_iter()
         .map(|u| Recipient {
-            user: u.id,
+            user: u.id.clone(),
             platform: u.platform,
-            openid: u.openid,
+            openid: u.openid.clone(),
         })
-        .collect())
+        .collect()
 }
 
 /// What delivering a notice came to: whether the queue should try it again.
@@ -249,13 +263,13 @@ pub async fn deliver<S, C>(
     now: Instant,
 ) -> ApiResult<Delivered>
 where
-    S: Users + Applicants + Catalog + Deliveries,
+    S: NoticeReads + Deliveries,
     C: Channel,
 {
-    let names = render::Names::load(store, notice).await?;
-    let message = render::message(notice, &names);
+    let facts = store.notice_facts(notice).await?;
+    let message = render::message(notice, &render::Names::of(notice, &facts));
     let mut out = Delivered::default();
-    for to in recipients(store, notice).await? {
+    for to in recipients(notice, &facts) {
         if !store.claim(notice, &to, now).await? {
             out.skipped += 1;
             continue;

@@ -3,10 +3,9 @@
 //! characters, `character_string` at most 32 letters, digits and symbols, `time` a date and
 //! time), so a message is never refused for its shape (errcode 47003).
 
-use super::{Notice, NoticeKind};
-use crate::error::ApiResult;
+use super::{Notice, NoticeFacts, NoticeKind};
 use crate::mask::mask_name;
-use crate::store::{Applicants, ApplicationStatus, Catalog};
+use crate::store::ApplicationStatus;
 use serde_json::{Map, Value};
 
 /// What the message says things are called.
@@ -19,25 +18,22 @@ pub struct Names {
 }
 
 impl Names {
-    pub async fn load<S: Applicants + Catalog>(store: &S, notice: &Notice) -> ApiResult<Names> {
-        let service = store
-            .service(notice.service)
-            .await?
-            .map_or_else(|| notice.service.as_str().to_owned(), |s| s.name);
-        let office = match crate::domain::OfficeId::parse(&notice.office_id) {
-            Ok(id) => store.office(&id).await?.map(|o| o.name),
-            Err(_) => None,
+    /// The names in `facts`, falling back to the ids where a record is gone.
+    pub fn of(notice: &Notice, facts: &NoticeFacts) -> Names {
+        Names {
+            service: facts
+                .service
+                .as_ref()
+                .map_or_else(|| notice.service.as_str().to_owned(), |s| s.name.clone()),
+            office: facts
+                .office
+                .as_ref()
+                .map_or_else(|| notice.office_id.clone(), |o| o.name.clone()),
+            principal: facts
+                .applicant
+                .as_ref()
+                .map_or_else(String::new, |a| mask_name(&a.name)),
         }
-        .unwrap_or_else(|| notice.office_id.clone());
-        let principal = store
-            .applicant(&notice.applicant_id)
-            .await?
-            .map_or_else(String::new, |a| mask_name(&a.name));
-        Ok(Names {
-            service,
-            office,
-            principal,
-        })
     }
 }
 

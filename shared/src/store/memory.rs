@@ -9,7 +9,7 @@ use super::traits::*;
 use crate::booking::admission::{self, AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::notify::{Deliveries, DeliveryStatus, Notice, Recipient};
+use crate::notify::{Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Recipient};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
 use crate::time::Instant;
@@ -1200,6 +1200,31 @@ impl SubmitReads for MemoryStore {
             cancellations: self
                 .cancellations_since(q.applicant, q.cancellations_since)
                 .await?,
+        })
+    }
+}
+
+impl NoticeReads for MemoryStore {
+    async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts> {
+        self.check("notice_facts")?;
+        let office = match OfficeId::parse(&notice.office_id) {
+            Ok(id) => self.office(&id).await?,
+            Err(_) => None,
+        };
+        let (actor_link, actor) = match &notice.actor {
+            Some(a) => (
+                self.link(a, &notice.applicant_id).await?,
+                self.user(a).await?,
+            ),
+            None => (None, None),
+        };
+        Ok(NoticeFacts {
+            service: self.service(notice.service).await?,
+            office,
+            applicant: self.applicant(&notice.applicant_id).await?,
+            bound: self.users_bound_to(&notice.applicant_id).await?,
+            actor_link,
+            actor,
         })
     }
 }
