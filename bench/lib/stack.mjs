@@ -8,9 +8,12 @@ import { cpuSnapshot } from "./cpu.mjs";
 
 const SIGNALS = ["SIGINT", "SIGTERM"];
 
-/** Resolves to the started stack ({ url, fakes, ... }) with an idempotent `close()`. */
-export async function startBenchStack({ root, keep = false, say = () => {} }) {
-  const runDir = join(root, ".yuyue", `bench-${process.pid}`);
+/**
+ * Resolves to the started stack ({ url, fakes, ... }) with an idempotent `close()`. `tag` names
+ * the state directory (.yuyue/bench-<pid>-<tag>) when a run starts several stacks.
+ */
+export async function startBenchStack({ root, keep = false, say = () => {}, tag = "" }) {
+  const runDir = join(root, ".yuyue", `bench-${process.pid}${tag ? `-${tag}` : ""}`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   // Workers print one log line per request; only --keep pays for writing them.
