@@ -1,10 +1,10 @@
 //! The notifications' reads (what a message says, and who gets it) and delivery records
 //! (`notifications`): the claim that keeps a message from being sent twice, and its outcome.
 
-use super::applicants::{ApplicantRow, LinkRow, APPLICANT_SELECT, LINK_SELECT};
-use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
-use super::users::{UserRow, USER_SELECT};
-use super::{all, first, Arg, D1Store};
+use super::applicants::{ApplicantRow, LinkRow};
+use super::catalog::{OfficeRow, ServiceRow};
+use super::users::UserRow;
+use super::{all, first_as, Arg, D1Store};
 use serde::Deserialize;
 use yuyue_shared::notify::{
     Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Recipient,
@@ -16,56 +16,28 @@ impl NoticeReads for D1Store {
     async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts> {
         let applicant = notice.applicant_id.as_str();
         let mut stmts = vec![
-            self.stmt(
-                &format!("{SERVICE_SELECT} WHERE service_id = ?1"),
-                &[notice.service.as_str().into()],
-            )?,
-            self.stmt(
-                &format!("{OFFICE_SELECT} WHERE o.office_id = ?1"),
-                &[notice.office_id.as_str().into()],
-            )?,
-            self.stmt(
-                &format!("{APPLICANT_SELECT} WHERE applicant_id = ?1"),
-                &[applicant.into()],
-            )?,
-            self.stmt(
-                &format!("{USER_SELECT} WHERE u.applicant_id = ?1 ORDER BY u.created_at"),
-                &[applicant.into()],
-            )?,
+            self.service_stmt(notice.service.as_str())?,
+            self.office_stmt(&notice.office_id)?,
+            self.applicant_stmt(applicant)?,
+            self.bound_users_stmt(applicant)?,
         ];
         if let Some(actor) = &notice.actor {
-            stmts.push(self.stmt(
-                &format!("{LINK_SELECT} WHERE helper_user_id = ?1 AND applicant_id = ?2"),
-                &[actor.as_str().into(), applicant.into()],
-            )?);
-            stmts.push(self.stmt(
-                &format!("{USER_SELECT} WHERE u.user_id = ?1"),
-                &[actor.as_str().into()],
-            )?);
+            stmts.push(self.link_stmt(actor.as_str(), applicant)?);
+            stmts.push(self.user_stmt(actor.as_str())?);
         }
         let r = self.batch(stmts).await?;
         let (actor_link, actor) = if notice.actor.is_some() {
             (
-                first::<LinkRow>(r.get(4))?
-                    .map(LinkRow::into_model)
-                    .transpose()?,
-                first::<UserRow>(r.get(5))?
-                    .map(UserRow::into_model)
-                    .transpose()?,
+                first_as(r.get(4), LinkRow::into_model)?,
+                first_as(r.get(5), UserRow::into_model)?,
             )
         } else {
             (None, None)
         };
         Ok(NoticeFacts {
-            service: first::<ServiceRow>(r.first())?
-                .map(ServiceRow::into_model)
-                .transpose()?,
-            office: first::<OfficeRow>(r.get(1))?
-                .map(OfficeRow::into_model)
-                .transpose()?,
-            applicant: first::<ApplicantRow>(r.get(2))?
-                .map(ApplicantRow::into_model)
-                .transpose()?,
+            service: first_as(r.first(), ServiceRow::into_model)?,
+            office: first_as(r.get(1), OfficeRow::into_model)?,
+            applicant: first_as(r.get(2), ApplicantRow::into_model)?,
             bound: all::<UserRow>(r.get(3))?
                 .into_iter()
                 .map(UserRow::into_model)

@@ -1,12 +1,12 @@
 //! The reads of a booking submit in one D1 batch: one round trip instead of eight, which was
 //! most of what a successful booking cost.
 
-use super::applicants::{ApplicantRow, LinkRow, APPLICANT_SELECT, LINK_SELECT};
+use super::applicants::{ApplicantRow, LinkRow};
 use super::bookings::{CancelledRow, NoShowRow, CANCELLATIONS_SQL, NO_SHOWS_SQL};
-use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
+use super::catalog::{OfficeRow, ServiceRow};
 use super::sessions::{SessionRow, SESSION_SELECT};
-use super::users::{UserRow, USER_SELECT};
-use super::{all, first, D1Store};
+use super::users::UserRow;
+use super::{all, first_as, D1Store};
 use yuyue_shared::store::{SubmitFacts, SubmitQuery, SubmitReads};
 use yuyue_shared::time::rfc3339;
 use yuyue_shared::ApiResult;
@@ -19,26 +19,11 @@ impl SubmitReads for D1Store {
                 &format!("{SESSION_SELECT} WHERE session_id = ?1"),
                 &[q.session.as_str().into()],
             )?,
-            self.stmt(
-                &format!("{USER_SELECT} WHERE u.user_id = ?1"),
-                &[q.caller.as_str().into()],
-            )?,
-            self.stmt(
-                &format!("{LINK_SELECT} WHERE helper_user_id = ?1 AND applicant_id = ?2"),
-                &[q.caller.as_str().into(), applicant.into()],
-            )?,
-            self.stmt(
-                &format!("{APPLICANT_SELECT} WHERE applicant_id = ?1"),
-                &[applicant.into()],
-            )?,
-            self.stmt(
-                &format!("{OFFICE_SELECT} WHERE o.office_id = ?1"),
-                &[q.office.as_str().into()],
-            )?,
-            self.stmt(
-                &format!("{SERVICE_SELECT} WHERE service_id = ?1"),
-                &[q.service.as_str().into()],
-            )?,
+            self.user_stmt(q.caller.as_str())?,
+            self.link_stmt(q.caller.as_str(), applicant)?,
+            self.applicant_stmt(applicant)?,
+            self.office_stmt(q.office.as_str())?,
+            self.service_stmt(q.service.as_str())?,
             self.stmt(
                 NO_SHOWS_SQL,
                 &[applicant.into(), q.no_shows_since.to_string().into()],
@@ -50,24 +35,12 @@ impl SubmitReads for D1Store {
         ];
         let r = self.batch(stmts).await?;
         Ok(SubmitFacts {
-            session: first::<SessionRow>(r.first())?
-                .map(SessionRow::into_model)
-                .transpose()?,
-            user: first::<UserRow>(r.get(1))?
-                .map(UserRow::into_model)
-                .transpose()?,
-            link: first::<LinkRow>(r.get(2))?
-                .map(LinkRow::into_model)
-                .transpose()?,
-            applicant: first::<ApplicantRow>(r.get(3))?
-                .map(ApplicantRow::into_model)
-                .transpose()?,
-            office: first::<OfficeRow>(r.get(4))?
-                .map(OfficeRow::into_model)
-                .transpose()?,
-            service: first::<ServiceRow>(r.get(5))?
-                .map(ServiceRow::into_model)
-                .transpose()?,
+            session: first_as(r.first(), SessionRow::into_model)?,
+            user: first_as(r.get(1), UserRow::into_model)?,
+            link: first_as(r.get(2), LinkRow::into_model)?,
+            applicant: first_as(r.get(3), ApplicantRow::into_model)?,
+            office: first_as(r.get(4), OfficeRow::into_model)?,
+            service: first_as(r.get(5), ServiceRow::into_model)?,
             no_shows: all::<NoShowRow>(r.get(6))?
                 .iter()
                 .map(NoShowRow::date)
