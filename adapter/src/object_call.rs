@@ -71,8 +71,10 @@ pub async fn post<T: DeserializeOwned>(stub: Stub, url: &str, body: &str) -> Res
     serde_json::from_str(&text).map_err(|_| CallError::Decode)
 }
 
-/// The JSON body of a request to an object (the other end of [`post`]).
+/// The JSON body of a request to an object (the other end of [`post`]). The error names no
+/// part of the body: serde's messages can quote it, and the runtime logs an object's errors.
 pub async fn read_json<T: DeserializeOwned>(req: &mut worker::Request) -> worker::Result<T> {
     let text = req.text().await?;
-    serde_json::from_str(&text).map_err(|e| worker::Error::RustError(e.to_string()))
+    serde_json::from_str(&text)
+        .map_err(|_| worker::Error::RustError("request body is not the JSON expected".into()))
 }
