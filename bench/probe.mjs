@@ -7,7 +7,7 @@
 // so the phases after "bookings made" carry some of that work.
 import { startBenchStack } from "./lib/stack.mjs";
 import { load, envelopeCode } from "./lib/load.mjs";
-import { api, dataOf, identifiedPeople, OPS, shanghaiDate } from "./lib/people.mjs";
+import { identifiedPeople, publishPeriod, shanghaiDate, submission } from "./lib/people.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PEOPLE = 400;
@@ -17,24 +17,11 @@ const stack = await startBenchStack({ root: ROOT, say, tag: "probe" });
 try {
   const people = await identifiedPeople(stack.url, { tag: "bench-probe", count: PEOPLE, net: 5, region: "330106", seq: 7, say });
   const date = shanghaiDate(3);
-  const publish = async (office, period, capacity) =>
-    dataOf(
-      await api(stack.url, "POST", "/v1/ops/schedules", {
-        headers: OPS,
-        body: { office_id: office, date, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity }] },
-      }),
-      `publishing ${period} at ${office}`,
-    );
-  await publish("sz-futian", "probe-full", 0);
-  await publish("sz-nanshan", "probe-open", PEOPLE);
+  await publishPeriod(stack.url, { office: "sz-futian", date, period: "probe-full", capacity: 0 });
+  await publishPeriod(stack.url, { office: "sz-nanshan", date, period: "probe-open", capacity: PEOPLE });
 
-  const submit = (phase, office, day, period) => (i) => {
-    const p = people[i % PEOPLE];
-    return {
-      headers: { authorization: `Bearer ${p.token}`, "idempotency-key": `probe-${phase}-${i}-${process.pid}`, "cf-connecting-ip": p.ip },
-      body: { applicant_id: p.applicantId, service: "passport", office_id: office, date: day, period_id: period, phone: "13800000000", pickup: { method: "collect" }, agree_terms: true },
-    };
-  };
+  const submit = (phase, office, day, period) => (i) =>
+    submission(people[i % PEOPLE], { office, date: day, period, key: `probe-${phase}-${i}-${process.pid}` });
   const phase = async (label, options) => {
     const r = await load({ connections: 20, classify: envelopeCode, url: `${stack.url}/v1/bookings`, method: "POST", ...options });
     const ms = (r.cpu.children.workerd * r.durationSec * 1000) / r.requests;

@@ -1,6 +1,7 @@
-// `npm run bench` / `make bench`: a fresh local stack on a free loopback port with throw-away
-// state, the scenarios of bench/scenarios run against it (health first, as the baseline), a
-// table on stdout, bench/results/latest.json, and nothing left running afterwards.
+// `npm run bench` / `make bench`: the scenarios of bench/scenarios (health first, as the
+// baseline), each on a fresh local stack of its own on a free loopback port with throw-away
+// state (`--shared-stack`: one stack for all), a table on stdout, bench/results/latest.json,
+// and nothing left running afterwards.
 //
 //   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--keep] [--shared-stack] [--list]
 import { parseArgs } from "node:util";

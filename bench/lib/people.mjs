@@ -78,6 +78,41 @@ export function idNumber(yyyymmdd, seq, region) {
 }
 
 /**
+ * Publishes one period (09:00-10:00) of `capacity` at `office` on `date` through ops, which also
+ * creates the (hall, date) inventory object. A 404 means the ops function does not know the hall.
+ */
+export async function publishPeriod(base, { office, date, period, capacity }) {
+  const res = await api(base, "POST", "/v1/ops/schedules", {
+    headers: OPS,
+    body: { office_id: office, date, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity }] },
+  });
+  if (res.status === 404) {
+    throw new Error(`publishing at ${office} answered 404: the ops function does not know the hall (a catalog cached before the hall was inserted?)`);
+  }
+  return dataOf(res, `publishing ${period} at ${office} on ${date}`);
+}
+
+/** The service every bench booking is for. */
+export const SERVICE = "passport";
+
+/** Person `who`'s passport booking submit for `period` (their token, address, `key`; phone 138 + `phoneSeq`). */
+export function submission(who, { office, date, period, key, phoneSeq = 0 }) {
+  return {
+    headers: { authorization: `Bearer ${who.token}`, "idempotency-key": key, "cf-connecting-ip": who.ip },
+    body: {
+      applicant_id: who.applicantId,
+      service: SERVICE,
+      office_id: office,
+      date,
+      period_id: period,
+      phone: `138${String(phoneSeq).padStart(8, "0")}`,
+      pickup: { method: "collect" },
+      agree_terms: true,
+    },
+  };
+}
+
+/**
  * `count` identified users, person i with:
  *   - WeChat openid `wx-<tag>-<i>` (a fresh single-use code each login),
  *   - client address `198.<18 + net>.<i / 256>.<i % 256>` (RFC 2544's benchmarking range for

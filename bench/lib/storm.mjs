@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load, envelopeCode } from "./load.mjs";
 import { cpuSnapshot, coresBetween } from "./cpu.mjs";
-import { OPS, api, dataOf, identifiedPeople, pool, shanghaiDate } from "./people.mjs";
+import { OPS, api, dataOf, identifiedPeople, pool, publishPeriod, SERVICE, shanghaiDate, submission } from "./people.mjs";
 
 /** Bookings a storm makes in total, whatever the number of halls. */
 export const TOTAL_CAPACITY = 100;
@@ -23,7 +23,6 @@ const DEFAULT_CONNECTIONS = 50;
 /** The warm-up storm: WARM_PEOPLE people for WARM_CAPACITY places, at the scenario's warm hall. */
 const WARM_PEOPLE = 300;
 const WARM_CAPACITY = 100;
-const SERVICE = "passport";
 const OK = "201 OK";
 const FULL = "409 SLOT_FULL";
 
@@ -131,38 +130,15 @@ export function stormScenario({ name, description, halls: hallsOf, dateSlot, per
       const people = await identifiedPeople(stack.url, { count: n, ...who, say });
 
       // One period per hall, published through ops (which also creates each (hall, date) object).
-      const publish = async (office, period, capacity) => {
-        const res = await api(stack.url, "POST", "/v1/ops/schedules", {
-          headers: OPS,
-          body: { office_id: office, date, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity }] },
-        });
-        if (res.status === 404) {
-          throw new Error(`${name}: publishing at ${office} answered 404: the ops function does not know the hall (a catalog cached before the hall was inserted?)`);
-        }
-        dataOf(res, `publishing ${period} at ${office} on ${date}`);
-      };
+      const publish = (office, period, capacity) => publishPeriod(stack.url, { office, date, period, capacity });
       await pool(halls, 10, (office) => publish(office, periodId, capacityPerHall));
       const before = await inventoryOf(stack.url, storm, 0);
       if (before.halls_not_as_expected) throw new Error(`${name}: before the storm: ${JSON.stringify(before)}`);
 
       const tag = `bench-${name}-${process.pid}`;
       // Person i submits for themselves (own token, own client address, own key) at hall i % halls.
-      const submitOf = (who, p, office, period, key, day = date) => {
-        return {
-          headers: { authorization: `Bearer ${who.token}`, "idempotency-key": key, "cf-connecting-ip": who.ip },
-          body: {
-            applicant_id: who.applicantId,
-            service: SERVICE,
-            office_id: office,
-            date: day,
-            period_id: period,
-            phone: `138${String(p).padStart(8, "0")}`,
-            pickup: { method: "collect" },
-            agree_terms: true,
-          },
-        };
-      };
-      const submit = (i, key = `${tag}-${i}`, day = date) => submitOf(people[i], i, halls[i % halls.length], periodId, key, day);
+      const submit = (i, key = `${tag}-${i}`, day = date) =>
+        submission(people[i], { office: halls[i % halls.length], date: day, period: periodId, key, phoneSeq: i });
 
       // Warm-up, not measured, so the storm does not pay for cold isolates (V8 compiles wasm
       // and JavaScript lazily and optimizes what runs often): the book function's routing and
@@ -179,7 +155,7 @@ export function stormScenario({ name, description, halls: hallsOf, dateSlot, per
         method: "POST",
         connections,
         amount: WARM_PEOPLE,
-        request: (i) => submitOf(warmPeople[i], i, warmSpec.hall, `${periodId}-w`, `${tag}-warmup-${i}`),
+        request: (i) => submission(warmPeople[i], { office: warmSpec.hall, date, period: `${periodId}-w`, key: `${tag}-warmup-${i}`, phoneSeq: i }),
         classify: envelopeCode,
       });
       const warmExpected = { [OK]: WARM_CAPACITY, [FULL]: WARM_PEOPLE - WARM_CAPACITY };
