@@ -78,7 +78,7 @@ impl Cx {
     }
 
     /// The QR payload signer, derived from `QR_SIGNING_SEED` once per isolate: deriving an
-    /// Ed25519 key costs as much as the rest of a refused submit.
+    /// Ed25519 key costs as much as the rest of a refused submit. It signs through WebCrypto.
     pub fn qr_signer(&self) -> ApiResult<Rc<QrSigner>> {
         let seed = self.required_config("QR_SIGNING_SEED")?;
         if let Some(q) = QR.with(|c| {
@@ -89,7 +89,11 @@ impl Cx {
         }) {
             return Ok(q);
         }
-        let signer = Rc::new(QrSigner::from_seed(&self.secret_bytes("QR_SIGNING_SEED")?)?);
+        let bytes = self.secret_bytes("QR_SIGNING_SEED")?;
+        let signer = QrSigner::from_seed(&bytes)?;
+        let raw: [u8; 32] = bytes.try_into().map_err(|_| ApiError::internal())?;
+        let webcrypto = crate::webcrypto::QrWebCrypto::new(raw, signer.public_key());
+        let signer = Rc::new(signer.signing_with(Rc::new(webcrypto)));
         QR.with(|c| *c.borrow_mut() = Some((seed, Rc::clone(&signer))));
         Ok(signer)
     }
@@ -165,6 +169,27 @@ impl Cx {
             }
         };
         Ok(Caller {
+            user_id: claims.user_id,
+            session_id: claims.session_id,
+        })
+    }
+
+    /// The caller a bearer token names, its signature not checked: `None` unless the token
+    /// parses, names one of our keys, and its claims would be accepted (so an expired token
+    /// still gets `TOKEN_EXPIRED` from [`Cx::verify_token`]). Only for answers that anyone may
+    /// have without a token (`yuyue_shared::booking::refused_as_full`).
+    pub fn claimed_caller(&self) -> Option<Caller> {
+        let spec = self.config("JWT_PUBLIC_KEYS")?;
+        let header = self.header("authorization");
+        let token = yuyue_shared::auth::bearer_token(header.as_deref()).ok()?;
+        let claims = self
+            .token_verifier(&spec)
+            .ok()?
+            .parse(token)
+            .ok()?
+            .claimed(system_now())
+            .ok()?;
+        Some(Caller {
             user_id: claims.user_id,
             session_id: claims.session_id,
         })

@@ -246,6 +246,9 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
     async fn hold(&self, r: &HoldRequest) -> ApiResult<HoldOutcome> {
         self.inventory.hold(r).await
     }
+    fn known_full(&self, r: &HoldRequest) -> bool {
+        self.inventory.known_full(r)
+    }
     async fn confirm(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
         if self.fault == Some(Fault::LoseConfirm) {
             return Err(injected());

@@ -150,6 +150,10 @@ fn remember_answer(req: &HoldRequest, answer: &p::HoldAnswer) {
 }
 
 impl Inventory for DoInventory {
+    fn known_full(&self, req: &HoldRequest) -> bool {
+        known_full(req)
+    }
+
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
         if known_full(req) {
             return Ok(HoldOutcome::Full);

@@ -2,15 +2,20 @@
 //! Durable Object class (through the adapter's `inventory-object` feature) and hands cancels to
 //! the `cancel` function.
 
-use yuyue_adapter::faults::Faulty;
+use std::rc::Rc;
+use yuyue_adapter::d1::D1Store;
+use yuyue_adapter::faults::{Fault, Faulty};
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes, SubmitLimits};
+use yuyue_shared::auth::Caller;
 use yuyue_shared::booking::admission;
 use yuyue_shared::booking::list::{self, Reader};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
 use yuyue_shared::notify::{Notice, NoticeKind};
+use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
 use yuyue_shared::store::UserId;
+use yuyue_shared::{ApiError, ErrorCode};
 
 fn routes() -> Routes {
     Routes::new("book")
@@ -23,46 +28,87 @@ fn routes() -> Routes {
         .forward("/v1/bookings/:booking_no/cancel", "CANCEL")
 }
 
+/// What a submit needs besides its caller and body, loaded before the token is verified.
+struct SubmitSetup {
+    rules: Rules,
+    calendar: WorkCalendar,
+    qr: Rc<QrSigner>,
+    number_secret: Vec<u8>,
+    fault: Option<Fault>,
+    key: Option<String>,
+}
+
+impl SubmitSetup {
+    async fn load(cx: &Cx, store: &D1Store) -> ApiResult<Self> {
+        let (mut rules, calendar) = rules_cache::current(store).await?;
+        if let Some(seconds) = cx.dev_hold_seconds()? {
+            rules.booking.hold_seconds = seconds;
+        }
+        Ok(SubmitSetup {
+            rules,
+            calendar,
+            qr: cx.qr_signer()?,
+            number_secret: cx.secret_bytes("BOOKING_NO_SECRET")?,
+            fault: cx.dev_fault()?,
+            key: cx.header("idempotency-key"),
+        })
+    }
+
+    fn input<'a>(
+        &'a self,
+        cx: &'a Cx,
+        caller: &'a Caller,
+        request: &'a BookRequest,
+    ) -> BookInput<'a> {
+        BookInput {
+            caller: &caller.user_id,
+            session: &caller.session_id,
+            idempotency_key: self.key.as_deref(),
+            request,
+            rules: &self.rules,
+            calendar: &self.calendar,
+            now: cx.now(),
+            request_id: &cx.request_id,
+            number_secret: &self.number_secret,
+            qr: &self.qr,
+        }
+    }
+}
+
 async fn submit(mut cx: Cx) -> ApiResult<Reply> {
-    // The token is checked without storage; the session's liveness waits until a place is held
-    // (it is read with the rest of the record), so a refusal for a full period costs no D1 query.
-    let caller = cx.verify_token().await?;
-    let request: BookRequest = cx.json().await?;
+    // A submit for a period this isolate knows is full is refused before the token's signature
+    // is checked, with the user the token names (`booking::refused_as_full` says why that is
+    // safe): in a wave most submits are such refusals, each with a token new to the isolate.
+    // Every other submit gets the errors in the usual order: the token's, then the body's.
+    let request: ApiResult<BookRequest> = cx.json().await;
     let store = cx.store()?;
     let inventory = cx.inventory()?;
-    let (mut rules, calendar) = rules_cache::current(&store).await?;
-    if let Some(seconds) = cx.dev_hold_seconds()? {
-        rules.booking.hold_seconds = seconds;
+    let setup = SubmitSetup::load(&cx, &store).await;
+    if let (Some(claimed), Ok(request), Ok(setup)) = (cx.claimed_caller(), &request, &setup) {
+        if booking::refused_as_full(&inventory, &setup.input(&cx, &claimed, request)) {
+            return Err(ApiError::new(ErrorCode::SlotFull));
+        }
     }
-    let qr = cx.qr_signer()?;
-    let number_secret = cx.secret_bytes("BOOKING_NO_SECRET")?;
+    // The session's liveness waits until a place is held (it is read with the rest of the
+    // record), so a refusal for a full period costs no D1 query.
+    let caller = cx.verify_token().await?;
+    let request = request?;
+    let setup = setup?;
     let faulty = Faulty {
         store: &store,
         inventory: &inventory,
-        fault: cx.dev_fault()?,
+        fault: setup.fault,
     };
-    let key = cx.header("idempotency-key");
     let limits = SubmitLimits {
         cx: &cx,
-        rules: &rules,
+        rules: &setup.rules,
         user: caller.user_id.as_str(),
     };
     let outcome = booking::book(
         &faulty,
         &faulty,
         &limits,
-        BookInput {
-            caller: &caller.user_id,
-            session: &caller.session_id,
-            idempotency_key: key.as_deref(),
-            request: &request,
-            rules: &rules,
-            calendar: &calendar,
-            now: cx.now(),
-            request_id: &cx.request_id,
-            number_secret: &number_secret,
-            qr: &qr,
-        },
+        setup.input(&cx, &caller, &request),
     )
     .await?;
     if let Some(booking) = &outcome.created {

@@ -247,8 +247,14 @@ impl Unverified<'_> {
     /// `nbf` and `iat` present and consistent with `now` within [`LEEWAY_SECONDS`], a subject and
     /// a session. Expired is `TOKEN_EXPIRED`; anything else `UNAUTHENTICATED`.
     pub fn accept(self, now: Instant) -> ApiResult<AccessClaims> {
+        self.claimed(now)
+    }
+
+    /// What [`Unverified::accept`] would return if the signature is good, while it is not yet
+    /// checked: only for answering what anyone may know without a token (a full period).
+    pub fn claimed(&self, now: Instant) -> ApiResult<AccessClaims> {
         let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated);
-        let c = self.claims;
+        let c = &self.claims;
         let leeway = LEEWAY_SECONDS as i64;
         let now = now.timestamp();
         let audience_ok = match &c.aud {
@@ -257,7 +263,7 @@ impl Unverified<'_> {
             None => false,
         };
         let (Some(iat), Some(exp), Some(nbf), Some(sub), Some(sid)) =
-            (c.iat, c.exp, c.nbf, c.sub, c.sid)
+            (c.iat, c.exp, c.nbf, c.sub.clone(), c.sid.clone())
         else {
             return Err(unauthenticated());
         };
@@ -477,6 +483,32 @@ pub(crate) mod tests {
         assert!(verifier()
             .verify(&forge(good_header(), good_claims()), at(1))
             .is_ok());
+    }
+
+    #[test]
+    fn claimed_judges_the_claims_as_accept_does_but_not_the_signature() {
+        let (u, s) = ids();
+        let token = signer().sign(&u, &s, t0()).unwrap().token;
+        // Another signature: refused by `verify`, yet `claimed` names the same caller.
+        let (signed, _) = token.rsplit_once('.').unwrap();
+        let tampered = format!("{signed}.{}", B64URL.encode([7u8; 64]));
+        let v = verifier();
+        assert_eq!(code(v.verify(&tampered, at(1))), ErrorCode::Unauthenticated);
+        let claimed = v.parse(&tampered).unwrap().claimed(at(1)).unwrap();
+        assert_eq!((claimed.user_id, claimed.session_id), (u, s));
+        // Whatever `accept` refuses in the claims, `claimed` refuses the same way.
+        let late = at(901 + LEEWAY_SECONDS as i64);
+        assert_eq!(
+            code(v.parse(&tampered).unwrap().claimed(late)),
+            ErrorCode::TokenExpired
+        );
+        let mut claims = good_claims();
+        claims["aud"] = json!("someone-else");
+        let token = forge(good_header(), claims);
+        assert_eq!(
+            code(v.parse(&token).unwrap().claimed(at(1))),
+            ErrorCode::Unauthenticated
+        );
     }
 
     #[test]

@@ -71,17 +71,14 @@ impl Gate for Open {
     }
 }
 
-pub async fn book<S, I, G>(
-    store: &S,
-    inventory: &I,
-    gate: &G,
-    input: BookInput<'_>,
-) -> ApiResult<BookOutcome>
-where
-    S: Bookings + Catalog + SubmitReads,
-    I: Inventory,
-    G: Gate,
-{
+/// What a submit asks for and the hold it would take, checked without storage (step 1).
+struct Prepared {
+    key: String,
+    req: ValidBooking,
+    hold: HoldRequest,
+}
+
+fn prepare(input: &BookInput<'_>) -> ApiResult<Prepared> {
     let key = parse_idempotency_key(input.idempotency_key)?;
     let req = input.request.validate()?;
     // The date-level window needs no storage; the period's own start is checked once the hold
@@ -105,6 +102,32 @@ where
         user: input.caller.clone(),
         at: input.now,
     };
+    Ok(Prepared { key, req, hold })
+}
+
+/// Whether this submit gets `SLOT_FULL` without going further: its request is valid and inside
+/// the window, and the inventory already knows its period is full and its number (the caller's
+/// and key's) holds none of the places. `input.caller` may be the user a token *names*, before
+/// its signature is checked: the refusal tells nothing the slot page does not, a retry of a
+/// submit that got a place is never refused here (its number holds one), and a wave's
+/// thousands of refusals then cost no signature check each.
+pub fn refused_as_full<I: Inventory>(inventory: &I, input: &BookInput<'_>) -> bool {
+    prepare(input).is_ok_and(|p| inventory.known_full(&p.hold))
+}
+
+pub async fn book<S, I, G>(
+    store: &S,
+    inventory: &I,
+    gate: &G,
+    input: BookInput<'_>,
+) -> ApiResult<BookOutcome>
+where
+    S: Bookings + Catalog + SubmitReads,
+    I: Inventory,
+    G: Gate,
+{
+    let Prepared { key, req, hold } = prepare(&input)?;
+    let booking_no = hold.booking_no.clone();
     let (start, end) = match inventory.hold(&hold).await? {
         HoldOutcome::Held { start, end } => (start, end),
         HoldOutcome::Full => return Err(ApiError::new(ErrorCode::SlotFull)),
@@ -148,7 +171,13 @@ where
         cancel_reason: None,
         checked_in_at: None,
     };
-    let body = booking_view(&booking, Some(&applicant), input.qr);
+    let body = match booking_view(&booking, Some(&applicant), input.qr).await {
+        Ok(body) => body,
+        Err(e) => {
+            release_quietly(inventory, &hold).await;
+            return Err(e);
+        }
+    };
     let record = IdempotencyRecord {
         user_id: input.caller.clone(),
         key: key.clone(),

@@ -58,7 +58,7 @@ where
         // Cancelling twice answers like the first time.
         BookingStatus::Cancelled => {
             return Ok(Cancelled {
-                view: booking_view(&booking, Some(&applicant), input.qr),
+                view: booking_view(&booking, Some(&applicant), input.qr).await?,
                 booking,
             })
         }
@@ -98,7 +98,7 @@ where
         let _ = inventory.release(&after.office_id, after.date, &no).await;
     }
     Ok(Cancelled {
-        view: booking_view(&after, Some(&applicant), input.qr),
+        view: booking_view(&after, Some(&applicant), input.qr).await?,
         booking: after,
     })
 }

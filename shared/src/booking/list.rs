@@ -40,13 +40,12 @@ pub async fn list_bookings<S: Applicants + Bookings + Audit>(
         r.now,
     )
     .await?;
-    Ok(bookings
-        .iter()
-        .map(|b| {
-            let who = people.iter().find(|p| p.applicant.id == b.applicant_id);
-            booking_view(b, who.map(|p| &p.applicant), r.qr)
-        })
-        .collect())
+    let mut views = Vec::with_capacity(bookings.len());
+    for b in &bookings {
+        let who = people.iter().find(|p| p.applicant.id == b.applicant_id);
+        views.push(booking_view(b, who.map(|p| &p.applicant), r.qr).await?);
+    }
+    Ok(views)
 }
 
 pub async fn read_booking<S: Applicants + Bookings + Audit>(
@@ -75,5 +74,5 @@ pub async fn read_booking<S: Applicants + Bookings + Audit>(
         r.now,
     )
     .await?;
-    Ok(booking_view(&booking, Some(&who.applicant), r.qr))
+    booking_view(&booking, Some(&who.applicant), r.qr).await
 }

@@ -156,6 +156,30 @@ pub(crate) fn submit(
     submit_at(s, user, key, req, now())
 }
 
+/// `refused_as_full` for `user`'s submit under `key`, as the function asks it before the token.
+fn refused_early(s: &MemoryStore, user: &str, key: &str, req: &BookRequest) -> bool {
+    let rules = Rules::default();
+    let signer = qr();
+    let caller = UserId(user.into());
+    let session = SessionId(format!("s-{user}"));
+    let calendar = block_on(s.calendar()).unwrap();
+    refused_as_full(
+        s,
+        &BookInput {
+            caller: &caller,
+            session: &session,
+            idempotency_key: Some(key),
+            request: req,
+            rules: &rules,
+            calendar: &calendar,
+            now: now(),
+            request_id: "req-test",
+            number_secret: SECRET,
+            qr: &signer,
+        },
+    )
+}
+
 fn submit_at(
     s: &MemoryStore,
     user: &str,
@@ -272,6 +296,41 @@ fn a_refused_submit_retried_is_refused_the_same_way() {
         let e = submit(&s, "u1", "key-00000002", &request("ap1")).unwrap_err();
         assert_eq!(e.code, ErrorCode::SlotFull);
     }
+}
+
+#[test]
+fn only_a_known_full_period_is_refused_before_the_caller_is_checked() {
+    let s = world(1, 3);
+    // Open: not refused early, whoever asks.
+    assert!(!refused_early(&s, "u1", "key-00000002", &request("ap1")));
+    let first = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    // Full: refused early, exactly as the submit itself would be.
+    assert!(refused_early(&s, "u1", "key-00000002", &request("ap1")));
+    let e = submit(&s, "u1", "key-00000002", &request("ap1")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SlotFull);
+    // The retry of the submit that got the place goes on and gets its first answer.
+    assert!(!refused_early(&s, "u0", "key-00000001", &request("ap0")));
+    assert_eq!(
+        submit(&s, "u0", "key-00000001", &request("ap0"))
+            .unwrap()
+            .body,
+        first.body
+    );
+    // What is refused for another reason is left to the usual order of checks.
+    let mut bad = request("ap2");
+    bad.agree_terms = false;
+    assert!(!refused_early(&s, "u2", "key-00000003", &bad));
+    assert!(!refused_early(&s, "u2", "", &request("ap2")));
+    let mut past = request("ap2");
+    past.date = "2026-11-20".into();
+    assert!(!refused_early(&s, "u2", "key-00000003", &past));
+    let mut other = request("ap2");
+    other.office_id = "sz-nanshan".into();
+    assert!(!refused_early(&s, "u2", "key-00000003", &other));
+    // A cancel frees the place: no longer known full.
+    let no = first.body["booking_no"].as_str().unwrap().to_owned();
+    cancel_as(&s, "u0", &no, now()).unwrap();
+    assert!(!refused_early(&s, "u1", "key-00000002", &request("ap1")));
 }
 
 #[test]

@@ -1,25 +1,36 @@
 //! A booking as the contract shows it: personal data masked, the QR payload attached.
 
 use super::qr::{QrClaims, QrSigner};
+use crate::error::ApiResult;
 use crate::mask;
-use crate::store::{Applicant, Booking, Pickup};
+use crate::store::{Applicant, Booking, BookingStatus, Pickup};
 use crate::time::{format_hhmm, rfc3339};
 use serde_json::{json, Value};
 
-pub fn booking_view(b: &Booking, applicant: Option<&Applicant>, qr: &QrSigner) -> Value {
+pub async fn booking_view(
+    b: &Booking,
+    applicant: Option<&Applicant>,
+    qr: &QrSigner,
+) -> ApiResult<Value> {
     let pickup = match &b.pickup {
         Pickup::Collect => json!({ "method": "collect" }),
         Pickup::Mail { address } => {
             json!({ "method": "mail", "address": mask::mask_address(address) })
         }
     };
-    let qr_payload = qr.sign(&QrClaims {
-        booking_no: b.booking_no.clone(),
-        office_id: b.office_id.clone(),
-        date: b.date,
-        period_id: b.period_id.clone(),
-    });
-    json!({
+    // A QR code only means something while the booking can still be used at the hall.
+    let qr_payload = if b.status == BookingStatus::Booked {
+        let claims = QrClaims {
+            booking_no: b.booking_no.clone(),
+            office_id: b.office_id.clone(),
+            date: b.date,
+            period_id: b.period_id.clone(),
+        };
+        Some(qr.sign(&claims).await?)
+    } else {
+        None
+    };
+    Ok(json!({
         "booking_no": b.booking_no.as_str(),
         "booking_no_display": b.booking_no.display_grouped(),
         "status": b.status.as_str(),
@@ -41,7 +52,6 @@ pub fn booking_view(b: &Booking, applicant: Option<&Applicant>, qr: &QrSigner) -
         "cancelled_at": b.cancelled_at.as_ref().map(rfc3339),
         "checked_in_at": b.checked_in_at.as_ref().map(rfc3339),
         "booked_by": b.booked_by.as_str(),
-        // A QR code only means something while the booking can still be used at the hall.
-        "qr_payload": (b.status == crate::store::BookingStatus::Booked).then_some(qr_payload),
-    })
+        "qr_payload": qr_payload,
+    }))
 }

@@ -143,12 +143,13 @@ fn book(
 }
 
 fn payload(no: &BookingNo, date: NaiveDate, period: &str) -> String {
-    qr().sign(&QrClaims {
+    crate::store::memory::block_on(qr().sign(&QrClaims {
         booking_no: no.clone(),
         office_id: OfficeId::parse("sz-futian").unwrap(),
         date,
         period_id: PeriodId::parse(period).unwrap(),
-    })
+    }))
+    .unwrap()
 }
 
 fn checkin(

@@ -763,6 +763,20 @@ impl Bookings for MemoryStore {
 }
 
 impl Inventory for MemoryStore {
+    fn known_full(&self, req: &HoldRequest) -> bool {
+        let st = self.state.borrow();
+        let Some(day) = st.days.get(&(req.office.clone(), req.date)) else {
+            return false;
+        };
+        let no = req.booking_no.as_str();
+        !day.holds.contains_key(no)
+            && day
+                .periods
+                .iter()
+                .find(|p| p.period_id == req.period)
+                .is_some_and(|p| day.taken(&req.period) >= p.capacity)
+    }
+
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
         self.check("hold")?;
         let now = self.clock();

@@ -253,6 +253,13 @@ pub enum Publish {
 /// The per-(hall, date) inventory authority.
 pub trait Inventory {
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome>;
+    /// Whether `hold(req)` is already known, without asking the authority, to answer `Full`: a
+    /// full period whose places are all held by other numbers. An answer a client could also
+    /// read off the slot page, so it may be given before anything else about the caller is
+    /// checked. `false` when not known (the default: nothing is known without asking).
+    fn known_full(&self, _req: &HoldRequest) -> bool {
+        false
+    }
     /// Turns the hold into a confirmed booking; idempotent.
     async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
     /// Frees the hold or confirmed booking; idempotent.
