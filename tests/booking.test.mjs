@@ -148,6 +148,47 @@ test("a full period answers SLOT_FULL, and one active booking per applicant and 
   assert.equal(view.periods[0].taken, 0, "the refused booking's hold was released");
 });
 
+/** `token` with its signature replaced: the claims name the same user, the signature is wrong. */
+function forged(token) {
+  const [header, payload] = token.split(".");
+  return `${header}.${payload}.${Buffer.alloc(64, 7).toString("base64url")}`;
+}
+
+test("a forged token: SLOT_FULL only where the period is known full, 401 everywhere else, and nothing booked", async () => {
+  const date = shanghaiDate(4);
+  await publish("sh-pudong", date, [{ period_id: "t-ff", start: "09:00", end: "10:00", capacity: 1 }]);
+  await publish("bj-dongcheng", date, [{ period_id: "t-fo", start: "09:00", end: "10:00", capacity: 5 }]);
+  const a = await person("book-forged-a");
+  const b = await person("book-forged-b");
+  const aKey = newKey();
+  const first = assertOk(await submit(a, bookingBody(a.applicantId, "sh-pudong", date, "t-ff"), aKey), 201);
+  const fake = { ...b, token: forged(b.token) };
+  // The object's refusal of b teaches the isolate that the period is full; a submit for it
+  // right after is refused as full before its token's signature is checked. (The isolate
+  // remembers for 750 ms; a slow moment gets 401, so the pair is tried a few times.)
+  const early = [];
+  for (let i = 0; i < 3; i++) {
+    assertError(await submit(b, bookingBody(b.applicantId, "sh-pudong", date, "t-ff"), newKey()), 409, "SLOT_FULL");
+    const res = await submit(fake, bookingBody(b.applicantId, "sh-pudong", date, "t-ff"), newKey());
+    assert.ok([401, 409].includes(res.status), `forged token got ${res.status}`);
+    early.push(res.body.code);
+  }
+  assert.ok(early.includes("SLOT_FULL"), `a known-full period refuses a forged token as full: ${early}`);
+  assert.ok(early.every((c) => c === "SLOT_FULL" || c === "UNAUTHENTICATED"), `${early}`);
+  // The holder's key under a forged token is not a refusal: it goes on to the signature check.
+  assertError(await submit({ ...a, token: forged(a.token) }, bookingBody(a.applicantId, "sh-pudong", date, "t-ff"), aKey), 401, "UNAUTHENTICATED");
+  // An open period, no token, or a malformed one: the usual 401.
+  assertError(await submit(fake, bookingBody(b.applicantId, "bj-dongcheng", date, "t-fo"), newKey()), 401, "UNAUTHENTICATED");
+  assertError(await submit({ token: undefined }, bookingBody(b.applicantId, "sh-pudong", date, "t-ff"), newKey()), 401, "UNAUTHENTICATED");
+  assertError(await submit({ token: "not.a.token" }, bookingBody(b.applicantId, "sh-pudong", date, "t-ff"), newKey()), 401, "UNAUTHENTICATED");
+  // Nothing was booked or held by any of it; the real holder's retry still gets its answer.
+  assert.equal((await dayView("bj-dongcheng", date)).periods[0].taken, 0);
+  const full = await dayView("sh-pudong", date);
+  assert.equal(full.periods[0].taken, 1);
+  const again = assertOk(await submit(a, bookingBody(a.applicantId, "sh-pudong", date, "t-ff"), aKey), 201);
+  assert.equal(again.booking_no, first.booking_no);
+});
+
 test("one applicant submitting to 10 halls at once gets exactly one booking", async () => {
   const date = shanghaiDate(5);
   const halls = ["bj-dongcheng", "bj-chaoyang", "bj-haidian", "sh-pudong", "sh-xuhui", "sh-minhang", "gz-yuexiu", "gz-tianhe", "gz-panyu", "hz-xihu"];
