@@ -241,3 +241,17 @@ test("a parent who booked for their child is reminded and told when the hall clo
   const told = await until("subscribe_messages", (all) => all.some(mine("dev-tmpl-day-closed")));
   assert.ok(told.some(mine("dev-tmpl-day-closed")), "and the closed day");
 });
+
+test("a wave of bookings, confirmed in queue batches: each booking's account is told exactly once", async () => {
+  const people = await Promise.all(Array.from({ length: 12 }, (_, i) => person(`wave-${i}`)));
+  const made = await Promise.all(people.map((p) => book(p)));
+  const confirmed = (p) => (m) => to(p.openid)(m) && m.template_id === "dev-tmpl-confirmed";
+  await until("subscribe_messages", (all) => people.every((p) => all.some(confirmed(p))));
+  await new Promise((r) => setTimeout(r, 1500)); // room for a wrong second message to show up
+  const all = await records("subscribe_messages");
+  people.forEach((p, i) => {
+    const mine = all.filter(confirmed(p));
+    assert.equal(mine.length, 1, `${p.openid}: ${mine.length} confirmations`);
+    assert.equal(mine[0].data.character_string4.value, made[i].booking_no);
+  });
+});

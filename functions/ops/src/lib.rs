@@ -10,7 +10,7 @@ use yuyue_adapter::providers::Background;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::reconcile_day;
 use yuyue_shared::domain::OfficeId;
-use yuyue_shared::notify::{deliver, retry_delay_seconds, Notice, RETRY_BASE_SECONDS};
+use yuyue_shared::notify::{deliver_all, retry_delay_seconds, Notice, RETRY_BASE_SECONDS};
 use yuyue_shared::ops::admission::{set_admission, summary_view, AdmissionRequest};
 use yuyue_shared::ops::auth::OpsIdentity;
 use yuyue_shared::ops::jobs::{self, Job, JobContext};
@@ -478,7 +478,9 @@ async fn notify_progress(cx: &Cx, store: &D1Store, raw_no: &str) {
 }
 
 /// The notifications queue's consumer: each notice delivered at most once per account, retried
-/// with backoff while a provider is busy or unreachable.
+/// with backoff while a provider is busy or unreachable. A batch's reads, claims and outcomes
+/// are one D1 round trip each (`deliver_all`): a booking wave's confirmations arrive by the
+/// hundred.
 #[worker::event(queue)]
 async fn queue(
     batch: worker::MessageBatch<Notice>,
@@ -491,16 +493,20 @@ async fn queue(
         .and_then(|v| v.parse().ok())
         .filter(|s| (1..=3600).contains(s))
         .unwrap_or(RETRY_BASE_SECONDS);
-    for message in batch.messages()? {
-        let notice = message.body();
-        let out = Background {
-            env: &env,
-            request_id: format!("queue-{}", now.timestamp_millis()),
-        };
-        let channel = ProviderChannel::new(&out);
-        let retry = match deliver(&store, &channel, notice, now).await {
-            Ok(d) if d.retry => Some(retry_delay_seconds(d.attempts, base)),
-            Ok(_) => None,
+    let messages = batch.messages()?;
+    let notices: Vec<Notice> = messages.iter().map(|m| m.body().clone()).collect();
+    let out = Background {
+        env: &env,
+        request_id: format!("queue-{}", now.timestamp_millis()),
+    };
+    let channel = ProviderChannel::new(&out);
+    let delivered = deliver_all(&store, &channel, &notices, now).await;
+    for (k, message) in messages.iter().enumerate() {
+        let retry = match &delivered {
+            Ok(all) => all
+                .get(k)
+                .filter(|d| d.retry)
+                .map(|d| retry_delay_seconds(d.attempts, base)),
             // D1 unavailable: what was claimed stays claimed (never sent twice); the rest is
             // tried again.
             Err(_) => Some(retry_delay_seconds(1, base)),
@@ -518,7 +524,7 @@ async fn queue(
             "notice",
             &[
                 ("request_id", out.request_id.as_str().into()),
-                ("kind", notice.kind.as_str().into()),
+                ("kind", notices[k].kind.as_str().into()),
                 ("retry", retry.is_some().into()),
             ],
         );

@@ -200,6 +200,38 @@ pub trait Deliveries {
         detail: Option<&str>,
         at: Instant,
     ) -> ApiResult<u32>;
+    /// [`Deliveries::claim`] for each (notice, account), in order. A store that can should do
+    /// them in one transaction (D1 does): all taken or, on error, none.
+    async fn claim_all(
+        &self,
+        items: &[(&Notice, &Recipient)],
+        at: Instant,
+    ) -> ApiResult<Vec<bool>> {
+        let mut taken = Vec::with_capacity(items.len());
+        for (notice, to) in items {
+            taken.push(self.claim(notice, to, at).await?);
+        }
+        Ok(taken)
+    }
+    /// [`Deliveries::settle`] for each outcome, in order.
+    async fn settle_all(&self, outcomes: &[Outcome<'_>], at: Instant) -> ApiResult<Vec<u32>> {
+        let mut tries = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            tries.push(
+                self.settle(o.notice, o.to, o.status, o.detail.as_deref(), at)
+                    .await?,
+            );
+        }
+        Ok(tries)
+    }
+}
+
+/// How one claimed send went.
+pub struct Outcome<'a> {
+    pub notice: &'a Notice,
+    pub to: &'a Recipient,
+    pub status: DeliveryStatus,
+    pub detail: Option<String>,
 }
 
 /// What a notice's message and recipients are made of, read in one go.
@@ -219,6 +251,14 @@ pub struct NoticeFacts {
 #[allow(async_fn_in_trait)]
 pub trait NoticeReads {
     async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts>;
+    /// The facts of each of `notices`, in order; D1 reads them all in one round trip.
+    async fn notice_facts_all(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
+        let mut facts = Vec::with_capacity(notices.len());
+        for notice in notices {
+            facts.push(self.notice_facts(notice).await?);
+        }
+        Ok(facts)
+    }
 }
 
 /// Everyone to tell about `notice`: the applicant's own accounts and the actor, once each. An
@@ -266,31 +306,71 @@ where
     S: NoticeReads + Deliveries,
     C: Channel,
 {
-    let facts = store.notice_facts(notice).await?;
-    let message = render::message(notice, &render::Names::of(notice, &facts));
-    let mut out = Delivered::default();
-    for to in recipients(notice, &facts) {
-        if !store.claim(notice, &to, now).await? {
-            out.skipped += 1;
+    let mut out = deliver_all(store, channel, std::slice::from_ref(notice), now).await?;
+    out.pop().ok_or_else(crate::error::ApiError::internal)
+}
+
+/// Delivers each of `notices` (a queue batch) as [`deliver`] does one, with three round trips
+/// to the store for the whole batch instead of three per notice and account: the facts, the
+/// claims, the outcomes. Each message is still sent at most once; an error means none of the
+/// batch was claimed (retry it all) or, from the outcomes, that what was sent stays claimed.
+pub async fn deliver_all<S, C>(
+    store: &S,
+    channel: &C,
+    notices: &[Notice],
+    now: Instant,
+) -> ApiResult<Vec<Delivered>>
+where
+    S: NoticeReads + Deliveries,
+    C: Channel,
+{
+    let facts = store.notice_facts_all(notices).await?;
+    let mut messages = Vec::with_capacity(notices.len());
+    let mut wanted: Vec<(usize, Recipient)> = Vec::new();
+    for (i, (notice, facts)) in notices.iter().zip(&facts).enumerate() {
+        messages.push(render::message(notice, &render::Names::of(notice, facts)));
+        wanted.extend(recipients(notice, facts).into_iter().map(|to| (i, to)));
+    }
+    let mut out = vec![Delivered::default(); notices.len()];
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let pairs: Vec<(&Notice, &Recipient)> =
+        wanted.iter().map(|(i, to)| (&notices[*i], to)).collect();
+    let taken = store.claim_all(&pairs, now).await?;
+    let mut outcomes = Vec::new();
+    let mut owners = Vec::new();
+    for ((i, to), took) in wanted.iter().zip(taken) {
+        if !took {
+            out[*i].skipped += 1;
             continue;
         }
-        let (status, detail) = match channel.send(&to, &message).await {
+        let (status, detail) = match channel.send(to, &messages[*i]).await {
             Sent::Delivered => (DeliveryStatus::Sent, None),
             Sent::NoSubscription => (DeliveryStatus::NoSubscription, None),
             Sent::NotConfigured => (DeliveryStatus::NotConfigured, None),
             Sent::Failed(why) => (DeliveryStatus::Failed, Some(why)),
             Sent::Transient(why) => {
-                out.retry = true;
+                out[*i].retry = true;
                 (DeliveryStatus::Retry, Some(why))
             }
         };
         if status == DeliveryStatus::Sent {
-            out.sent += 1;
+            out[*i].sent += 1;
         }
-        let tries = store
-            .settle(notice, &to, status, detail.as_deref(), now)
-            .await?;
-        out.attempts = out.attempts.max(tries);
+        outcomes.push(Outcome {
+            notice: &notices[*i],
+            to,
+            status,
+            detail,
+        });
+        owners.push(*i);
+    }
+    if !outcomes.is_empty() {
+        let tries = store.settle_all(&outcomes, now).await?;
+        for (i, t) in owners.into_iter().zip(tries) {
+            out[i].attempts = out[i].attempts.max(t);
+        }
     }
     Ok(out)
 }

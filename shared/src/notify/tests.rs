@@ -174,6 +174,53 @@ fn a_failed_send_is_given_up_and_a_store_failure_is_an_error() {
 }
 
 #[test]
+fn a_batch_is_delivered_as_each_notice_would_be_and_a_duplicate_once() {
+    let s = world(5, 2);
+    let b = booked(&s);
+    link(&s, "u1", LinkStatus::Active);
+    let confirmed = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u1".into())));
+    let reminder = Notice::booking(NoticeKind::Reminder, &b, None);
+    let channel = Recording::default();
+    // The third message is busy: only its notice is to be retried.
+    channel.script.borrow_mut().extend([
+        Sent::Delivered,
+        Sent::Delivered,
+        Sent::Transient("errcode -1".into()),
+    ]);
+    // The queue may hand over the same message twice, even in one batch.
+    let batch = [confirmed.clone(), reminder.clone(), confirmed.clone()];
+    let out = block_on(deliver_all(&s, &channel, &batch, now())).unwrap();
+    assert_eq!(out.len(), 3);
+    assert_eq!((out[0].sent, out[0].skipped, out[0].retry), (2, 0, false));
+    assert_eq!((out[1].sent, out[1].retry, out[1].attempts), (0, true, 1));
+    assert_eq!((out[2].sent, out[2].skipped), (0, 2));
+    assert_eq!(told(&channel), ["u0", "u1", "u0"]);
+    assert_eq!(
+        s.delivery(&reminder.event_id, "u0"),
+        Some(DeliveryStatus::Retry)
+    );
+    // The retried batch sends only what is still owed.
+    let again = block_on(deliver_all(&s, &channel, &batch, now())).unwrap();
+    assert_eq!((again[1].sent, again[1].retry), (1, false));
+    assert_eq!(told(&channel), ["u0", "u1", "u0", "u0"]);
+    // A store failure while claiming fails the batch, and nothing is sent.
+    let cancelled = Notice::booking(NoticeKind::BookingCancelled, &b, None);
+    s.fail_next("claim");
+    assert!(block_on(deliver_all(
+        &s,
+        &channel,
+        std::slice::from_ref(&cancelled),
+        now()
+    ))
+    .is_err());
+    assert_eq!(channel.sent.borrow().len(), 4);
+    assert_eq!(s.delivery(&cancelled.event_id, "u0"), None);
+    assert!(block_on(deliver_all(&s, &channel, &[], now()))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
 fn progress_notices_are_one_per_status_and_ready_is_its_own_kind() {
     let s = world(5, 1);
     let b = booked(&s);
