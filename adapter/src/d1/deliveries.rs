@@ -55,12 +55,7 @@ fn facts_from(notice: &Notice, r: &[D1Result]) -> ApiResult<NoticeFacts> {
 }
 
 impl NoticeReads for D1Store {
-    async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts> {
-        let r = self.batch(self.notice_stmts(notice)?).await?;
-        facts_from(notice, &r)
-    }
-
-    async fn notice_facts_all(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
+    async fn notice_facts(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
         let mut stmts = Vec::new();
         let mut counts = Vec::with_capacity(notices.len());
         for notice in notices {
@@ -144,32 +139,9 @@ fn attempts(result: Option<&D1Result>) -> ApiResult<u32> {
 }
 
 impl Deliveries for D1Store {
-    async fn claim(&self, notice: &Notice, to: &Recipient, at: Instant) -> ApiResult<bool> {
-        // A new row, or a `retry` row taken back: either way exactly one caller changes it.
-        let r = self.batch(vec![self.claim_stmt(notice, to, at)?]).await?;
-        Ok(r.first().map(changes) == Some(1))
-    }
-
-    async fn settle(
-        &self,
-        notice: &Notice,
-        to: &Recipient,
-        status: DeliveryStatus,
-        detail: Option<&str>,
-        at: Instant,
-    ) -> ApiResult<u32> {
-        let r = self
-            .batch(vec![self.settle_stmt(notice, to, status, detail, at)?])
-            .await?;
-        attempts(r.first())
-    }
-
-    /// One transaction: every claim of the batch is taken, or (on error) none.
-    async fn claim_all(
-        &self,
-        items: &[(&Notice, &Recipient)],
-        at: Instant,
-    ) -> ApiResult<Vec<bool>> {
+    /// One transaction. Each claim inserts the row or takes back a `retry` one: either way
+    /// exactly one caller changes it.
+    async fn claim(&self, items: &[(&Notice, &Recipient)], at: Instant) -> ApiResult<Vec<bool>> {
         let stmts = items
             .iter()
             .map(|(notice, to)| self.claim_stmt(notice, to, at))
@@ -181,7 +153,7 @@ impl Deliveries for D1Store {
         Ok(r.iter().map(|one| changes(one) == 1).collect())
     }
 
-    async fn settle_all(&self, outcomes: &[Outcome<'_>], at: Instant) -> ApiResult<Vec<u32>> {
+    async fn settle(&self, outcomes: &[Outcome<'_>], at: Instant) -> ApiResult<Vec<u32>> {
         let stmts = outcomes
             .iter()
             .map(|o| self.settle_stmt(o.notice, o.to, o.status, o.detail.as_deref(), at))

@@ -156,28 +156,45 @@ pub(crate) fn submit(
     submit_at(s, user, key, req, now())
 }
 
-/// `refused_as_full` for `user`'s submit under `key`, as the function asks it before the token.
-fn refused_early(s: &MemoryStore, user: &str, key: &str, req: &BookRequest) -> bool {
-    let rules = Rules::default();
-    let signer = qr();
-    let caller = UserId(user.into());
-    let session = SessionId(format!("s-{user}"));
-    let calendar = block_on(s.calendar()).unwrap();
-    refused_as_full(
-        s,
-        &BookInput {
-            caller: &caller,
-            session: &session,
+/// What a test submit of `user` is made with, owned so that a `BookInput` can borrow it.
+struct Submitting {
+    rules: Rules,
+    signer: QrSigner,
+    caller: UserId,
+    session: SessionId,
+    calendar: crate::rules::calendar::WorkCalendar,
+}
+
+impl Submitting {
+    fn of(s: &MemoryStore, user: &str) -> Self {
+        Submitting {
+            rules: Rules::default(),
+            signer: qr(),
+            caller: UserId(user.into()),
+            session: SessionId(format!("s-{user}")),
+            calendar: block_on(s.calendar()).unwrap(),
+        }
+    }
+
+    fn input<'a>(&'a self, key: &'a str, req: &'a BookRequest, at: Instant) -> BookInput<'a> {
+        BookInput {
+            caller: &self.caller,
+            session: &self.session,
             idempotency_key: Some(key),
             request: req,
-            rules: &rules,
-            calendar: &calendar,
-            now: now(),
+            rules: &self.rules,
+            calendar: &self.calendar,
+            now: at,
             request_id: "req-test",
             number_secret: SECRET,
-            qr: &signer,
-        },
-    )
+            qr: &self.signer,
+        }
+    }
+}
+
+/// `refused_as_full` for `user`'s submit under `key`, as the function asks it before the token.
+fn refused_early(s: &MemoryStore, user: &str, key: &str, req: &BookRequest) -> bool {
+    refused_as_full(s, &Submitting::of(s, user).input(key, req, now()))
 }
 
 fn submit_at(
@@ -187,28 +204,8 @@ fn submit_at(
     req: &BookRequest,
     at: Instant,
 ) -> crate::ApiResult<BookOutcome> {
-    let rules = Rules::default();
-    let signer = qr();
-    let caller = UserId(user.into());
-    let session = SessionId(format!("s-{user}"));
-    let calendar = block_on(s.calendar()).unwrap();
-    block_on(book(
-        s,
-        s,
-        &Open,
-        BookInput {
-            caller: &caller,
-            session: &session,
-            idempotency_key: Some(key),
-            request: req,
-            rules: &rules,
-            calendar: &calendar,
-            now: at,
-            request_id: "req-test",
-            number_secret: SECRET,
-            qr: &signer,
-        },
-    ))
+    let submitting = Submitting::of(s, user);
+    block_on(book(s, s, &Open, submitting.input(key, req, at)))
 }
 
 pub(crate) fn cancel_as(
@@ -775,36 +772,22 @@ fn a_refusing_gate_frees_the_place_and_reads_nothing() {
         }
     }
     let s = world(5, 1);
-    let rules = Rules::default();
-    let signer = qr();
-    let caller = UserId("u0".into());
-    let session = SessionId("s-u0".into());
-    let calendar = block_on(s.calendar()).unwrap();
+    let submitting = Submitting::of(&s, "u0");
+    let req = request("ap0");
     s.fail_next("submit_facts");
     let e = block_on(book(
         &s,
         &s,
         &Closed,
-        BookInput {
-            caller: &caller,
-            session: &session,
-            idempotency_key: Some("key-00000001"),
-            request: &request("ap0"),
-            rules: &rules,
-            calendar: &calendar,
-            now: now(),
-            request_id: "req-test",
-            number_secret: SECRET,
-            qr: &signer,
-        },
+        submitting.input("key-00000001", &req, now()),
     ))
     .unwrap_err();
     assert_eq!((e.code, e.retry_after), (ErrorCode::RateLimited, Some(7)));
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
     // The record was not read: the injected failure is still pending.
     assert!(block_on(s.submit_facts(&SubmitQuery {
-        caller: &caller,
-        session: &session,
+        caller: &submitting.caller,
+        session: &submitting.session,
         applicant: &ApplicantId("ap0".into()),
         office: &office(),
         service: crate::domain::ServiceId::Passport,

@@ -184,46 +184,17 @@ impl DeliveryStatus {
     }
 }
 
-/// The record that keeps a message from being sent twice.
+/// The record that keeps a message from being sent twice. Both take a whole queue batch: one
+/// round trip to the record each.
 #[allow(async_fn_in_trait)]
 pub trait Deliveries {
-    /// Takes (event, account) for sending: true when this call took it (first time, or after a
-    /// transient failure released it); false when it was sent, refused, given up, or is being
-    /// (or was, by a consumer that died) sent already.
-    async fn claim(&self, notice: &Notice, to: &Recipient, at: Instant) -> ApiResult<bool>;
-    /// Records the outcome of a claimed send; returns how many times it has been tried.
-    async fn settle(
-        &self,
-        notice: &Notice,
-        to: &Recipient,
-        status: DeliveryStatus,
-        detail: Option<&str>,
-        at: Instant,
-    ) -> ApiResult<u32>;
-    /// [`Deliveries::claim`] for each (notice, account), in order. A store that can should do
-    /// them in one transaction (D1 does): all taken or, on error, none.
-    async fn claim_all(
-        &self,
-        items: &[(&Notice, &Recipient)],
-        at: Instant,
-    ) -> ApiResult<Vec<bool>> {
-        let mut taken = Vec::with_capacity(items.len());
-        for (notice, to) in items {
-            taken.push(self.claim(notice, to, at).await?);
-        }
-        Ok(taken)
-    }
-    /// [`Deliveries::settle`] for each outcome, in order.
-    async fn settle_all(&self, outcomes: &[Outcome<'_>], at: Instant) -> ApiResult<Vec<u32>> {
-        let mut tries = Vec::with_capacity(outcomes.len());
-        for o in outcomes {
-            tries.push(
-                self.settle(o.notice, o.to, o.status, o.detail.as_deref(), at)
-                    .await?,
-            );
-        }
-        Ok(tries)
-    }
+    /// Takes each (event, account) for sending, in order and all in one transaction: true where
+    /// this call took it (first time, or after a transient failure released it); false where
+    /// it was sent, refused, given up, or is being (or was, by a consumer that died) sent
+    /// already. On error none is taken.
+    async fn claim(&self, items: &[(&Notice, &Recipient)], at: Instant) -> ApiResult<Vec<bool>>;
+    /// Records the outcome of each claimed send; returns how many times each has been tried.
+    async fn settle(&self, outcomes: &[Outcome<'_>], at: Instant) -> ApiResult<Vec<u32>>;
 }
 
 /// How one claimed send went.
@@ -247,18 +218,11 @@ pub struct NoticeFacts {
     pub actor: Option<User>,
 }
 
-/// The reads of one notice: one round trip to the record instead of one per fact.
+/// The reads of a batch of notices: one round trip to the record, not one per notice and fact.
 #[allow(async_fn_in_trait)]
 pub trait NoticeReads {
-    async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts>;
-    /// The facts of each of `notices`, in order; D1 reads them all in one round trip.
-    async fn notice_facts_all(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
-        let mut facts = Vec::with_capacity(notices.len());
-        for notice in notices {
-            facts.push(self.notice_facts(notice).await?);
-        }
-        Ok(facts)
-    }
+    /// The facts of each of `notices`, in order.
+    async fn notice_facts(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>>;
 }
 
 /// Everyone to tell about `notice`: the applicant's own accounts and the actor, once each. An
@@ -311,8 +275,8 @@ where
 }
 
 /// Delivers each of `notices` (a queue batch) as [`deliver`] does one, with three round trips
-/// to the store for the whole batch instead of three per notice and account: the facts, the
-/// claims, the outcomes. Each message is still sent at most once; an error means none of the
+/// to the store for the whole batch (the facts, the claims, the outcomes), not three per
+/// notice and account. Each message is still sent at most once; an error means none of the
 /// batch was claimed (retry it all) or, from the outcomes, that what was sent stays claimed.
 pub async fn deliver_all<S, C>(
     store: &S,
@@ -324,7 +288,7 @@ where
     S: NoticeReads + Deliveries,
     C: Channel,
 {
-    let facts = store.notice_facts_all(notices).await?;
+    let facts = store.notice_facts(notices).await?;
     let mut messages = Vec::with_capacity(notices.len());
     let mut wanted: Vec<(usize, Recipient)> = Vec::new();
     for (i, (notice, facts)) in notices.iter().zip(&facts).enumerate() {
@@ -337,7 +301,7 @@ where
     }
     let pairs: Vec<(&Notice, &Recipient)> =
         wanted.iter().map(|(i, to)| (&notices[*i], to)).collect();
-    let taken = store.claim_all(&pairs, now).await?;
+    let taken = store.claim(&pairs, now).await?;
     let mut outcomes = Vec::new();
     let mut owners = Vec::new();
     for ((i, to), took) in wanted.iter().zip(taken) {
@@ -367,7 +331,7 @@ where
         owners.push(*i);
     }
     if !outcomes.is_empty() {
-        let tries = store.settle_all(&outcomes, now).await?;
+        let tries = store.settle(&outcomes, now).await?;
         for (i, t) in owners.into_iter().zip(tries) {
             out[i].attempts = out[i].attempts.max(t);
         }

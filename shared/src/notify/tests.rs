@@ -241,7 +241,10 @@ fn progress_notices_are_one_per_status_and_ready_is_its_own_kind() {
     assert_eq!(reviewing.kind, NoticeKind::ProgressChanged);
     assert_eq!(ready.kind, NoticeKind::ReadyToCollect);
     assert_ne!(reviewing.event_id, ready.event_id);
-    let names = Names::of(&reviewing, &block_on(s.notice_facts(&reviewing)).unwrap());
+    let names = Names::of(
+        &reviewing,
+        &block_on(s.notice_facts(std::slice::from_ref(&reviewing))).unwrap()[0],
+    );
     let m = message(&reviewing, &names);
     assert_eq!(m.fields["phrase3"], "审核中");
     assert!(m.page.starts_with("pages/application/application?no=A"));

@@ -9,7 +9,9 @@ use super::traits::*;
 use crate::booking::admission::{self, AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::notify::{Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Recipient};
+use crate::notify::{
+    Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Outcome, Recipient,
+};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
 use crate::time::Instant;
@@ -1129,36 +1131,42 @@ impl Applications for MemoryStore {
 }
 
 impl Deliveries for MemoryStore {
-    async fn claim(&self, notice: &Notice, to: &Recipient, _at: Instant) -> ApiResult<bool> {
+    async fn claim(&self, items: &[(&Notice, &Recipient)], _at: Instant) -> ApiResult<Vec<bool>> {
+        // Checked once, before any is taken: all or none, as in D1's transaction.
         self.check("claim")?;
         let mut st = self.state.borrow_mut();
-        let key = (notice.event_id.clone(), to.user.clone());
-        let tries = match st.deliveries.get(&key) {
-            None => 0,
-            Some((DeliveryStatus::Retry, tries)) => *tries,
-            Some(_) => return Ok(false),
-        };
-        st.deliveries.insert(key, (DeliveryStatus::Sending, tries));
-        Ok(true)
+        let mut taken = Vec::with_capacity(items.len());
+        for (notice, to) in items {
+            let key = (notice.event_id.clone(), to.user.clone());
+            let tries = match st.deliveries.get(&key) {
+                None => 0,
+                Some((DeliveryStatus::Retry, tries)) => *tries,
+                Some(_) => {
+                    taken.push(false);
+                    continue;
+                }
+            };
+            st.deliveries.insert(key, (DeliveryStatus::Sending, tries));
+            taken.push(true);
+        }
+        Ok(taken)
     }
 
-    async fn settle(
-        &self,
-        notice: &Notice,
-        to: &Recipient,
-        status: DeliveryStatus,
-        _detail: Option<&str>,
-        _at: Instant,
-    ) -> ApiResult<u32> {
+    async fn settle(&self, outcomes: &[Outcome<'_>], _at: Instant) -> ApiResult<Vec<u32>> {
         self.check("settle")?;
         let mut st = self.state.borrow_mut();
-        let entry = st
-            .deliveries
-            .entry((notice.event_id.clone(), to.user.clone()))
-            .or_insert((status, 0));
-        entry.0 = status;
-        entry.1 += 1;
-        Ok(entry.1)
+        Ok(outcomes
+            .iter()
+            .map(|o| {
+                let entry = st
+                    .deliveries
+                    .entry((o.notice.event_id.clone(), o.to.user.clone()))
+                    .or_insert((o.status, 0));
+                entry.0 = o.status;
+                entry.1 += 1;
+                entry.1
+            })
+            .collect())
     }
 }
 
@@ -1219,8 +1227,18 @@ impl SubmitReads for MemoryStore {
 }
 
 impl NoticeReads for MemoryStore {
-    async fn notice_facts(&self, notice: &Notice) -> ApiResult<NoticeFacts> {
+    async fn notice_facts(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
         self.check("notice_facts")?;
+        let mut facts = Vec::with_capacity(notices.len());
+        for notice in notices {
+            facts.push(self.facts_of(notice).await?);
+        }
+        Ok(facts)
+    }
+}
+
+impl MemoryStore {
+    async fn facts_of(&self, notice: &Notice) -> ApiResult<NoticeFacts> {
         let office = match OfficeId::parse(&notice.office_id) {
             Ok(id) => self.office(&id).await?,
             Err(_) => None,
