@@ -26,6 +26,7 @@ lint: setup
 
 unit: setup
 	cargo test -p yuyue-shared --quiet
+	cargo test -p yuyue-adapter --lib --quiet
 
 fakes-test: setup
 	npm run --silent test:fakes

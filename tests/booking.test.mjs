@@ -89,6 +89,28 @@ test("a booking is made, read, listed, guarded from strangers, and cancelled", a
   assert.deepEqual(again, cancelled);
 });
 
+test("three cancellations in 30 days refuse the next booking with LIMIT_EXCEEDED until the oldest ages out, its place freed", async () => {
+  const date = shanghaiDate(6);
+  await publish("sh-pudong", date, [{ period_id: "t-q", start: "09:00", end: "10:00", capacity: 5 }]);
+  const me = await person("book-quota");
+  const cancelledAt = [];
+  for (let i = 0; i < 3; i++) {
+    const b = assertOk(await submit(me, bookingBody(me.applicantId, "sh-pudong", date, "t-q"), newKey()), 201);
+    const before = Date.now();
+    assertOk(await api("POST", `/v1/bookings/${b.booking_no}/cancel`, { token: me.token }));
+    cancelledAt.push(before);
+  }
+  const refused = await submit(me, bookingBody(me.applicantId, "sh-pudong", date, "t-q"), newKey());
+  assertError(refused, 429, "LIMIT_EXCEEDED");
+  const until = Date.parse(refused.body.details.until);
+  const thirtyDays = 30 * 24 * 3600 * 1000;
+  assert.ok(until >= cancelledAt[0] + thirtyDays - 2000 && until <= cancelledAt[1] + thirtyDays, `until ${refused.body.details.until}: 30 days after the oldest cancellation`);
+  const view = await dayView("sh-pudong", date);
+  assert.equal(view.periods[0].taken, 0, "the refused submit's hold is released");
+  assert.equal(view.periods[0].holds, 0);
+  assert.equal(view.periods[0].d1.booked, 0);
+});
+
 test("idempotency: the same key and body replays; another body is a mismatch; no key is refused", async () => {
   const date = shanghaiDate(3);
   await publish("sz-nanshan", date, [{ period_id: "t-i", start: "10:00", end: "11:00", capacity: 5 }]);

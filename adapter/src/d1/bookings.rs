@@ -94,13 +94,22 @@ struct IdempotencyRow {
     created_at: String,
 }
 
-/// When an applicant cancelled, newest first, since `?2`.
-pub(super) const CANCELLATIONS_SQL: &str = "SELECT cancelled_at FROM bookings \
-     WHERE applicant_id = ?1 AND cancelled_at >= ?2 AND cancelled_by IS NOT NULL \
-     ORDER BY cancelled_at DESC";
-/// An applicant's no-show dates since `?2`.
-pub(super) const NO_SHOWS_SQL: &str =
-    "SELECT date FROM bookings WHERE applicant_id = ?1 AND status = 'no_show' AND date >= ?2";
+/// When an applicant cancelled (`CancelledRow`), with [`cancellations_filter`].
+pub(super) const CANCELLED_SELECT: &str = "SELECT cancelled_at FROM bookings";
+/// The applicant's cancellations since an instant, newest first; the arguments are the
+/// statement's parameters for them (`"?1"`, `"?2"`).
+pub(super) fn cancellations_filter(applicant: &str, since: &str) -> String {
+    format!(
+        "WHERE applicant_id = {applicant} AND cancelled_at >= {since} AND cancelled_by IS NOT NULL \
+         ORDER BY cancelled_at DESC"
+    )
+}
+/// An applicant's no-show dates (`NoShowRow`), with [`no_shows_filter`].
+pub(super) const NO_SHOW_SELECT: &str = "SELECT date FROM bookings";
+/// The applicant's no-shows since a date; the arguments as for [`cancellations_filter`].
+pub(super) fn no_shows_filter(applicant: &str, since: &str) -> String {
+    format!("WHERE applicant_id = {applicant} AND status = 'no_show' AND date >= {since}")
+}
 
 #[derive(Deserialize)]
 pub(super) struct CancelledRow {
@@ -283,7 +292,7 @@ impl Bookings for D1Store {
     ) -> ApiResult<Vec<Instant>> {
         let rows: Vec<CancelledRow> = self
             .all(
-                CANCELLATIONS_SQL,
+                &format!("{CANCELLED_SELECT} {}", cancellations_filter("?1", "?2")),
                 &[applicant.as_str().into(), rfc3339(&since).into()],
             )
             .await?;
@@ -297,7 +306,7 @@ impl Bookings for D1Store {
     ) -> ApiResult<Vec<NaiveDate>> {
         let rows: Vec<NoShowRow> = self
             .all(
-                NO_SHOWS_SQL,
+                &format!("{NO_SHOW_SELECT} {}", no_shows_filter("?1", "?2")),
                 &[applicant.as_str().into(), since.to_string().into()],
             )
             .await?;

@@ -1,10 +1,11 @@
 //! The notifications' reads (what a message says, and who gets it) and delivery records
 //! (`notifications`): the claim that keeps a message from being sent twice, and its outcome.
 
-use super::applicants::{ApplicantRow, LinkRow};
-use super::catalog::{OfficeRow, ServiceRow};
-use super::users::UserRow;
-use super::{all, changes, first, first_as, Arg, D1Store};
+use super::applicants::{ApplicantRow, LinkRow, APPLICANT_SELECT, LINK_SELECT};
+use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
+use super::json_rows::{facts_statement, record, records, FactsColumn};
+use super::users::{UserRow, USER_SELECT};
+use super::{changes, corrupt, first, Arg, D1Store};
 use serde::Deserialize;
 use worker::{D1PreparedStatement, D1Result};
 use yuyue_shared::notify::{
@@ -13,68 +14,101 @@ use yuyue_shared::notify::{
 use yuyue_shared::time::{rfc3339, Instant};
 use yuyue_shared::{ApiError, ApiResult};
 
-impl D1Store {
-    /// One notice's reads, in the order `facts_from` takes their results.
-    fn notice_stmts(&self, notice: &Notice) -> ApiResult<Vec<D1PreparedStatement>> {
-        let applicant = notice.applicant_id.as_str();
-        let mut stmts = vec![
-            self.service_stmt(notice.service.as_str())?,
-            self.office_stmt(&notice.office_id)?,
-            self.applicant_stmt(applicant)?,
-            self.bound_users_stmt(applicant)?,
-        ];
-        if let Some(actor) = &notice.actor {
-            stmts.push(self.link_stmt(actor.as_str(), applicant)?);
-            stmts.push(self.user_stmt(actor.as_str())?);
-        }
-        Ok(stmts)
+/// ?1 service, ?2 hall, ?3 applicant, ?4 the actor (NULL when the notice has none).
+fn notice_facts_sql() -> Option<String> {
+    Some(facts_statement(&[
+        ("service", record(SERVICE_SELECT, "WHERE service_id = ?1")?),
+        ("office", record(OFFICE_SELECT, "WHERE o.office_id = ?2")?),
+        (
+            "applicant",
+            record(APPLICANT_SELECT, "WHERE applicant_id = ?3")?,
+        ),
+        (
+            "bound",
+            records(
+                USER_SELECT,
+                "WHERE u.applicant_id = ?3 ORDER BY u.created_at",
+            )?,
+        ),
+        (
+            "actor_link",
+            record(
+                LINK_SELECT,
+                "WHERE helper_user_id = ?4 AND applicant_id = ?3",
+            )?,
+        ),
+        ("actor", record(USER_SELECT, "WHERE u.user_id = ?4")?),
+    ]))
+}
+
+thread_local! {
+    /// Built from constants: the same text for the isolate's life.
+    static NOTICE_FACTS_SQL: Option<String> = notice_facts_sql();
+}
+
+#[derive(Deserialize)]
+struct NoticeFactsRow {
+    service: Option<ServiceRow>,
+    office: Option<OfficeRow>,
+    applicant: Option<ApplicantRow>,
+    bound: Vec<UserRow>,
+    actor_link: Option<LinkRow>,
+    actor: Option<UserRow>,
+}
+
+impl NoticeFactsRow {
+    fn into_model(self) -> ApiResult<NoticeFacts> {
+        Ok(NoticeFacts {
+            service: self.service.map(ServiceRow::into_model).transpose()?,
+            office: self.office.map(OfficeRow::into_model).transpose()?,
+            applicant: self.applicant.map(ApplicantRow::into_model).transpose()?,
+            bound: self
+                .bound
+                .into_iter()
+                .map(UserRow::into_model)
+                .collect::<ApiResult<_>>()?,
+            actor_link: self.actor_link.map(LinkRow::into_model).transpose()?,
+            actor: self.actor.map(UserRow::into_model).transpose()?,
+        })
     }
 }
 
-/// A notice's facts from its statements' results (`r`, in `notice_stmts` order).
-fn facts_from(notice: &Notice, r: &[D1Result]) -> ApiResult<NoticeFacts> {
-    let (actor_link, actor) = if notice.actor.is_some() {
-        (
-            first_as(r.get(4), LinkRow::into_model)?,
-            first_as(r.get(5), UserRow::into_model)?,
-        )
-    } else {
-        (None, None)
-    };
-    Ok(NoticeFacts {
-        service: first_as(r.first(), ServiceRow::into_model)?,
-        office: first_as(r.get(1), OfficeRow::into_model)?,
-        applicant: first_as(r.get(2), ApplicantRow::into_model)?,
-        bound: all::<UserRow>(r.get(3))?
-            .into_iter()
-            .map(UserRow::into_model)
-            .collect::<ApiResult<_>>()?,
-        actor_link,
-        actor,
-    })
-}
-
 impl NoticeReads for D1Store {
+    /// Each notice's reads as one statement (`json_rows`), the batch's in one round trip.
     async fn notice_facts(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
-        let mut stmts = Vec::new();
-        let mut counts = Vec::with_capacity(notices.len());
-        for notice in notices {
-            let mine = self.notice_stmts(notice)?;
-            counts.push(mine.len());
-            stmts.extend(mine);
-        }
-        if stmts.is_empty() {
+        if notices.is_empty() {
             return Ok(Vec::new());
         }
-        let r = self.batch(stmts).await?;
-        let mut at = 0;
-        let mut facts = Vec::with_capacity(notices.len());
-        for (notice, n) in notices.iter().zip(counts) {
-            let mine = r.get(at..at + n).ok_or_else(ApiError::internal)?;
-            facts.push(facts_from(notice, mine)?);
-            at += n;
+        let sql = NOTICE_FACTS_SQL
+            .with(Clone::clone)
+            .ok_or_else(|| corrupt("notice facts statement"))?;
+        let stmts = notices
+            .iter()
+            .map(|n| {
+                self.stmt(
+                    &sql,
+                    &[
+                        n.service.as_str().into(),
+                        n.office_id.as_str().into(),
+                        n.applicant_id.as_str().into(),
+                        n.actor.as_ref().map(|a| a.as_str()).into(),
+                    ],
+                )
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let results = self.batch(stmts).await?;
+        if results.len() != notices.len() {
+            return Err(ApiError::internal());
         }
-        Ok(facts)
+        results
+            .iter()
+            .map(|r| {
+                first::<FactsColumn>(Some(r))?
+                    .ok_or_else(ApiError::internal)?
+                    .parse::<NoticeFactsRow>("notice facts")?
+                    .into_model()
+            })
+            .collect()
     }
 }
 
@@ -160,5 +194,22 @@ impl Deliveries for D1Store {
             .collect::<ApiResult<Vec<_>>>()?;
         let r = self.batch(stmts).await?;
         (0..outcomes.len()).map(|i| attempts(r.get(i))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_notice_reads_its_records_in_one_statement() {
+        let sql = super::notice_facts_sql().expect("every select is a plain one");
+        for part in [
+            "SELECT json_object('service', json((SELECT json_object('service_id', service_id,",
+            "'bound', (SELECT json_group_array(json(j)) FROM (SELECT json_object('user_id', u.user_id,",
+            "WHERE u.applicant_id = ?3 ORDER BY u.created_at))",
+            "'actor', json((SELECT json_object('user_id', u.user_id,",
+            "WHERE u.user_id = ?4)))",
+        ] {
+            assert!(sql.contains(part), "{part} not in {sql}");
+        }
     }
 }

@@ -8,7 +8,7 @@ mod audit;
 mod bookings;
 mod catalog;
 mod deliveries;
-mod lookups;
+mod json_rows;
 mod rules;
 mod sessions;
 mod stats;
@@ -83,19 +83,6 @@ pub(crate) fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> 
 pub(crate) fn first<T: DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Option<T>> {
     let result = result.ok_or_else(ApiError::internal)?;
     Ok(rows::<T>(result)?.into_iter().next())
-}
-
-/// The first row of one statement's result in a batch, as its model.
-pub(crate) fn first_as<R: DeserializeOwned, M>(
-    result: Option<&D1Result>,
-    model: impl FnOnce(R) -> ApiResult<M>,
-) -> ApiResult<Option<M>> {
-    first::<R>(result)?.map(model).transpose()
-}
-
-/// Every row of one statement's result in a batch.
-pub(crate) fn all<T: DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Vec<T>> {
-    rows::<T>(result.ok_or_else(ApiError::internal)?)
 }
 
 pub(crate) fn changes(result: &D1Result) -> usize {
