@@ -3,7 +3,7 @@
 // state (`--shared-stack`: one stack for all), a table on stdout, bench/results/latest.json,
 // and nothing left running afterwards.
 //
-//   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--keep] [--shared-stack] [--list]
+//   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--rounds R] [--keep] [--shared-stack] [--list]
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -29,6 +29,8 @@ function parseCli() {
       warmup: { type: "string", default: "2" },
       // People in a booking storm (bench/lib/storm.mjs); the scenario validates and defaults it.
       people: { type: "string" },
+      // Storms per storm scenario (bench/lib/storm.mjs), likewise.
+      rounds: { type: "string" },
       keep: { type: "boolean", default: false },
       // One stack for every scenario, in order, instead of a fresh stack per scenario.
       "shared-stack": { type: "boolean", default: false },
@@ -46,6 +48,7 @@ function parseCli() {
     durationSec: seconds("duration", 1, MAX_DURATION_SEC),
     warmupSec: seconds("warmup", 0, MAX_WARMUP_SEC),
     people: values.people === undefined ? undefined : Number(values.people),
+    rounds: values.rounds === undefined ? undefined : Number(values.rounds),
     keep: values.keep,
     sharedStack: values["shared-stack"],
     list: values.list,
@@ -98,7 +101,7 @@ function printTable(records) {
   const fmt = (x, d = 2) => (x === null || x === undefined ? "" : Number(x).toFixed(d));
   const rows = records.map(({ name, result: r, vs_baseline: v, error }) =>
     error
-      ? [name, "error", "", "", "", "", "", "", "", "", "", "", "", "", ""]
+      ? [name, "error", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]
       : [
           name,
           r.requests,
@@ -113,15 +116,17 @@ function printTable(records) {
           v ? `${fmt(v.throughput)}x` : "",
           v ? `${fmt(v.p50)}x` : "",
           v ? `${fmt(v.p99)}x` : "",
+          aroundCell(r),
           r.cpu ? `${fmt(r.cpu.children.workerd ?? 0)} / ${fmt(r.cpu.self)} / ${fmt(r.cpu.others)}` : "",
+          r.cpu ? fmt(r.cpu.stolen) : "",
           codesCell(r.codes),
         ],
   );
   console.log(
     markdownTable(
-      ["scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "errors", "unanswered", "req/s vs health", "p50 vs health", "p99 vs health", "cores: workerd / node / others", "answers (status code)"],
+      ["scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "errors", "unanswered", "req/s vs health", "p50 vs health", "p99 vs health", "req/s vs health around it", "cores: workerd / node / others", "cores stolen", "answers (status code)"],
       rows,
-      "lrrrrrrrrrrrrrl",
+      "lrrrrrrrrrrrrrrrl",
     ),
   );
   // Scenarios that name another to be compared with (storm-50 against storm), per request.
@@ -152,6 +157,16 @@ function printTable(records) {
   }
 }
 
+/**
+ * A storm's rounds against the health measured right before and after each on the same stack:
+ * "0.61x (0.48 0.61 0.66)", the median round first (see bench/lib/storm.mjs).
+ */
+function aroundCell(r) {
+  if (!r.rounds) return r.health_around ? `${Number(r.health_around.throughput).toFixed(2)}x` : "";
+  const all = r.rounds.map((x) => Number(x.health_around.throughput).toFixed(2)).join(" ");
+  return `${Number(r.health_around.throughput).toFixed(2)}x (${all})`;
+}
+
 /** One scenario's record: what it ran, its numbers, their ratio to the baseline, any problem. */
 async function runScenario(scenario, stack, ctx, base, prepareError) {
   say(`${scenario.name}: ${scenario.description}`);
@@ -164,6 +179,8 @@ async function runScenario(scenario, stack, ctx, base, prepareError) {
     record.vs_baseline = scenario.baseline ? null : versusBaseline(record.result, base);
     const others = record.result?.cpu?.others;
     if (others > 0.2) say(`${scenario.name}: other processes took ${others} cores meanwhile; its numbers are low`);
+    const stolen = record.result?.cpu?.stolen;
+    if (stolen > 0.2) say(`${scenario.name}: the hypervisor took ${stolen} of this VM's cores meanwhile (steal time)`);
     const problems = (await scenario.check?.(record.result, options)) ?? [];
     if (problems.length) record.problems = problems;
     for (const p of problems) say(`${scenario.name}: ${p}`);
@@ -178,7 +195,7 @@ async function main() {
   const cli = parseCli();
   const registry = await loadScenarios();
   if (cli.help || cli.list) {
-    if (cli.help) console.log("usage: node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--keep] [--shared-stack] [--list]");
+    if (cli.help) console.log("usage: node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--rounds R] [--keep] [--shared-stack] [--list]");
     for (const s of registry.scenarios) console.log(`${s.name.padEnd(16)} ${s.description}`);
     return 0;
   }
@@ -192,7 +209,7 @@ async function main() {
   const machine = machineInfo(ROOT);
   const records = [];
   let failed = false;
-  const ctx = { durationSec: cli.durationSec, warmupSec: cli.warmupSec, people: cli.people, say };
+  const ctx = { durationSec: cli.durationSec, warmupSec: cli.warmupSec, people: cli.people, rounds: cli.rounds, say };
   say(`${chosen.map((s) => s.name).join(", ")}: warm-up ${cli.warmupSec}s, measure ${cli.durationSec}s each, ${cli.sharedStack ? "on one stack" : "each on a fresh stack"}`);
   // By default each scenario gets a stack of its own, started for it: what one scenario leaves
   // behind does not weigh on the next. Measured: a storm right after the baseline's ~25,000

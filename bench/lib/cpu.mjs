@@ -48,12 +48,15 @@ function processTable() {
   return table;
 }
 
-/** Busy CPU seconds of the whole machine (all cores, everything but idle and iowait). */
-function machineBusySeconds() {
+/**
+ * CPU seconds of the whole machine (all cores): busy (everything but idle, iowait and steal), and
+ * stolen (time the hypervisor gave this VM's cores to someone else while they had work).
+ */
+function machineSeconds() {
   try {
     const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
     const [user, nice, system, , , irq, softirq, steal] = cpu;
-    return (user + nice + system + irq + softirq + steal) / clockTicks();
+    return { busy: (user + nice + system + irq + softirq) / clockTicks(), steal: steal / clockTicks() };
   } catch {
     return null;
   }
@@ -75,14 +78,16 @@ export function cpuSnapshot() {
     }
   }
   const usage = process.cpuUsage();
-  return { at: performance.now(), self: (usage.user + usage.system) / 1e6, descendants, machine: machineBusySeconds() };
+  return { at: performance.now(), self: (usage.user + usage.system) / 1e6, descendants, machine: machineSeconds() };
 }
 
 /**
- * Cores used between two snapshots: { self, children: { "workerd": 0.97, ... }, total, others }.
- * Children are summed by command name, so the numbers stay comparable across runs. `others` is
- * what the rest of the machine (a build, a test run) took meanwhile: well above zero means the
- * run competed for the cores and its numbers are low.
+ * Cores used between two snapshots: { self, children: { "workerd": 0.97, ... }, total, others,
+ * stolen }. Children are summed by command name, so the numbers stay comparable across runs.
+ * `others` is what the rest of the machine (a build, a test run) took meanwhile: well above zero
+ * means the run competed for the cores and its numbers are low. `stolen` is what the hypervisor
+ * took from this VM (steal time): seen here at 0.1-0.6 of a core, changing from one second to the
+ * next, and the main reason two runs of the same build differ.
  */
 export function coresBetween(before, after) {
   const wall = (after.at - before.at) / 1000;
@@ -95,11 +100,15 @@ export function coresBetween(before, after) {
   }
   const self = (after.self - before.self) / wall;
   const total = self + Object.values(children).reduce((a, b) => a + b, 0);
-  const machine = before.machine === null || after.machine === null ? null : (after.machine - before.machine) / wall;
+  const known = before.machine !== null && after.machine !== null;
+  const rate = (k) => (known ? (after.machine[k] - before.machine[k]) / wall : null);
+  const busy = rate("busy");
+  const stolen = rate("steal");
   return {
     self: round(self),
     children: Object.fromEntries(Object.entries(children).map(([k, v]) => [k, round(v)])),
     total: round(total),
-    others: machine === null ? null : round(Math.max(0, machine - total)),
+    others: busy === null ? null : round(Math.max(0, busy - total)),
+    stolen: stolen === null ? null : round(stolen),
   };
 }

@@ -82,14 +82,23 @@ export function idNumber(yyyymmdd, seq, region) {
  * creates the (hall, date) inventory object. A 404 means the ops function does not know the hall.
  */
 export async function publishPeriod(base, { office, date, period, capacity }) {
+  return publishDay(base, { office, date, periods: [{ period, capacity }] });
+}
+
+/**
+ * Publishes a day's periods, [{ period, capacity }], an hour each from 09:00. A publish replaces
+ * the day's periods, so a day published again must list the ones published before.
+ */
+export async function publishDay(base, { office, date, periods }) {
+  const hour = (h) => `${String(h).padStart(2, "0")}:00`;
   const res = await api(base, "POST", "/v1/ops/schedules", {
     headers: OPS,
-    body: { office_id: office, date, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity }] },
+    body: { office_id: office, date, periods: periods.map(({ period, capacity }, k) => ({ period_id: period, start: hour(9 + k), end: hour(10 + k), capacity })) },
   });
   if (res.status === 404) {
     throw new Error(`publishing at ${office} answered 404: the ops function does not know the hall (a catalog cached before the hall was inserted?)`);
   }
-  return dataOf(res, `publishing ${period} at ${office} on ${date}`);
+  return dataOf(res, `publishing ${periods.map((p) => p.period).join(", ")} at ${office} on ${date}`);
 }
 
 /** The service every bench booking is for. */

@@ -13,13 +13,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load, envelopeCode } from "./load.mjs";
 import { cpuSnapshot, coresBetween } from "./cpu.mjs";
-import { OPS, api, dataOf, identifiedPeople, pool, publishPeriod, SERVICE, shanghaiDate, submission } from "./people.mjs";
+import { OPS, api, dataOf, identifiedPeople, pool, publishDay, publishPeriod, SERVICE, shanghaiDate, submission } from "./people.mjs";
 
 /** Bookings a storm makes in total, whatever the number of halls. */
 export const TOTAL_CAPACITY = 100;
 const DEFAULT_PEOPLE = 2000;
 const MAX_PEOPLE = 10_000;
 const DEFAULT_CONNECTIONS = 50;
+/** Storms per scenario, each on a period of its own and each against the health around it. */
+const DEFAULT_ROUNDS = 5;
+const MAX_ROUNDS = 5;
+/** The health measured right before and right after each storm, on the storm's own stack. */
+const HEALTH_PATH = "/v1/health/catalog"; // the baseline scenario's request (scenarios/health.mjs)
+const HEALTH_SEC = 2;
 /** The warm-up storm: WARM_PEOPLE people for WARM_CAPACITY places, at the scenario's warm hall. */
 const WARM_PEOPLE = 300;
 const WARM_CAPACITY = 100;
@@ -37,7 +43,10 @@ export function stormDates(now = Date.now()) {
   return [1, 2, 3, 4, 5, 6].map((k) => shanghaiDate(k, now)).filter((d) => !HOLIDAYS.has(d));
 }
 
-/** N (--people, else BENCH_STORM_PEOPLE, else 2,000) and C (BENCH_STORM_CONNECTIONS, else 50). */
+/**
+ * N (--people, else BENCH_STORM_PEOPLE, else 2,000), C (BENCH_STORM_CONNECTIONS, else 50) and R
+ * (--rounds, else BENCH_STORM_ROUNDS, else 3).
+ */
 export function stormSize(ctx) {
   const people = Number(ctx.people ?? process.env.BENCH_STORM_PEOPLE ?? DEFAULT_PEOPLE);
   if (!Number.isInteger(people) || people < TOTAL_CAPACITY || people > MAX_PEOPLE) {
@@ -47,7 +56,11 @@ export function stormSize(ctx) {
   if (!Number.isInteger(connections) || connections < 1 || connections > 1000) {
     throw new Error("storm: BENCH_STORM_CONNECTIONS must be an integer in [1, 1000]");
   }
-  return { people, connections };
+  const rounds = Number(ctx.rounds ?? process.env.BENCH_STORM_ROUNDS ?? DEFAULT_ROUNDS);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS) {
+    throw new Error(`storm: rounds (--rounds / BENCH_STORM_ROUNDS) must be an integer in [1, ${MAX_ROUNDS}]`);
+  }
+  return { people, connections, rounds };
 }
 
 /**
@@ -117,7 +130,7 @@ export function stormScenario({ name, description, halls: hallsOf, dateSlot, per
 
     async setup(stack, ctx) {
       const say = (m) => ctx.say(`${name}: ${m}`);
-      const { people: n, connections } = stormSize(ctx);
+      const { people: n, connections, rounds } = stormSize(ctx);
       const halls = await hallsOf(stack, ctx);
       if (halls.includes(warmSpec.hall)) throw new Error(`${name}: the warm-up hall ${warmSpec.hall} is one of the storm's halls`);
       if (TOTAL_CAPACITY % halls.length !== 0) throw new Error(`${name}: ${TOTAL_CAPACITY} does not divide among ${halls.length} halls`);
@@ -127,7 +140,10 @@ export function stormScenario({ name, description, halls: hallsOf, dateSlot, per
       const date = dates[dateSlot % dates.length];
       const storm = { halls, date, periodId, capacityPerHall };
 
-      const people = await identifiedPeople(stack.url, { count: n, ...who, say });
+      // Each round's N are the first of them not booked in an earlier round (an applicant holds
+      // one active booking per service), so R rounds need N + 100 (R - 1) people.
+      const everyone = await identifiedPeople(stack.url, { count: n + TOTAL_CAPACITY * (rounds - 1), ...who, say });
+      const people = everyone.slice(0, n);
 
       const publish = (office, period, capacity) => publishPeriod(stack.url, { office, date, period, capacity });
 
@@ -195,61 +211,147 @@ export function stormScenario({ name, description, halls: hallsOf, dateSlot, per
       const settled = await quiesce();
       say(`warm-up: ${WARM_CAPACITY} booked at ${warmSpec.hall}; workerd ${settled.idle ? "idle" : "still busy"} after ${settled.waitedMs} ms`);
 
-      // The release: one period per hall, published through ops (which creates each (hall,
-      // date) object), read back, and then at once the wave, as at 08:00 when the release job
-      // publishes the day and the first submits arrive within the second. Published before the
-      // ~40 s of logging people in and warming up (until 2026-11-27 20:05 UTC), the objects had gone
-      // idle and been evicted by then, and the wave paid for bringing each back: about
-      // 0.3 s of workerd time for storm-50's 50 objects, no answer at all for its first 0.6 s.
-      await pool(halls, 10, (office) => publish(office, periodId, capacityPerHall));
-      const before = await inventoryOf(stack.url, storm, 0);
-      if (before.halls_not_as_expected) throw new Error(`${name}: before the storm: ${JSON.stringify(before)}`);
-      say(`${n} submits, ${connections} connections, ${halls.length} hall(s) x capacity ${capacityPerHall}, ${date} ${periodId}`);
-
       return {
         url: `${stack.url}/v1/bookings`,
         method: "POST",
         connections,
         amount: n,
-        request: (i) => submit(i),
-        describe: { people: n, halls: halls.length, capacity_per_hall: capacityPerHall, date, period_id: periodId, service: SERVICE },
+        describe: { people: n, rounds, halls: halls.length, capacity_per_hall: capacityPerHall, date, period_ids: roundPeriods(periodId, rounds), service: SERVICE },
         stackUrl: stack.url,
         storm,
+        everyone,
+        rounds,
+        tag,
+        say,
       };
     },
 
+    /**
+     * R rounds on the same stack. Each: the health baseline's request for 2 s; the release (the
+     * round's period published at each hall and read back); at once the storm of N submits by the
+     * first N people not yet booked; what the objects and D1 hold; a wait until workerd is idle
+     * (the 100 confirmation messages); the health again, which is also the next round's "before".
+     * The hypervisor takes a share of this VM's cores that changes from one second to the next
+     * (`cpu.stolen`), so a storm is compared with the health measured around it, and the round
+     * reported is the median of the R by that ratio; every round is in `rounds`.
+     */
     async run(options) {
-      const { url, method, connections, amount, request } = options;
-      const result = await load({ url, method, connections, amount, request, classify: envelopeCode });
-      // Every submit has been answered: what the authority holds and what D1 recorded.
-      result.inventory = await inventoryOf(options.stackUrl, options.storm, options.storm.capacityPerHall);
-      return result;
+      const { url, method, connections, amount: n, storm, everyone, tag, say } = options;
+      const health = () => load({ url: `${options.stackUrl}${HEALTH_PATH}`, connections: 20, durationSec: HEALTH_SEC });
+      const booked = new Set();
+      const results = [];
+      let before = await health();
+      for (const [k, period] of roundPeriods(storm.periodId, options.rounds).entries()) {
+        const round = { ...storm, periodId: period };
+        const people = everyone.filter((p) => !booked.has(p.applicantId)).slice(0, n);
+        if (people.length < n) throw new Error(`round ${k + 1}: ${people.length} people not yet booked, ${n} needed`);
+        // The release: one period per hall, published through ops (which creates each (hall,
+        // date) object on the first round), read back, and then at once the wave, as at 08:00
+        // when the release job publishes the day and the first submits arrive within the second.
+        // Published before the ~40 s of logging people in and warming up (until 2026-11-27
+        // 20:05 UTC), the objects had gone idle and been evicted by then, and the wave paid for
+        // bringing each back: about 0.3 s of workerd time for storm-50's 50 objects, no answer
+        // at all for its first 0.6 s.
+        // A publish replaces the day's periods: the earlier rounds' (full) periods stay in it.
+        const periods = roundPeriods(storm.periodId, k + 1).map((p) => ({ period: p, capacity: storm.capacityPerHall }));
+        await pool(storm.halls, 10, (office) => publishDay(options.stackUrl, { office, date: storm.date, periods }));
+        const empty = await inventoryOf(options.stackUrl, round, 0);
+        if (empty.halls_not_as_expected) throw new Error(`round ${k + 1}, before the storm: ${JSON.stringify(empty)}`);
+        const winners = [];
+        const result = await load({
+          url,
+          method,
+          connections,
+          amount: n,
+          request: (i) => submission(people[i], { office: storm.halls[i % storm.halls.length], date: storm.date, period, key: `${tag}-${period}-${i}`, phoneSeq: i }),
+          classify: (status, body, headers, i) => {
+            if (status === 201) winners.push(people[i].applicantId);
+            return envelopeCode(status, body);
+          },
+        });
+        // Every submit has been answered: what the authority holds and what D1 recorded.
+        result.inventory = await inventoryOf(options.stackUrl, round, storm.capacityPerHall);
+        for (const a of winners) booked.add(a);
+        const settled = await quiesce();
+        const after = await health();
+        const around = (before.throughput_rps + after.throughput_rps) / 2;
+        result.period_id = period;
+        result.health_around = {
+          before_rps: before.throughput_rps,
+          after_rps: after.throughput_rps,
+          throughput: around > 0 ? Math.round((result.throughput_rps / around) * 1000) / 1000 : null,
+          workerd_ms_per_request: msPerRequest(before, after),
+        };
+        say(
+          `round ${k + 1}: ${Math.round(result.throughput_rps)} req/s, ${result.health_around.throughput}x the health around it ` +
+            `(${Math.round(before.throughput_rps)} / ${Math.round(after.throughput_rps)} req/s), stolen ${result.cpu?.stolen} cores, ` +
+            `${JSON.stringify(result.codes)}; workerd ${settled.idle ? "idle" : "still busy"} after ${settled.waitedMs} ms`,
+        );
+        results.push(result);
+        before = after;
+      }
+      const ranked = [...results].sort((a, b) => a.health_around.throughput - b.health_around.throughput);
+      const median = ranked[(ranked.length - 1) >> 1];
+      return {
+        ...median,
+        median_of_rounds: results.length,
+        rounds: results.map((r) => ({
+          period_id: r.period_id,
+          requests: r.requests,
+          unanswered: r.unanswered,
+          durationSec: r.durationSec,
+          throughput_rps: r.throughput_rps,
+          latency: r.latency,
+          errors: r.errors,
+          timeouts: r.timeouts,
+          statusCodes: r.statusCodes,
+          codes: r.codes,
+          cpu: r.cpu,
+          health_around: r.health_around,
+          inventory: r.inventory,
+        })),
+      };
     },
 
     check(result, options) {
-      const n = options.amount;
-      const problems = [];
-      const codes = result.codes ?? {};
-      const got = (k) => codes[k] ?? 0;
-      if (got(OK) !== TOTAL_CAPACITY) problems.push(`${got(OK)} answers "${OK}", expected exactly ${TOTAL_CAPACITY}`);
-      if (got(FULL) !== n - TOTAL_CAPACITY) problems.push(`${got(FULL)} answers "${FULL}", expected exactly ${n - TOTAL_CAPACITY}`);
-      const other = Object.entries(codes).filter(([k]) => k !== OK && k !== FULL);
-      if (other.length) problems.push(`other answers: ${other.map(([k, v]) => `${v} x "${k}"`).join(", ")}`);
-      if (codes["404 NOT_FOUND"]) problems.push("404 NOT_FOUND: the book function does not know a hall (a catalog cached before the halls were inserted?)");
-      const server = Object.entries(result.statusCodes).filter(([s]) => Number(s) >= 500);
-      if (server.length) problems.push(`5xx answers: ${JSON.stringify(Object.fromEntries(server))}`);
-      if (result.errors || result.timeouts) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
-      if (result.unanswered || result.requests !== n) problems.push(`${result.requests} of ${n} submits answered (${result.unanswered} unanswered)`);
-      const inv = result.inventory;
-      if (!inv) problems.push("no inventory view after the storm");
-      else {
-        if (inv.taken !== TOTAL_CAPACITY) problems.push(`inventory objects hold ${inv.taken} places, expected ${TOTAL_CAPACITY}`);
-        if (inv.d1_booked !== TOTAL_CAPACITY) problems.push(`D1 has ${inv.d1_booked} bookings, expected ${TOTAL_CAPACITY}`);
-        if (inv.d1_booked !== inv.taken) problems.push(`D1 (${inv.d1_booked}) and the inventory objects (${inv.taken}) disagree`);
-        if (inv.holds) problems.push(`${inv.holds} unconfirmed holds left`);
-        if (inv.halls_not_as_expected) problems.push(`${inv.halls_not_as_expected} hall(s) not full or not agreeing: ${JSON.stringify(inv.first_halls_not_as_expected)}`);
-      }
-      return problems;
+      return (result.rounds ?? [result]).flatMap((r) => roundProblems(r, options.amount).map((p) => (result.rounds ? `${r.period_id}: ${p}` : p)));
     },
   };
+}
+
+/** A storm round's numbers that are not what the storm must produce. */
+function roundProblems(result, n) {
+  const problems = [];
+  const codes = result.codes ?? {};
+  const got = (k) => codes[k] ?? 0;
+  if (got(OK) !== TOTAL_CAPACITY) problems.push(`${got(OK)} answers "${OK}", expected exactly ${TOTAL_CAPACITY}`);
+  if (got(FULL) !== n - TOTAL_CAPACITY) problems.push(`${got(FULL)} answers "${FULL}", expected exactly ${n - TOTAL_CAPACITY}`);
+  const other = Object.entries(codes).filter(([k]) => k !== OK && k !== FULL);
+  if (other.length) problems.push(`other answers: ${other.map(([k, v]) => `${v} x "${k}"`).join(", ")}`);
+  if (codes["404 NOT_FOUND"]) problems.push("404 NOT_FOUND: the book function does not know a hall (a catalog cached before the halls were inserted?)");
+  const server = Object.entries(result.statusCodes).filter(([s]) => Number(s) >= 500);
+  if (server.length) problems.push(`5xx answers: ${JSON.stringify(Object.fromEntries(server))}`);
+  if (result.errors || result.timeouts) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
+  if (result.unanswered || result.requests !== n) problems.push(`${result.requests} of ${n} submits answered (${result.unanswered} unanswered)`);
+  const inv = result.inventory;
+  if (!inv) problems.push("no inventory view after the storm");
+  else {
+    if (inv.taken !== TOTAL_CAPACITY) problems.push(`inventory objects hold ${inv.taken} places, expected ${TOTAL_CAPACITY}`);
+    if (inv.d1_booked !== TOTAL_CAPACITY) problems.push(`D1 has ${inv.d1_booked} bookings, expected ${TOTAL_CAPACITY}`);
+    if (inv.d1_booked !== inv.taken) problems.push(`D1 (${inv.d1_booked}) and the inventory objects (${inv.taken}) disagree`);
+    if (inv.holds) problems.push(`${inv.holds} unconfirmed holds left`);
+    if (inv.halls_not_as_expected) problems.push(`${inv.halls_not_as_expected} hall(s) not full or not agreeing: ${JSON.stringify(inv.first_halls_not_as_expected)}`);
+  }
+  return problems;
+}
+
+/** The period of each round: `bench-storm`, `bench-storm-2`, ... (period ids are at most 16 characters). */
+function roundPeriods(periodId, rounds) {
+  return Array.from({ length: rounds }, (_, k) => (k === 0 ? periodId : `${periodId}-${k + 1}`));
+}
+
+/** Mean workerd CPU per request of two loads, in ms. */
+function msPerRequest(...loads) {
+  const ms = loads.map((r) => ((r.cpu?.children?.workerd ?? 0) * r.durationSec * 1000) / (r.requests || 1));
+  return Math.round((ms.reduce((a, b) => a + b, 0) / ms.length) * 1000) / 1000;
 }
