@@ -45,7 +45,7 @@ export function stormDates(now = Date.now()) {
 
 /**
  * N (--people, else BENCH_STORM_PEOPLE, else 2,000), C (BENCH_STORM_CONNECTIONS, else 50) and R
- * (--rounds, else BENCH_STORM_ROUNDS, else 3).
+ * (--rounds, else BENCH_STORM_ROUNDS, else 5).
  */
 export function stormSize(ctx) {
   const people = Number(ctx.people ?? process.env.BENCH_STORM_PEOPLE ?? DEFAULT_PEOPLE);
