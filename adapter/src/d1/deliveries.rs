@@ -3,10 +3,11 @@
 
 use super::applicants::{ApplicantRow, LinkRow, APPLICANT_SELECT, LINK_SELECT};
 use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
-use super::json_rows::{facts_statement, record, records, FactsColumn};
+use super::json_rows::{built, facts_statement, record, records, FactsColumn};
 use super::users::{UserRow, USER_SELECT};
-use super::{changes, corrupt, first, Arg, D1Store};
+use super::{changes, first, Arg, D1Store};
 use serde::Deserialize;
+use std::rc::Rc;
 use worker::{D1PreparedStatement, D1Result};
 use yuyue_shared::notify::{
     Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Outcome, Recipient,
@@ -42,8 +43,7 @@ fn notice_facts_sql() -> Option<String> {
 }
 
 thread_local! {
-    /// Built from constants: the same text for the isolate's life.
-    static NOTICE_FACTS_SQL: Option<String> = notice_facts_sql();
+    static NOTICE_FACTS_SQL: Option<Rc<str>> = notice_facts_sql().map(Rc::from);
 }
 
 #[derive(Deserialize)]
@@ -79,9 +79,7 @@ impl NoticeReads for D1Store {
         if notices.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = NOTICE_FACTS_SQL
-            .with(Clone::clone)
-            .ok_or_else(|| corrupt("notice facts statement"))?;
+        let sql = built(&NOTICE_FACTS_SQL, "notice facts statement")?;
         let stmts = notices
             .iter()
             .map(|n| {

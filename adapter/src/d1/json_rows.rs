@@ -8,7 +8,15 @@
 //! row is read the same way in both: each column is keyed by its name (`t.col` → `col`) or its
 //! alias (`(…) AS name` → `name`), the keys the row structs deserialize.
 
+use std::rc::Rc;
+use std::thread::LocalKey;
 use yuyue_shared::ApiResult;
+
+/// A statement text built once per isolate from constants (`thread_local!` of [`Rc<str>`]):
+/// `None` only if a constant is not a plain select, which the unit tests rule out.
+pub(super) fn built(text: &'static LocalKey<Option<Rc<str>>>, what: &str) -> ApiResult<Rc<str>> {
+    text.with(Clone::clone).ok_or_else(|| super::corrupt(what))
+}
 
 /// The JSON of one record: `json((SELECT json_object(…) FROM … <filter>))`, SQL NULL when no row
 /// matches (the first row when several do, as `first` takes it).

@@ -10,11 +10,12 @@ use super::bookings::{
     NO_SHOW_SELECT,
 };
 use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
-use super::json_rows::{facts_statement, record, records, FactsColumn};
+use super::json_rows::{built, facts_statement, record, records, FactsColumn};
 use super::sessions::{SessionRow, SESSION_SELECT};
 use super::users::{UserRow, USER_SELECT};
-use super::{corrupt, D1Store};
+use super::D1Store;
 use serde::Deserialize;
+use std::rc::Rc;
 use yuyue_shared::store::{SubmitFacts, SubmitQuery, SubmitReads};
 use yuyue_shared::time::rfc3339;
 use yuyue_shared::{ApiError, ApiResult};
@@ -63,15 +64,12 @@ fn facts_sql() -> Option<String> {
 }
 
 thread_local! {
-    /// Built from constants: the same text for the isolate's life.
-    static FACTS_SQL: Option<String> = facts_sql();
+    static FACTS_SQL: Option<Rc<str>> = facts_sql().map(Rc::from);
 }
 
 impl SubmitReads for D1Store {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
-        let sql = FACTS_SQL
-            .with(Clone::clone)
-            .ok_or_else(|| corrupt("submit facts statement"))?;
+        let sql = built(&FACTS_SQL, "submit facts statement")?;
         let column: FactsColumn = self
             .first(
                 &sql,
