@@ -185,9 +185,11 @@ test("a forged token: SLOT_FULL only where the period is known full, 401 everywh
   const aKey = newKey();
   const first = assertOk(await submit(a, bookingBody(a.applicantId, "sh-pudong", date, "t-ff"), aKey), 201);
   const fake = { ...b, token: forged(b.token) };
-  // The object's refusal of b teaches the isolate that the period is full; a submit for it
-  // right after is refused as full before its token's signature is checked. (The isolate
-  // remembers for 750 ms; a slow moment gets 401, so the pair is tried a few times.)
+  // The isolate knows the period is full (from a's hold, which took its last place, and from
+  // the object's refusal of b): a submit for it right after is refused as full before its
+  // token's signature is checked. (The isolate answers from memory for 600 ms, and up to 750 ms
+  // while one submit asks the object again; a slow moment gets 401, so the pair is tried a few
+  // times.)
   const early = [];
   for (let i = 0; i < 3; i++) {
     assertError(await submit(b, bookingBody(b.applicantId, "sh-pudong", date, "t-ff"), newKey()), 409, "SLOT_FULL");
@@ -209,6 +211,30 @@ test("a forged token: SLOT_FULL only where the period is known full, 401 everywh
   assert.equal(full.periods[0].taken, 1);
   const again = assertOk(await submit(a, bookingBody(a.applicantId, "sh-pudong", date, "t-ff"), aKey), 201);
   assert.equal(again.booking_no, first.booking_no);
+});
+
+test("the submit that takes a period's last place tells the isolate it is full: nobody has to be refused first", async () => {
+  const date = shanghaiDate(3);
+  const b = await person("book-last-b");
+  const fake = { ...b, token: forged(b.token) };
+  // A forged token gets SLOT_FULL only from an isolate that knows the period is full, and here
+  // nobody was refused yet: only the last place's hold can have told it. The isolate answers
+  // from memory for 600 ms; a slow moment (401) is tried again on a fresh period.
+  const seen = [];
+  const periods = [];
+  for (let i = 0; i < 3 && !seen.includes("SLOT_FULL"); i++) {
+    const period = `t-last-${i}`;
+    periods.push({ period_id: period, start: `1${i}:00`, end: `1${i}:30`, capacity: 1 });
+    await publish("sh-pudong", date, periods);
+    const a = await person(`book-last-a${i}`);
+    assertOk(await submit(a, bookingBody(a.applicantId, "sh-pudong", date, period), newKey()), 201);
+    const res = await submit(fake, bookingBody(b.applicantId, "sh-pudong", date, period), newKey());
+    assert.ok([401, 409].includes(res.status), `forged token got ${res.status}`);
+    seen.push(res.body.code);
+    const view = (await dayView("sh-pudong", date)).periods.find((p) => p.period_id === period);
+    assert.equal(view.taken, 1, "nothing held for the refusal");
+  }
+  assert.ok(seen.includes("SLOT_FULL"), `the last hold made the period known full: ${seen}`);
 });
 
 test("one applicant submitting to 10 halls at once gets exactly one booking", async () => {

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod authz;
 pub mod booking;
+pub mod cache;
 pub mod catalog;
 pub mod domain;
 pub mod entropy;

@@ -208,9 +208,10 @@ impl Inventory {
         let Some(period) = self.period(&h.period)? else {
             return Ok(p::HoldAnswer::Closed);
         };
-        let held = p::HoldAnswer::Held {
+        let held = |holders| p::HoldAnswer::Held {
             start: period.start.clone(),
             end: period.end.clone(),
+            holders,
         };
         let mine: Vec<TakenRow> = self.rows(
             "SELECT booking_no, period_id, confirmed, expires_at FROM taken WHERE booking_no = ?",
@@ -218,7 +219,7 @@ impl Inventory {
         )?;
         if let Some(t) = mine.first() {
             return Ok(if t.period_id == h.period {
-                held
+                held(None)
             } else {
                 p::HoldAnswer::Conflict
             });
@@ -228,7 +229,8 @@ impl Inventory {
             .borrow()
             .get(&h.booking_no)
             .map(|(period_id, _)| period_id.clone());
-        let full = self.count(&h.period)? >= period.capacity as u32;
+        let taken = self.count(&h.period)?;
+        let full = taken >= period.capacity as u32;
         match remembered {
             Some(period_id) if period_id != h.period => return Ok(p::HoldAnswer::Conflict),
             Some(_) => {
@@ -259,7 +261,8 @@ impl Inventory {
                 JsValue::from_f64(now as f64),
             ],
         )?;
-        Ok(held)
+        let last = taken + 1 >= period.capacity as u32;
+        Ok(held(last.then(|| self.holders(&h.period)).transpose()?))
     }
 
     /// The numbers holding places (held or confirmed) in a period.
@@ -425,6 +428,7 @@ impl Inventory {
         Ok(p::HoldAnswer::Held {
             start: period.start,
             end: period.end,
+            holders: None,
         })
     }
 

@@ -81,9 +81,14 @@ pub struct Publish {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum HoldAnswer {
+    /// The place is this number's. `holders`: when this hold took the period's last place, the
+    /// numbers holding its places, as with `Full`: the caller learns the period is full before
+    /// anyone is refused.
     Held {
         start: String,
         end: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        holders: Option<Vec<String>>,
     },
     /// No place for this number. `holders`: when the period is at capacity, the numbers holding
     /// its places, so the caller may answer other numbers itself for a moment (see the client).

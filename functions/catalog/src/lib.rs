@@ -4,7 +4,7 @@
 //!
 //! - cities, services, halls: one snapshot per isolate, at most `catalog_cache::TTL_MS` old;
 //! - the slot page: per (hall, range), at most [`PAGE_HARD_MS`] older than the inventory
-//!   authority (see `yuyue_shared::catalog::cache`), rebuilt in the background about once per
+//!   authority (see `yuyue_shared::cache`), rebuilt in the background about once per
 //!   [`PAGE_SOFT_MS`] under load;
 //! - `openapi.json`: converted from the embedded YAML once per isolate.
 
@@ -15,7 +15,7 @@ use std::rc::Rc;
 use yuyue_adapter::d1::D1Store;
 use yuyue_adapter::inventory::DoInventory;
 use yuyue_adapter::{catalog_cache, rules_cache, ApiError, ApiResult, Cx, Reply, Routes};
-use yuyue_shared::catalog::cache::{BoundedCache, Lookup};
+use yuyue_shared::cache::{BoundedCache, Lookup};
 use yuyue_shared::catalog::slots::{check_service, resolve_range, slot_page};
 use yuyue_shared::domain::OfficeId;
 use yuyue_shared::time::Instant;

@@ -4,9 +4,8 @@
 //! page of the mini-program, so the functions keep one [`Snapshot`] of it per isolate and answer
 //! from memory; the views here are pure functions of that snapshot. The slot page ([`slots`])
 //! is different: its numbers come from the inventory authority and are cached only briefly
-//! ([`cache`]).
+//! ([`crate::cache`]).
 
-pub mod cache;
 pub mod join;
 pub mod slots;
 
