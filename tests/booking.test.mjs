@@ -213,28 +213,33 @@ test("a forged token: SLOT_FULL only where the period is known full, 401 everywh
   assert.equal(again.booking_no, first.booking_no);
 });
 
-test("the submit that takes a period's last place tells the isolate it is full: nobody has to be refused first", async () => {
+test("the submit that takes a period's last place tells the isolate it is full, and its retry does not make it forget", async () => {
   const date = shanghaiDate(3);
   const b = await person("book-last-b");
   const fake = { ...b, token: forged(b.token) };
   // A forged token gets SLOT_FULL only from an isolate that knows the period is full, and here
-  // nobody was refused yet: only the last place's hold can have told it. The isolate answers
-  // from memory for 600 ms; a slow moment (401) is tried again on a fresh period.
+  // nobody was refused yet: only the last place's hold can have told it; then the holder's
+  // retry must leave it knowing. The isolate answers from memory for 600 ms; a slow moment
+  // (401) is tried again on a fresh period.
   const seen = [];
   const periods = [];
-  for (let i = 0; i < 3 && !seen.includes("SLOT_FULL"); i++) {
+  for (let i = 0; i < 3 && !seen.includes("SLOT_FULL SLOT_FULL"); i++) {
     const period = `t-last-${i}`;
     periods.push({ period_id: period, start: `1${i}:00`, end: `1${i}:30`, capacity: 1 });
     await publish("sh-pudong", date, periods);
     const a = await person(`book-last-a${i}`);
-    assertOk(await submit(a, bookingBody(a.applicantId, "sh-pudong", date, period), newKey()), 201);
-    const res = await submit(fake, bookingBody(b.applicantId, "sh-pudong", date, period), newKey());
-    assert.ok([401, 409].includes(res.status), `forged token got ${res.status}`);
-    seen.push(res.body.code);
+    const key = newKey();
+    const body = bookingBody(a.applicantId, "sh-pudong", date, period);
+    const booked = assertOk(await submit(a, body, key), 201);
+    const first = await submit(fake, bookingBody(b.applicantId, "sh-pudong", date, period), newKey());
+    assert.equal(assertOk(await submit(a, body, key), 201).booking_no, booked.booking_no, "the retry replays");
+    const afterRetry = await submit(fake, bookingBody(b.applicantId, "sh-pudong", date, period), newKey());
+    for (const res of [first, afterRetry]) assert.ok([401, 409].includes(res.status), `forged token got ${res.status}`);
+    seen.push(`${first.body.code} ${afterRetry.body.code}`);
     const view = (await dayView("sh-pudong", date)).periods.find((p) => p.period_id === period);
-    assert.equal(view.taken, 1, "nothing held for the refusal");
+    assert.equal(view.taken, 1, "nothing held for the refusals");
   }
-  assert.ok(seen.includes("SLOT_FULL"), `the last hold made the period known full: ${seen}`);
+  assert.ok(seen.includes("SLOT_FULL SLOT_FULL"), `the last hold made the period known full, and its retry kept it so: ${seen}`);
 });
 
 test("one applicant submitting to 10 halls at once gets exactly one booking", async () => {

@@ -143,7 +143,7 @@ fn remember_answer(req: &HoldRequest, answer: Option<&p::HoldAnswer>, asked_ms: 
     SOLD_OUT.with(|c| {
         let mut c = c.borrow_mut();
         match answer {
-            // Full, or this hold took the last place.
+            // Full, or full with this number's place.
             Some(
                 p::HoldAnswer::Full {
                     holders: Some(holders),

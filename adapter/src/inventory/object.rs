@@ -218,11 +218,11 @@ impl Inventory {
             vec![h.booking_no.as_str().into()],
         )?;
         if let Some(t) = mine.first() {
-            return Ok(if t.period_id == h.period {
-                held(None)
-            } else {
-                p::HoldAnswer::Conflict
-            });
+            if t.period_id != h.period {
+                return Ok(p::HoldAnswer::Conflict);
+            }
+            let full = self.count(&h.period)? >= period.capacity as u32;
+            return Ok(held(full.then(|| self.holders(&h.period)).transpose()?));
         }
         let remembered = self
             .rejected

@@ -81,9 +81,10 @@ pub struct Publish {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum HoldAnswer {
-    /// The place is this number's. `holders`: when this hold took the period's last place, the
-    /// numbers holding its places, as with `Full`: the caller learns the period is full before
-    /// anyone is refused.
+    /// The place is this number's. `holders`: when the period is at capacity with it (this hold
+    /// took the last place, or the number held one already), the numbers holding its places, as
+    /// with `Full`: the caller learns the period is full before anyone is refused, and a retry
+    /// does not make it forget.
     Held {
         start: String,
         end: String,
