@@ -64,7 +64,8 @@ impl<V: Clone> BoundedCache<V> {
 
     /// The value for `key` at `now_ms`, taking the rebuild on when one is due ([`Lookup::Refresh`]
     /// or [`Lookup::Miss`]): until [`BoundedCache::put`], [`BoundedCache::forget`] or
-    /// [`BoundedCache::abandon`], the others get [`Lookup::Stale`].
+    /// [`BoundedCache::abandon`], the others get [`Lookup::Stale`] below the hard bound and
+    /// [`Lookup::Miss`] past it.
     pub fn get(&mut self, key: &str, now_ms: u64) -> Lookup<V> {
         let lookup = self.peek(key, now_ms);
         if let (Lookup::Refresh(_) | Lookup::Miss, Some(e)) = (&lookup, self.entries.get_mut(key)) {
