@@ -8,7 +8,10 @@ export const FAKES = process.env.YUYUE_FAKES_URL;
 
 /** One request; resolves to { status, headers, body (parsed JSON or null), text }. */
 export async function api(method, path, { body, headers = {}, token, raw, retryOnReset = false } = {}) {
-  const h = { ...headers };
+  // Without one, every call of every test file would come from the same address ("unknown" to
+  // the functions), and booking submits are limited per client address: a burst in one file
+  // could be refused for another file's submits in the same second.
+  const h = { "cf-connecting-ip": clientIp(), ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   let payload;
   if (raw !== undefined) payload = raw;
