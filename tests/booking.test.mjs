@@ -296,6 +296,73 @@ test("a confirm lost after the write: the booking keeps its place and a retry re
   assert.deepEqual(assertOk(await submit(a, body, key), 201), first);
 });
 
+test("a refused retry under a booking's key keeps the booking's place", async () => {
+  const date = shanghaiDate(2);
+  await publish("hz-xihu", date, [{ period_id: "t-k", start: "09:00", end: "10:00", capacity: 1 }]);
+  const a = await person("book-keep-a");
+  const b = await person("book-keep-b");
+  const key = newKey();
+  const body = bookingBody(a.applicantId, "hz-xihu", date, "t-k");
+  const first = assertOk(await submit(a, body, key), 201);
+  // The same key (the same booking number, so the same place) for an applicant `a` may not
+  // act for: refused once the place is held, and the refusal gives up only what it held.
+  const refused = await submit(a, { ...body, applicant_id: b.applicantId }, key);
+  assert.ok(refused.status >= 400 && refused.status < 500, `${refused.status} ${refused.body?.code}`);
+  const view = await dayView("hz-xihu", date);
+  assert.deepEqual([view.periods[0].taken, view.periods[0].holds, view.periods[0].d1.booked], [1, 0, 1], "the booking keeps its place");
+  assertError(await submit(b, bookingBody(b.applicantId, "hz-xihu", date, "t-k"), newKey()), 409, "SLOT_FULL");
+  const rec = assertOk(await api("POST", "/v1/ops/reconcile", { headers: OPS, body: { office_id: "hz-xihu", date } }));
+  assert.deepEqual([rec.record_count, rec.released, rec.confirmed, rec.restored], [1, [], [], []]);
+  assert.deepEqual(assertOk(await submit(a, body, key), 201), first);
+});
+
+test("a hold two submits of one number rely on stays until the last gives up, then lapses", async () => {
+  const date = shanghaiDate(6);
+  await publish("hz-xihu", date, [{ period_id: "t-j", start: "09:00", end: "10:00", capacity: 1 }]);
+  const a = await person("book-join-a");
+  const b = await person("book-join-b");
+  const key = newKey();
+  const body = bookingBody(a.applicantId, "hz-xihu", date, "t-j");
+  const short = { "x-dev-hold-seconds": "2" };
+  // The first submit's write is lost: its hold stays, unconfirmed, until it lapses.
+  assertError(await submit(a, body, key, { "x-dev-fault": "lose-write", ...short }), 503, "UPSTREAM_UNAVAILABLE");
+  // A second submit under the same key joins that hold and is refused: it gives up its share only.
+  const refused = await submit(a, { ...body, applicant_id: b.applicantId }, key, short);
+  assert.ok(refused.status >= 400 && refused.status < 500, `${refused.status} ${refused.body?.code}`);
+  const held = await dayView("hz-xihu", date);
+  assert.deepEqual([held.periods[0].taken, held.periods[0].holds], [1, 1], "the first submit may still have written");
+  // Once it lapses, the object finds no booking behind it and frees the place.
+  await new Promise((r) => setTimeout(r, 3500));
+  const after = await dayView("hz-xihu", date);
+  assert.deepEqual([after.periods[0].taken, after.periods[0].d1.booked], [0, 0]);
+  assertOk(await submit(b, bookingBody(b.applicantId, "hz-xihu", date, "t-j"), newKey()), 201);
+});
+
+test("a booking whose place was lost before its confirmation is withdrawn: SLOT_FULL, never more bookings than places", async () => {
+  const date = shanghaiDate(4);
+  await publish("hz-xihu", date, [{ period_id: "t-w", start: "09:00", end: "10:00", capacity: 1 }]);
+  const a = await person("book-lost-a");
+  const key = newKey();
+  const body = bookingBody(a.applicantId, "hz-xihu", date, "t-w");
+  // Between the write and the confirmation the hold is gone and another number has the place.
+  const lost = await submit(a, body, key, { "x-dev-fault": "lose-place" });
+  assertError(lost, 409, "SLOT_FULL");
+  const view = await dayView("hz-xihu", date);
+  assert.deepEqual([view.periods[0].taken, view.periods[0].d1.booked], [1, 0], "the other number keeps the one place; the booking was withdrawn");
+  const listed = assertOk(await api("GET", "/v1/bookings", { token: a.token })).bookings;
+  assert.deepEqual(listed.map((b) => b.status), ["cancelled"]);
+  // A retry under the key gets the first answer, even once the place is free again...
+  assertError(await submit(a, body, key), 409, "SLOT_FULL");
+  const rec = assertOk(await api("POST", "/v1/ops/reconcile", { headers: OPS, body: { office_id: "hz-xihu", date } }));
+  assert.deepEqual([rec.record_count, rec.released.length, rec.restored, rec.unresolved], [0, 1, [], []], "the other number had no booking behind it");
+  assertError(await submit(a, body, key), 409, "SLOT_FULL");
+  assert.equal((await dayView("hz-xihu", date)).periods[0].taken, 0, "and the retry gave its hold up");
+  // ...while a new submit books it (once the isolate's memory of the full period, at most
+  // 750 ms, is past): the withdrawal is no active booking and no cancellation of theirs.
+  await new Promise((r) => setTimeout(r, 1000));
+  assertOk(await submit(a, body, newKey()), 201);
+});
+
 test("dev fault switches are refused unless asked for properly", async () => {
   const me = await person("book-fault-bad");
   const res = await submit(me, bookingBody(me.applicantId, "sz-nanshan", shanghaiDate(2), "t-a"), newKey(), { "x-dev-fault": "explode" });

@@ -4,6 +4,7 @@
 //! `Cx::dev_fault`), so production code paths never see a fault.
 
 use chrono::NaiveDate;
+use std::cell::RefCell;
 use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, ServiceId};
 use yuyue_shared::store::*;
@@ -16,6 +17,11 @@ pub enum Fault {
     LoseWrite,
     /// The hold is never confirmed after the booking was written.
     LoseConfirm,
+    /// Between the write and the confirmation, the hold is gone and its place taken by another
+    /// number (one with no booking behind it): the race of a hold that lapsed and was settled
+    /// against the record just before the write committed, and of someone else booking the
+    /// place it freed.
+    LosePlace,
 }
 
 impl Fault {
@@ -23,6 +29,7 @@ impl Fault {
         match s {
             "lose-write" => Some(Fault::LoseWrite),
             "lose-confirm" => Some(Fault::LoseConfirm),
+            "lose-place" => Some(Fault::LosePlace),
             _ => None,
         }
     }
@@ -35,9 +42,28 @@ fn injected() -> ApiError {
 
 /// Wraps the record and the inventory, failing the one step the fault names.
 pub struct Faulty<'a, S, I> {
-    pub store: &'a S,
-    pub inventory: &'a I,
-    pub fault: Option<Fault>,
+    store: &'a S,
+    inventory: &'a I,
+    fault: Option<Fault>,
+    /// The hold a `LosePlace` submit took, for its confirmation to lose.
+    held: RefCell<Option<HoldRequest>>,
+}
+
+impl<'a, S, I> Faulty<'a, S, I> {
+    pub fn new(store: &'a S, inventory: &'a I, fault: Option<Fault>) -> Self {
+        Faulty {
+            store,
+            inventory,
+            fault,
+            held: RefCell::new(None),
+        }
+    }
+}
+
+/// The number that takes a `LosePlace` submit's place: another valid number, derived from it.
+fn stand_in(no: &BookingNo) -> BookingNo {
+    let b = no.as_str().as_bytes();
+    BookingNo::from_entropy(std::array::from_fn(|i| b[b.len() - 1 - i] ^ 0xa5))
 }
 
 impl<S: Bookings, I> Bookings for Faulty<'_, S, I> {
@@ -73,6 +99,16 @@ impl<S: Bookings, I> Bookings for Faulty<'_, S, I> {
         a: &AuditEntry,
     ) -> ApiResult<Option<Booking>> {
         self.store.cancel_booking(no, by, r, at, a).await
+    }
+    async fn withdraw_booking(
+        &self,
+        no: &BookingNo,
+        k: (&UserId, &str),
+        r: &str,
+        at: Instant,
+        a: &AuditEntry,
+    ) -> ApiResult<()> {
+        self.store.withdraw_booking(no, k, r, at, a).await
     }
     async fn cancellations_since(
         &self,
@@ -244,16 +280,31 @@ impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
 
 impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
     async fn hold(&self, r: &HoldRequest) -> ApiResult<HoldOutcome> {
+        if self.fault == Some(Fault::LosePlace) {
+            *self.held.borrow_mut() = Some(r.clone());
+        }
         self.inventory.hold(r).await
     }
     fn known_full(&self, r: &HoldRequest) -> bool {
         self.inventory.known_full(r)
     }
-    async fn confirm(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+    async fn confirm(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
         if self.fault == Some(Fault::LoseConfirm) {
             return Err(injected());
         }
+        let lost = self.held.borrow_mut().take();
+        if let Some(h) = lost {
+            self.inventory.release(o, d, no).await?;
+            // Straight into the object (a hold could be refused by the isolate's memory of the
+            // full period): a place with no booking behind it, for reconciliation to free.
+            self.inventory
+                .restore(o, d, &h.period, &stand_in(no), &h.applicant)
+                .await?;
+        }
         self.inventory.confirm(o, d, no).await
+    }
+    async fn abandon(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        self.inventory.abandon(o, d, no).await
     }
     async fn release(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
         self.inventory.release(o, d, no).await

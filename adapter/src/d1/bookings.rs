@@ -285,6 +285,29 @@ impl Bookings for D1Store {
         self.booking(no).await
     }
 
+    async fn withdraw_booking(
+        &self,
+        no: &BookingNo,
+        (user, key): (&UserId, &str),
+        reason: &str,
+        at: Instant,
+        audit: &AuditEntry,
+    ) -> ApiResult<()> {
+        let update = self.stmt(
+            "UPDATE bookings SET status = 'cancelled', cancelled_at = ?2, cancel_reason = ?3 \
+             WHERE booking_no = ?1 AND status = 'booked'",
+            &[no.as_str().into(), rfc3339(&at).into(), reason.into()],
+        )?;
+        let audit = self.audit_stmt_if_changed(audit)?;
+        let answer = self.stmt(
+            "UPDATE idempotency_keys SET status = 409, response_json = '{}' \
+             WHERE user_id = ?1 AND idem_key = ?2 AND booking_no = ?3",
+            &[user.as_str().into(), key.into(), no.as_str().into()],
+        )?;
+        self.batch(vec![update, audit, answer]).await?;
+        Ok(())
+    }
+
     async fn cancellations_since(
         &self,
         applicant: &ApplicantId,

@@ -185,12 +185,22 @@ impl Inventory for DoInventory {
         hold_outcome(answer?)
     }
 
-    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
         let body = p::ByNumber {
             day: day(office, date),
             booking_no: no.as_str().to_owned(),
         };
-        self.call::<_, serde_json::Value>(office, date, "confirm", &body)
+        self.call::<_, p::ConfirmAnswer>(office, date, "confirm", &body)
+            .await
+            .map(|a| a.confirmed)
+    }
+
+    async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        let body = p::ByNumber {
+            day: day(office, date),
+            booking_no: no.as_str().to_owned(),
+        };
+        self.call::<_, serde_json::Value>(office, date, "abandon", &body)
             .await
             .map(|_| ())
     }

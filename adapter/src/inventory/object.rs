@@ -76,6 +76,12 @@ pub struct Inventory {
     /// the hot path of a booking wave and must not wait on a durable write, and forgetting one
     /// when the object is evicted only means a retry is judged afresh.
     rejected: RefCell<HashMap<String, (String, i64)>>,
+    /// How many submits rely on each unconfirmed hold this instance took or saw joined: a
+    /// retry or double tap (same caller and key, so the same number) shares the first one's
+    /// place, and `abandon` frees it only when the last of them gives up. A hold taken before
+    /// the object was last evicted is not here: nobody may then tell how many still rely on
+    /// it, so no abandon frees it and its alarm settles it against D1.
+    attached: RefCell<HashMap<String, u32>>,
 }
 
 #[derive(Deserialize)]
@@ -221,6 +227,9 @@ impl Inventory {
             if t.period_id != h.period {
                 return Ok(p::HoldAnswer::Conflict);
             }
+            if t.confirmed == 0.0 {
+                self.join(h, now)?;
+            }
             let full = self.count(&h.period)? >= period.capacity as u32;
             return Ok(held(full.then(|| self.holders(&h.period)).transpose()?));
         }
@@ -261,8 +270,50 @@ impl Inventory {
                 JsValue::from_f64(now as f64),
             ],
         )?;
+        self.attached.borrow_mut().insert(h.booking_no.clone(), 1);
         let last = taken + 1 >= period.capacity as u32;
         Ok(held(last.then(|| self.holders(&h.period)).transpose()?))
+    }
+
+    /// Another submit of the number relies on its unconfirmed hold: count it, and give the
+    /// hold a full `ttl_seconds` from now, so the newcomer's write is not overtaken by a lapse
+    /// the first submit's clock started.
+    fn join(&self, h: &p::Hold, now: i64) -> Result<()> {
+        if let Some(n) = self.attached.borrow_mut().get_mut(&h.booking_no) {
+            *n += 1;
+        }
+        let expires = now + i64::from(h.ttl_seconds) * 1000;
+        self.exec(
+            "UPDATE taken SET expires_at = max(coalesce(expires_at, 0), ?) WHERE booking_no = ? AND confirmed = 0",
+            vec![JsValue::from_f64(expires as f64), h.booking_no.as_str().into()],
+        )
+    }
+
+    /// Confirms a number's place; `false` when it holds none.
+    fn confirm(&self, booking_no: &str) -> Result<bool> {
+        self.attached.borrow_mut().remove(booking_no);
+        let updated: Vec<Count> = self.rows(
+            "UPDATE taken SET confirmed = 1, expires_at = NULL WHERE booking_no = ? RETURNING 1 AS n",
+            vec![booking_no.into()],
+        )?;
+        Ok(!updated.is_empty())
+    }
+
+    /// A submit gives up its hold (see `attached`).
+    fn abandon(&self, booking_no: &str) -> Result<()> {
+        let mut attached = self.attached.borrow_mut();
+        let Some(n) = attached.get_mut(booking_no) else {
+            return Ok(());
+        };
+        if *n > 1 {
+            *n -= 1;
+            return Ok(());
+        }
+        attached.remove(booking_no);
+        self.exec(
+            "DELETE FROM taken WHERE booking_no = ? AND confirmed = 0",
+            vec![booking_no.into()],
+        )
     }
 
     /// The numbers holding places (held or confirmed) in a period.
@@ -538,18 +589,26 @@ impl Inventory {
         Ok(())
     }
 
-    /// Settles lapsed holds against the record: a hold whose booking exists in D1 is confirmed
-    /// (its confirmation was lost), any other is released. If D1 cannot answer, nothing is
-    /// released and the alarm tries again.
-    async fn settle_lapsed(&self) -> Result<()> {
+    /// Settles lapsed holds against the record: a hold whose booking exists in D1 for this
+    /// place is confirmed (its confirmation was lost), any other is released. If D1 cannot
+    /// answer, nothing is released and the alarm tries again in `ALARM_RETRY_MS`: `Ok(true)`.
+    async fn settle_lapsed(&self) -> Result<bool> {
         let now = now_ms();
+        self.rejected
+            .borrow_mut()
+            .retain(|_, (_, at)| *at >= now - REJECTION_MEMORY_MS);
         let lapsed: Vec<TakenRow> = self.rows(
             "SELECT booking_no, period_id, confirmed, expires_at FROM taken WHERE confirmed = 0 AND expires_at <= ?",
             vec![JsValue::from_f64(now as f64)],
         )?;
+        if lapsed.is_empty() {
+            return Ok(false);
+        }
         let store = self.store()?;
+        let (office, date) = (self.meta("office")?, self.meta("date")?);
         for t in lapsed {
             let Ok(no) = BookingNo::parse(&t.booking_no) else {
+                self.attached.borrow_mut().remove(&t.booking_no);
                 self.exec(
                     "DELETE FROM taken WHERE booking_no = ?",
                     vec![t.booking_no.as_str().into()],
@@ -557,28 +616,36 @@ impl Inventory {
                 continue;
             };
             match store.booking(&no).await {
-                Ok(Some(b)) if b.status != BookingStatus::Cancelled => {
-                    self.exec(
-                        "UPDATE taken SET confirmed = 1, expires_at = NULL WHERE booking_no = ?",
-                        vec![t.booking_no.as_str().into()],
-                    )?;
+                // The same number at another hall or period (the same key sent elsewhere)
+                // does not keep this place.
+                Ok(Some(b))
+                    if b.status != BookingStatus::Cancelled
+                        && b.period_id.as_str() == t.period_id
+                        && office.as_deref().is_none_or(|o| o == b.office_id.as_str())
+                        && date
+                            .as_deref()
+                            .is_none_or(|d| d == b.date.to_string().as_str()) =>
+                {
+                    self.confirm(&t.booking_no)?;
                 }
                 Ok(_) => {
-                    self.exec(
-                        "DELETE FROM taken WHERE booking_no = ? AND confirmed = 0",
-                        vec![t.booking_no.as_str().into()],
+                    // Only if still lapsed: a submit of the number may have joined the hold
+                    // (and renewed it) while D1 was being asked.
+                    let gone: Vec<Count> = self.rows(
+                        "DELETE FROM taken WHERE booking_no = ? AND confirmed = 0 AND expires_at <= ? RETURNING 1 AS n",
+                        vec![t.booking_no.as_str().into(), JsValue::from_f64(now as f64)],
                     )?;
+                    if !gone.is_empty() {
+                        self.attached.borrow_mut().remove(&t.booking_no);
+                    }
                 }
                 Err(_) => {
                     self.state.storage().set_alarm(ALARM_RETRY_MS).await?;
-                    return Ok(());
+                    return Ok(true);
                 }
             }
         }
-        self.rejected
-            .borrow_mut()
-            .retain(|_, (_, at)| *at >= now - REJECTION_MEMORY_MS);
-        Ok(())
+        Ok(false)
     }
 }
 
@@ -595,6 +662,7 @@ impl DurableObject for Inventory {
             sql,
             loaded: Cell::new(false),
             rejected: RefCell::new(HashMap::new()),
+            attached: RefCell::new(HashMap::new()),
         }
     }
 
@@ -613,14 +681,18 @@ impl DurableObject for Inventory {
             }
             "/confirm" => {
                 let m: p::ByNumber = read_json(&mut req).await?;
-                self.exec(
-                    "UPDATE taken SET confirmed = 1, expires_at = NULL WHERE booking_no = ?",
-                    vec![m.booking_no.as_str().into()],
-                )?;
+                json(&p::ConfirmAnswer {
+                    confirmed: self.confirm(&m.booking_no)?,
+                })
+            }
+            "/abandon" => {
+                let m: p::ByNumber = read_json(&mut req).await?;
+                self.abandon(&m.booking_no)?;
                 json(&serde_json::json!({"ok": true}))
             }
             "/release" => {
                 let m: p::ByNumber = read_json(&mut req).await?;
+                self.attached.borrow_mut().remove(&m.booking_no);
                 self.exec(
                     "DELETE FROM taken WHERE booking_no = ?",
                     vec![m.booking_no.as_str().into()],
@@ -669,8 +741,11 @@ impl DurableObject for Inventory {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        self.settle_lapsed().await?;
-        self.schedule_alarm().await?;
+        // After a D1 failure the retry alarm is set; scheduling the next lapse now would bring
+        // it forward to the lapse already past, and ask D1 again at once, in a loop.
+        if !self.settle_lapsed().await? {
+            self.schedule_alarm().await?;
+        }
         Response::ok("settled")
     }
 }

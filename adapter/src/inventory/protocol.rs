@@ -78,6 +78,12 @@ pub struct Publish {
     pub periods: Vec<Period>,
 }
 
+/// The answer to `confirm`: whether the number holds a (now confirmed) place.
+#[derive(Serialize, Deserialize)]
+pub struct ConfirmAnswer {
+    pub confirmed: bool,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum HoldAnswer {

@@ -94,11 +94,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let caller = cx.verify_token().await?;
     let request = request?;
     let setup = setup?;
-    let faulty = Faulty {
-        store: &store,
-        inventory: &inventory,
-        fault: setup.fault,
-    };
+    let faulty = Faulty::new(&store, &inventory, setup.fault);
     let limits = SubmitLimits {
         cx: &cx,
         rules: &setup.rules,

@@ -13,6 +13,11 @@
 //! alarm then asks D1 whether the booking exists — confirming it if so, releasing it if not. A
 //! write whose outcome is unknown is therefore never released blindly, and a user is told
 //! "booked" only after the write committed.
+//!
+//! Submits under one booking number (a retry, a double tap: the same caller and key) share one
+//! place. A refused submit *abandons* its hold rather than releasing it: the object frees the
+//! place only when no other submit of the number relies on it and it is not confirmed, so a
+//! refused retry never takes the place of the booking its first submit made.
 
 use super::numbers::derive_booking_no;
 use super::qr::QrSigner;
@@ -52,6 +57,20 @@ pub struct BookOutcome {
     pub replayed: bool,
     /// The booking this call made (not a replay): what the confirmation message is about.
     pub created: Option<Booking>,
+}
+
+/// Why a booking was withdrawn (`Bookings::withdraw_booking`), as its view shows it.
+pub const WITHDRAWN_REASON: &str = "提交时名额已被占用，预约未成功";
+
+/// Where the place of a booking just written stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    Confirmed,
+    /// The object could not be asked: the hold's alarm settles it against the record.
+    Unknown,
+    /// The number held no place any more (its hold lapsed and was settled before the write
+    /// committed, or the day was closed meanwhile) and the period has none left to take back.
+    Lost,
 }
 
 /// What may still refuse a submit once its place is held, before the record is read: the rate
@@ -139,14 +158,14 @@ where
     };
 
     if let Err(e) = gate.admit().await {
-        release_quietly(inventory, &hold).await;
+        abandon_quietly(inventory, &hold).await;
         return Err(e);
     }
     let checked = checks(store, &input, &req, start).await;
     let applicant = match checked {
         Ok(a) => a,
         Err(e) => {
-            release_quietly(inventory, &hold).await;
+            abandon_quietly(inventory, &hold).await;
             return Err(e);
         }
     };
@@ -174,7 +193,7 @@ where
     let body = match booking_view(&booking, Some(&applicant), input.qr).await {
         Ok(body) => body,
         Err(e) => {
-            release_quietly(inventory, &hold).await;
+            abandon_quietly(inventory, &hold).await;
             return Err(e);
         }
     };
@@ -198,25 +217,80 @@ where
 
     // An error here may hide a committed write: keep the hold; its alarm settles it against D1.
     match store.create_booking(&booking, &record, &audit).await? {
-        CreateBooking::Created => {
-            // Unconfirmed is safe: the alarm confirms a hold whose booking exists.
-            let _ = inventory
-                .confirm(&hold.office, hold.date, &booking_no)
-                .await;
-            Ok(BookOutcome {
+        CreateBooking::Created => match confirm_place(inventory, &hold).await {
+            Placed::Lost => Err(withdraw(store, &input, &key, &booking).await),
+            Placed::Confirmed | Placed::Unknown => Ok(BookOutcome {
                 status: 201,
                 body,
                 replayed: false,
                 created: Some(booking),
-            })
-        }
+            }),
+        },
         CreateBooking::SameNumber(existing) => {
             replay(store, inventory, &input, &req, &hold, &existing).await
         }
         CreateBooking::ActiveExists(_) => {
-            release_quietly(inventory, &hold).await;
+            abandon_quietly(inventory, &hold).await;
             Err(ApiError::new(ErrorCode::AlreadyBooked))
         }
+    }
+}
+
+/// A booking written whose place is gone ([`Placed::Lost`]) is taken back, so that a period
+/// never has more bookings than places, and the submit is answered as a full period was. If
+/// even that fails, the storage error: reconciliation reports the booking without a place.
+async fn withdraw<S: Bookings>(
+    store: &S,
+    input: &BookInput<'_>,
+    key: &str,
+    booking: &Booking,
+) -> ApiError {
+    let audit = AuditEntry {
+        actor: Actor::System,
+        subject: booking.applicant_id.clone(),
+        action: "booking.withdraw".into(),
+        target: Some(booking.booking_no.as_str().to_owned()),
+        request_id: input.request_id.to_owned(),
+        at: input.now,
+    };
+    match store
+        .withdraw_booking(
+            &booking.booking_no,
+            (input.caller, key),
+            WITHDRAWN_REASON,
+            input.now,
+            &audit,
+        )
+        .await
+    {
+        Ok(()) => ApiError::new(ErrorCode::SlotFull),
+        Err(e) => e,
+    }
+}
+
+/// Confirms the place of a booking just written. Unconfirmed is safe (the alarm confirms a hold
+/// whose booking exists); a place gone meanwhile is taken back while the period has room.
+pub async fn confirm_place<I: Inventory>(inventory: &I, hold: &HoldRequest) -> Placed {
+    match inventory
+        .confirm(&hold.office, hold.date, &hold.booking_no)
+        .await
+    {
+        Ok(true) => Placed::Confirmed,
+        Err(_) => Placed::Unknown,
+        Ok(false) => match inventory
+            .restore(
+                &hold.office,
+                hold.date,
+                &hold.period,
+                &hold.booking_no,
+                &hold.applicant,
+            )
+            .await
+        {
+            Ok(HoldOutcome::Held { .. }) => Placed::Confirmed,
+            Err(_) => Placed::Unknown,
+            Ok(_) => Placed::Lost,
+        },
     }
 }
 
@@ -313,10 +387,15 @@ async fn replay<S: Bookings, I: Inventory>(
     hold: &HoldRequest,
     existing: &Booking,
 ) -> ApiResult<BookOutcome> {
-    let same_place = existing.office_id == hold.office && existing.date == hold.date;
-    if !same_place {
-        // Our hold is in another object than the existing booking's: it is ours alone to free.
-        release_quietly(inventory, hold).await;
+    let its_place = existing.office_id == hold.office
+        && existing.date == hold.date
+        && existing.period_id == hold.period
+        && existing.status != BookingStatus::Cancelled;
+    if its_place {
+        // The hold is the booking's own place (or takes it back, if it had been lost).
+        confirm_place(inventory, hold).await;
+    } else {
+        abandon_quietly(inventory, hold).await;
     }
     if &existing.booked_by != input.caller {
         // 55-bit numbers collide with negligible probability; refuse rather than leak.
@@ -329,6 +408,10 @@ async fn replay<S: Bookings, I: Inventory>(
         .ok_or_else(ApiError::internal)?;
     if record.fingerprint != req.fingerprint() {
         return Err(ApiError::new(ErrorCode::IdempotencyMismatch));
+    }
+    if record.status == 409 {
+        // The booking was withdrawn (`withdraw`): the first answer was a full period.
+        return Err(ApiError::new(ErrorCode::SlotFull));
     }
     Ok(BookOutcome {
         status: record.status,
@@ -349,9 +432,9 @@ async fn closed<S: Catalog>(store: &S, req: &ValidBooking) -> ApiError {
     }
 }
 
-/// Frees a hold after a refusal. If even that fails, the hold lapses on its own.
-async fn release_quietly<I: Inventory>(inventory: &I, hold: &HoldRequest) {
+/// Gives up a hold after a refusal. If even that fails, the hold lapses on its own.
+async fn abandon_quietly<I: Inventory>(inventory: &I, hold: &HoldRequest) {
     let _ = inventory
-        .release(&hold.office, hold.date, &hold.booking_no)
+        .abandon(&hold.office, hold.date, &hold.booking_no)
         .await;
 }

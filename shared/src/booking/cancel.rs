@@ -55,12 +55,17 @@ where
     .await?;
 
     match booking.status {
-        // Cancelling twice answers like the first time.
+        // Cancelling twice answers like the first time, and frees the place again: the first
+        // cancel may have committed without reaching the object (or without learning that it
+        // committed), and a number whose booking is cancelled has no place to keep.
         BookingStatus::Cancelled => {
+            let _ = inventory
+                .release(&booking.office_id, booking.date, &no)
+                .await;
             return Ok(Cancelled {
                 view: booking_view(&booking, Some(&applicant), input.qr).await?,
                 booking,
-            })
+            });
         }
         BookingStatus::CheckedIn | BookingStatus::NoShow => {
             return Err(

@@ -796,3 +796,211 @@ fn a_refusing_gate_frees_the_place_and_reads_nothing() {
     }))
     .is_err());
 }
+
+/// A gate past its limit, as the rate limiters answer a submit over it.
+struct OverLimit;
+
+impl Gate for OverLimit {
+    async fn admit(&self) -> crate::ApiResult<()> {
+        Err(crate::ApiError::new(ErrorCode::RateLimited).with_retry_after(1))
+    }
+}
+
+fn number_of(o: &BookOutcome) -> crate::domain::BookingNo {
+    crate::domain::BookingNo::parse(o.body["booking_no"].as_str().unwrap()).unwrap()
+}
+
+/// The hold a submit under `no` takes of `office`'s one period on 2026-11-25.
+fn hold_of(office: &str, no: &crate::domain::BookingNo, user: &str) -> HoldRequest {
+    HoldRequest {
+        office: OfficeId::parse(office).unwrap(),
+        date: d(2026, 11, 25),
+        period: PeriodId::parse("am-1").unwrap(),
+        booking_no: no.clone(),
+        applicant: ApplicantId(format!("ap-{user}")),
+        ttl_seconds: 60,
+        user: UserId(user.into()),
+        at: now(),
+    }
+}
+
+#[test]
+fn a_refused_retry_keeps_the_place_of_the_booking_its_first_submit_made() {
+    let s = world(1, 2);
+    let first = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    // The same key (so the same number, the same place) with an applicant u0 may not act
+    // for: refused once the place is held...
+    let e = submit(&s, "u0", "key-00000001", &request("ap1")).unwrap_err();
+    assert_ne!(e.status(), 201);
+    // ...and the very same submit retried into the rate limit.
+    let submitting = Submitting::of(&s, "u0");
+    let req = request("ap0");
+    let e = block_on(book(
+        &s,
+        &s,
+        &OverLimit,
+        submitting.input("key-00000001", &req, now()),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(
+        s.taken(&office(), d(2026, 11, 25), "am-1"),
+        1,
+        "the booking keeps its place"
+    );
+    let e = submit(&s, "u1", "key-00000002", &request("ap1")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SlotFull, "and nobody else gets it");
+    assert_eq!(count_booked(&s), 1);
+    let report = block_on(reconcile_day(&s, &s, &office(), d(2026, 11, 25), now())).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    // A retry that passes still gets the first answer.
+    let again = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert_eq!(again.body, first.body);
+}
+
+#[test]
+fn a_double_tap_whose_first_submit_gives_up_leaves_the_place_to_the_second() {
+    let s = world(1, 2);
+    let no = crate::domain::BookingNo::from_entropy([7; 7]);
+    let hold = hold_of("sz-futian", &no, "u0");
+    // Both taps hold: the second joins the first's place.
+    for _ in 0..2 {
+        let held = block_on(s.hold(&hold)).unwrap();
+        assert!(matches!(held, HoldOutcome::Held { .. }), "{held:?}");
+    }
+    // The first is refused and gives up: the second still relies on the place.
+    block_on(s.abandon(&office(), d(2026, 11, 25), &no)).unwrap();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    let other = hold_of(
+        "sz-futian",
+        &crate::domain::BookingNo::from_entropy([8; 7]),
+        "u1",
+    );
+    assert_eq!(block_on(s.hold(&other)).unwrap(), HoldOutcome::Full);
+    // The second writes its booking and confirms: the place is there.
+    assert!(block_on(s.confirm(&office(), d(2026, 11, 25), &no)).unwrap());
+    // Giving up never frees a confirmed place.
+    block_on(s.abandon(&office(), d(2026, 11, 25), &no)).unwrap();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn when_every_tap_gives_up_the_place_is_free_again() {
+    let s = world(1, 2);
+    let no = crate::domain::BookingNo::from_entropy([7; 7]);
+    let hold = hold_of("sz-futian", &no, "u0");
+    block_on(s.hold(&hold)).unwrap();
+    block_on(s.hold(&hold)).unwrap();
+    block_on(s.abandon(&office(), d(2026, 11, 25), &no)).unwrap();
+    block_on(s.abandon(&office(), d(2026, 11, 25), &no)).unwrap();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}
+
+#[test]
+fn a_booking_whose_hold_lapsed_before_its_write_takes_its_place_back_or_says_so() {
+    let s = world(1, 2);
+    let no = crate::domain::BookingNo::from_entropy([7; 7]);
+    let hold = hold_of("sz-futian", &no, "u0");
+    block_on(s.hold(&hold)).unwrap();
+    // The write is slow: the hold lapses and the alarm finds no booking behind it yet.
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    // The write commits; confirming finds no place, and takes the free one back.
+    assert!(!block_on(s.confirm(&office(), d(2026, 11, 25), &no)).unwrap());
+    assert_eq!(block_on(confirm_place(&s, &hold)), Placed::Confirmed);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+
+    // Had someone taken it meanwhile, the place is reported lost, never taken beyond capacity.
+    let late = crate::domain::BookingNo::from_entropy([9; 7]);
+    let late_hold = hold_of("sz-nanshan", &late, "u0");
+    let nanshan = OfficeId::parse("sz-nanshan").unwrap();
+    block_on(s.hold(&late_hold)).unwrap();
+    s.set_now(now() + chrono::Duration::seconds(200));
+    s.expire_holds();
+    let other = hold_of(
+        "sz-nanshan",
+        &crate::domain::BookingNo::from_entropy([8; 7]),
+        "u1",
+    );
+    block_on(s.hold(&other)).unwrap();
+    assert_eq!(block_on(confirm_place(&s, &late_hold)), Placed::Lost);
+    assert_eq!(s.taken(&nanshan, d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn a_hold_under_a_number_booked_elsewhere_lapses_and_frees_its_place() {
+    let s = world(1, 1);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    // The same number holding a place at another hall (the same key sent there, its submit
+    // lost before it gave the hold up).
+    let stray = hold_of("sz-nanshan", &number_of(&o), "u0");
+    block_on(s.hold(&stray)).unwrap();
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    let nanshan = OfficeId::parse("sz-nanshan").unwrap();
+    assert_eq!(s.taken(&nanshan, d(2026, 11, 25), "am-1"), 0);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn cancelling_again_frees_a_place_the_first_cancel_did_not_reach() {
+    let s = world(1, 2);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no = number_of(&o);
+    // The first cancel committed in the record but never reached the object.
+    let audit = AuditEntry {
+        actor: Actor::User(UserId("u0".into())),
+        subject: ApplicantId("ap0".into()),
+        action: "booking.cancel".into(),
+        target: Some(no.as_str().to_owned()),
+        request_id: "req-test".into(),
+        at: now(),
+    };
+    block_on(s.cancel_booking(&no, &UserId("u0".into()), None, now(), &audit))
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    let again = cancel_as(&s, "u0", no.as_str(), now()).unwrap();
+    assert_eq!(again["status"], "cancelled");
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+    assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}
+
+#[test]
+fn a_booking_whose_place_was_lost_before_its_confirmation_is_withdrawn_and_answered_full() {
+    let s = world(1, 1);
+    s.lose_place_before_next_confirm();
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SlotFull);
+    // Never more bookings than places: the other number keeps the one place.
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    assert_eq!(count_booked(&s), 0);
+    // The withdrawal is nobody's cancellation: it counts against no quota.
+    assert!(block_on(s.cancellations_since(
+        &ApplicantId("ap0".into()),
+        now() - chrono::Duration::days(30)
+    ))
+    .unwrap()
+    .is_empty());
+    // A retry gets the same answer, whether the period is still full or has room again.
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SlotFull);
+    let other = crate::domain::BookingNo::from_entropy([0xee; 7]);
+    block_on(s.release(&office(), d(2026, 11, 25), &other)).unwrap();
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SlotFull);
+    assert_eq!(
+        s.taken(&office(), d(2026, 11, 25), "am-1"),
+        0,
+        "the retry gave its hold up"
+    );
+    // The applicant holds no active booking, so may book again under a new key.
+    assert_eq!(
+        submit(&s, "u0", "key-00000002", &request("ap0"))
+            .unwrap()
+            .status,
+        201
+    );
+}

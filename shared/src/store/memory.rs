@@ -25,6 +25,8 @@ struct Hold {
     period: PeriodId,
     confirmed: bool,
     expires_at: Instant,
+    /// Submits relying on an unconfirmed hold (see `Inventory::abandon`).
+    attached: u32,
 }
 
 #[derive(Default)]
@@ -104,6 +106,8 @@ struct State {
     templates: BTreeMap<OfficeId, ScheduleTemplate>,
     deliveries: BTreeMap<(String, UserId), (DeliveryStatus, u32)>,
     failures: HashSet<&'static str>,
+    /// See [`MemoryStore::lose_place_before_next_confirm`].
+    lose_place: bool,
     now: Option<Instant>,
 }
 
@@ -137,6 +141,14 @@ impl MemoryStore {
         Ok(())
     }
 
+    /// The next `confirm` finds its number's place gone and taken by another number: the race
+    /// of a hold that lapsed and was settled against the record just before its booking's
+    /// write committed, and of someone else (number `BookingNo::from_entropy([0xee; 7])`)
+    /// booking the place it freed.
+    pub fn lose_place_before_next_confirm(&self) {
+        self.state.borrow_mut().lose_place = true;
+    }
+
     /// The inventory's clock (hold expiry); the real object reads its own.
     pub fn set_now(&self, now: Instant) {
         self.state.borrow_mut().now = Some(now);
@@ -155,13 +167,18 @@ impl MemoryStore {
         let now = self.clock();
         let mut st = self.state.borrow_mut();
         let State { days, bookings, .. } = &mut *st;
-        for day in days.values_mut() {
+        for ((office, date), day) in days.iter_mut() {
             day.holds.retain(|no, h| {
                 if h.confirmed || h.expires_at > now {
                     return true;
                 }
+                // The booking must be for this place: a number reused at another hall (the
+                // same key sent elsewhere) does not keep this hold.
                 let booked = bookings.iter().any(|b| {
                     b.booking_no.as_str() == no
+                        && &b.office_id == office
+                        && b.date == *date
+                        && b.period_id == h.period
                         && matches!(b.status, BookingStatus::Booked | BookingStatus::CheckedIn)
                 });
                 h.confirmed = booked;
@@ -641,6 +658,42 @@ impl Bookings for MemoryStore {
         Ok(Some(after))
     }
 
+    async fn withdraw_booking(
+        &self,
+        no: &BookingNo,
+        (user, key): (&UserId, &str),
+        reason: &str,
+        at: Instant,
+        audit: &AuditEntry,
+    ) -> ApiResult<()> {
+        self.check("withdraw_booking")?;
+        let mut st = self.state.borrow_mut();
+        let State {
+            bookings,
+            idempotency,
+            audit: trail,
+            ..
+        } = &mut *st;
+        let Some(b) = bookings
+            .iter_mut()
+            .find(|b| &b.booking_no == no && b.status == BookingStatus::Booked)
+        else {
+            return Ok(());
+        };
+        b.status = BookingStatus::Cancelled;
+        b.cancelled_at = Some(at);
+        b.cancel_reason = Some(reason.to_owned());
+        trail.push(audit.clone());
+        for r in idempotency
+            .iter_mut()
+            .filter(|r| &r.user_id == user && r.key == key)
+        {
+            r.status = 409;
+            r.response = serde_json::json!({});
+        }
+        Ok(())
+    }
+
     async fn cancellations_since(
         &self,
         applicant: &ApplicantId,
@@ -804,12 +857,17 @@ impl Inventory for MemoryStore {
             end: p.end,
         };
         let no = req.booking_no.as_str();
-        if let Some(h) = day.holds.get(no) {
-            return Ok(if h.period == req.period {
-                held
-            } else {
-                HoldOutcome::Conflict
-            });
+        if let Some(h) = day.holds.get_mut(no) {
+            if h.period != req.period {
+                return Ok(HoldOutcome::Conflict);
+            }
+            if !h.confirmed {
+                h.attached += 1;
+                h.expires_at = h
+                    .expires_at
+                    .max(now + chrono::Duration::seconds(req.ttl_seconds.into()));
+            }
+            return Ok(held);
         }
         if let Some(period) = day.rejected.get(no) {
             return Ok(if period == &req.period {
@@ -834,20 +892,55 @@ impl Inventory for MemoryStore {
                 period: req.period.clone(),
                 confirmed: false,
                 expires_at: now + chrono::Duration::seconds(req.ttl_seconds.into()),
+                attached: 1,
             },
         );
         Ok(held)
     }
 
-    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
         self.check("confirm")?;
         let mut st = self.state.borrow_mut();
-        if let Some(h) = st
+        if std::mem::take(&mut st.lose_place) {
+            if let Some(d) = st.days.get_mut(&(office.clone(), date)) {
+                if let Some(h) = d.holds.remove(no.as_str()) {
+                    let other = BookingNo::from_entropy([0xee; 7]);
+                    d.holds.insert(
+                        other.as_str().to_owned(),
+                        Hold {
+                            confirmed: true,
+                            ..h
+                        },
+                    );
+                }
+            }
+        }
+        let hold = st
             .days
             .get_mut(&(office.clone(), date))
-            .and_then(|d| d.holds.get_mut(no.as_str()))
-        {
-            h.confirmed = true;
+            .and_then(|d| d.holds.get_mut(no.as_str()));
+        Ok(match hold {
+            Some(h) => {
+                h.confirmed = true;
+                h.attached = 0;
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        self.check("abandon")?;
+        let mut st = self.state.borrow_mut();
+        if let Some(d) = st.days.get_mut(&(office.clone(), date)) {
+            if let Some(h) = d.holds.get_mut(no.as_str()) {
+                if !h.confirmed {
+                    h.attached = h.attached.saturating_sub(1);
+                    if h.attached == 0 {
+                        d.holds.remove(no.as_str());
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -937,6 +1030,7 @@ impl Inventory for MemoryStore {
                     period: period.clone(),
                     confirmed: true,
                     expires_at: now,
+                    attached: 0,
                 },
             );
         }

@@ -146,6 +146,18 @@ pub trait Bookings {
         at: Instant,
         audit: &AuditEntry,
     ) -> ApiResult<Option<Booking>>;
+    /// `booked` → `cancelled` by nobody, for a booking written whose place was lost before it
+    /// could be confirmed (`booking::Placed::Lost`): counted against no cancellation quota,
+    /// with its audit entry, and its idempotency record (`user`'s `key`) answering `SLOT_FULL`
+    /// from then on, all in one transaction.
+    async fn withdraw_booking(
+        &self,
+        no: &BookingNo,
+        idempotency: (&UserId, &str),
+        reason: &str,
+        at: Instant,
+        audit: &AuditEntry,
+    ) -> ApiResult<()>;
     /// When the applicant cancelled, newest first, since `since`. Cancellations by the hall
     /// (a closed day: no `cancelled_by`) are not the applicant's and are left out.
     async fn cancellations_since(
@@ -201,7 +213,8 @@ pub struct HoldRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum HoldOutcome {
-    /// A new hold was taken, or this booking number already held this period (a retry).
+    /// A new hold was taken, or this booking number already held this period (a retry, a
+    /// double tap): either way the caller now relies on it, and gives it up with `abandon`.
     Held {
         start: NaiveTime,
         end: NaiveTime,
@@ -260,9 +273,18 @@ pub trait Inventory {
     fn known_full(&self, _req: &HoldRequest) -> bool {
         false
     }
-    /// Turns the hold into a confirmed booking; idempotent.
-    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
-    /// Frees the hold or confirmed booking; idempotent.
+    /// Turns the hold into a confirmed booking; idempotent. `false` when the number holds no
+    /// place there any more (its hold lapsed and was settled, or was freed, before this call).
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool>;
+    /// A submit gives up the hold it took or joined (`hold` answered `Held`) after a refusal.
+    /// Submits under one booking number (a retry, a double tap) share its place, so this frees
+    /// it only when it is unconfirmed and no other submit of the number still relies on it; a
+    /// confirmed place is never freed here (that is `release`, for a cancel). Called once by
+    /// each submit that relied on the hold; whatever it leaves behind lapses and is settled
+    /// against the record.
+    async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
+    /// Frees the hold or confirmed booking whatever relies on it (a cancel, a closed day,
+    /// reconciliation); idempotent.
     async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
     async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>>;
     /// What the authority counts as taken (held or confirmed) that day.
