@@ -5,12 +5,13 @@
 use std::rc::Rc;
 use yuyue_adapter::d1::D1Store;
 use yuyue_adapter::faults::{Fault, Faulty};
-use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes, SubmitLimits};
+use yuyue_adapter::{catalog_cache, rules_cache, ApiResult, Cx, Reply, Routes, SubmitLimits};
 use yuyue_shared::auth::Caller;
 use yuyue_shared::booking::admission;
 use yuyue_shared::booking::list::{self, Reader};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
+use yuyue_shared::catalog::Snapshot;
 use yuyue_shared::notify::{Notice, NoticeKind};
 use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
@@ -32,6 +33,7 @@ fn routes() -> Routes {
 struct SubmitSetup {
     rules: Rules,
     calendar: WorkCalendar,
+    halls: Rc<Snapshot>,
     qr: Rc<QrSigner>,
     number_secret: Vec<u8>,
     fault: Option<Fault>,
@@ -47,6 +49,7 @@ impl SubmitSetup {
         Ok(SubmitSetup {
             rules,
             calendar,
+            halls: catalog_cache::current(store).await?,
             qr: cx.qr_signer()?,
             number_secret: cx.secret_bytes("BOOKING_NO_SECRET")?,
             fault: cx.dev_fault()?,
@@ -67,6 +70,7 @@ impl SubmitSetup {
             request,
             rules: &self.rules,
             calendar: &self.calendar,
+            halls: &self.halls,
             now: cx.now(),
             request_id: &cx.request_id,
             number_secret: &self.number_secret,

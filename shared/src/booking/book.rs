@@ -25,6 +25,7 @@ use super::request::{parse_idempotency_key, BookRequest, ValidBooking};
 use super::view::booking_view;
 use crate::auth::session_live;
 use crate::authz::authorize_with;
+use crate::catalog::Snapshot;
 use crate::domain::{DocumentKind, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
@@ -42,6 +43,11 @@ pub struct BookInput<'a> {
     pub request: &'a BookRequest,
     pub rules: &'a Rules,
     pub calendar: &'a WorkCalendar,
+    /// The halls as this isolate knows them (the catalog cache): a submit for a hall not in it
+    /// is `404` before any inventory object is asked, so no object is ever made for a name
+    /// that is no hall. The record still decides whether the hall is active once a place is
+    /// held.
+    pub halls: &'a Snapshot,
     pub now: Instant,
     pub request_id: &'a str,
     /// Keys the derivation of booking numbers.
@@ -100,6 +106,9 @@ struct Prepared {
 fn prepare(input: &BookInput<'_>) -> ApiResult<Prepared> {
     let key = parse_idempotency_key(input.idempotency_key)?;
     let req = input.request.validate()?;
+    if input.halls.office(&req.office_id).is_none() {
+        return Err(ApiError::not_found());
+    }
     // The date-level window needs no storage; the period's own start is checked once the hold
     // tells us when it starts.
     window::check_bookable(

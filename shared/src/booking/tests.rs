@@ -163,6 +163,7 @@ struct Submitting {
     caller: UserId,
     session: SessionId,
     calendar: crate::rules::calendar::WorkCalendar,
+    halls: crate::catalog::Snapshot,
 }
 
 impl Submitting {
@@ -173,6 +174,7 @@ impl Submitting {
             caller: UserId(user.into()),
             session: SessionId(format!("s-{user}")),
             calendar: block_on(s.calendar()).unwrap(),
+            halls: block_on(crate::catalog::Snapshot::load(s)).unwrap(),
         }
     }
 
@@ -184,6 +186,7 @@ impl Submitting {
             request: req,
             rules: &self.rules,
             calendar: &self.calendar,
+            halls: &self.halls,
             now: at,
             request_id: "req-test",
             number_secret: SECRET,
@@ -1003,4 +1006,18 @@ fn a_booking_whose_place_was_lost_before_its_confirmation_is_withdrawn_and_answe
             .status,
         201
     );
+}
+
+#[test]
+fn a_hall_that_is_not_in_the_catalog_is_not_found_before_any_object_is_asked() {
+    let s = world(1, 1);
+    s.fail_next("hold");
+    let mut nowhere = request("ap0");
+    nowhere.office_id = "sz-nowhere".into();
+    let e = submit(&s, "u0", "key-00000001", &nowhere).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(!refused_early(&s, "u0", "key-00000001", &nowhere));
+    // The injected failure is still pending: no hold was asked for.
+    let e = submit(&s, "u0", "key-00000002", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
 }
