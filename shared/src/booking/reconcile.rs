@@ -90,7 +90,15 @@ pub async fn reconcile_day<S: Bookings, I: Inventory>(
             .restore(office, date, &b.period_id, no, &b.applicant_id)
             .await?
         {
-            HoldOutcome::Held { .. } => report.restored.push(no.as_str().to_owned()),
+            HoldOutcome::Held { .. } => {
+                // A cancel that committed after D1 was read may have freed the place before
+                // this restore took it back: look again, and give it up if so.
+                if store.booking(no).await?.is_some_and(|b| occupies(b.status)) {
+                    report.restored.push(no.as_str().to_owned());
+                } else {
+                    inventory.release(office, date, no).await?;
+                }
+            }
             _ => report.unresolved.push(no.as_str().to_owned()),
         }
     }

@@ -1021,3 +1021,25 @@ fn a_hall_that_is_not_in_the_catalog_is_not_found_before_any_object_is_asked() {
     let e = submit(&s, "u0", "key-00000002", &request("ap0")).unwrap_err();
     assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
 }
+
+#[test]
+fn reconciliation_does_not_restore_a_place_its_booking_was_cancelled_from_meanwhile() {
+    let s = world(1, 2);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let no = number_of(&o);
+    // The object lost the booking's place; reconciliation reads the record, and before its
+    // restore reaches the object the applicant cancels (the cancel's release finds nothing).
+    block_on(s.release(&office(), d(2026, 11, 25), &no)).unwrap();
+    let cancelling = no.clone();
+    s.before_next_restore(move |s| {
+        cancel_as(s, "u0", cancelling.as_str(), now()).unwrap();
+    });
+    let report = block_on(reconcile_day(&s, &s, &office(), d(2026, 11, 25), now())).unwrap();
+    assert!(report.restored.is_empty(), "{report:?}");
+    assert_eq!(
+        s.taken(&office(), d(2026, 11, 25), "am-1"),
+        0,
+        "the cancelled booking keeps no place"
+    );
+    assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}

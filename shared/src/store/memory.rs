@@ -84,6 +84,9 @@ impl Day {
     }
 }
 
+/// Something another request does in the middle of a test's call.
+type Hook = Box<dyn FnOnce(&MemoryStore)>;
+
 #[derive(Default)]
 struct State {
     users: Vec<User>,
@@ -108,6 +111,8 @@ struct State {
     failures: HashSet<&'static str>,
     /// See [`MemoryStore::lose_place_before_next_confirm`].
     lose_place: bool,
+    /// See [`MemoryStore::before_next_restore`].
+    before_restore: Option<Hook>,
     now: Option<Instant>,
 }
 
@@ -147,6 +152,12 @@ impl MemoryStore {
     /// booking the place it freed.
     pub fn lose_place_before_next_confirm(&self) {
         self.state.borrow_mut().lose_place = true;
+    }
+
+    /// Runs `f` just before the next `restore` reaches the inventory: what another request
+    /// does between a caller's read of the record and its restore.
+    pub fn before_next_restore(&self, f: impl FnOnce(&MemoryStore) + 'static) {
+        self.state.borrow_mut().before_restore = Some(Box::new(f));
     }
 
     /// The inventory's clock (hold expiry); the real object reads its own.
@@ -1014,6 +1025,10 @@ impl Inventory for MemoryStore {
         _applicant: &ApplicantId,
     ) -> ApiResult<HoldOutcome> {
         self.check("restore")?;
+        let hook = self.state.borrow_mut().before_restore.take();
+        if let Some(f) = hook {
+            f(self);
+        }
         let now = self.clock();
         let mut st = self.state.borrow_mut();
         let day = st.days.entry((office.clone(), date)).or_default();
