@@ -3,6 +3,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{Context, Env, Request};
 use yuyue_shared::routing::Params;
+use yuyue_shared::t;
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// Bodies are small JSON documents; anything larger is refused before it is read whole.
@@ -54,6 +55,8 @@ pub struct Cx {
     pub request_id: String,
     pub function: &'static str,
     pub body: Body,
+    /// What `Accept-Language` asks for: the language of every text the answer carries.
+    pub lang: yuyue_shared::i18n::Lang,
 }
 
 impl Cx {
@@ -122,11 +125,11 @@ impl Cx {
             return Ok(None);
         };
         if !self.is_dev() {
-            return Err(ApiError::invalid("x-dev-fault", "仅开发环境可用"));
+            return Err(ApiError::invalid("x-dev-fault", t!("dev.only")));
         }
         crate::faults::Fault::parse(&raw)
             .map(Some)
-            .ok_or_else(|| ApiError::invalid("x-dev-fault", "未知的故障类型"))
+            .ok_or_else(|| ApiError::invalid("x-dev-fault", t!("dev.unknown_fault")))
     }
 
     /// A shorter hold for this request (`x-dev-hold-seconds`, 1..=600), so tests of a lapsing
@@ -136,14 +139,14 @@ impl Cx {
             return Ok(None);
         };
         if !self.is_dev() {
-            return Err(ApiError::invalid("x-dev-hold-seconds", "仅开发环境可用"));
+            return Err(ApiError::invalid("x-dev-hold-seconds", t!("dev.only")));
         }
         raw.trim()
             .parse::<u32>()
             .ok()
             .filter(|s| (1..=600).contains(s))
             .map(Some)
-            .ok_or_else(|| ApiError::invalid("x-dev-hold-seconds", "应为 1 到 600 之间的秒数"))
+            .ok_or_else(|| ApiError::invalid("x-dev-hold-seconds", t!("dev.bad_hold_seconds")))
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -160,7 +163,7 @@ impl Cx {
         }
         match &self.body {
             Body::TooLarge => Err(ApiError::new(ErrorCode::PayloadTooLarge)),
-            Body::Unreadable => Err(ApiError::invalid("body", "请求内容无法读取")),
+            Body::Unreadable => Err(ApiError::invalid("body", t!("request.unreadable_body"))),
             Body::Bytes(b) => serde_json::from_slice(b).map_err(|e| body_error(&e)),
         }
     }
@@ -171,7 +174,7 @@ impl Cx {
         match &self.body {
             Body::Bytes(b) => Ok(b),
             Body::TooLarge => Err(ApiError::new(ErrorCode::PayloadTooLarge)),
-            Body::Unreadable => Err(ApiError::invalid("body", "请求内容无法读取")),
+            Body::Unreadable => Err(ApiError::invalid("body", t!("request.unreadable_body"))),
         }
     }
 
@@ -186,9 +189,9 @@ impl Cx {
 
     /// Parses the query string into `T`; `400` when it does not fit.
     pub fn query<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        self.req
-            .query()
-            .map_err(|_| ApiError::new(ErrorCode::InvalidArgument).with_message("查询参数有误"))
+        self.req.query().map_err(|_| {
+            ApiError::new(ErrorCode::InvalidArgument).with_message(t!("request.bad_query"))
+        })
     }
 }
 
@@ -226,6 +229,6 @@ fn body_error(e: &serde_json::Error) -> ApiError {
         }
     };
     ApiError::new(ErrorCode::InvalidArgument)
-        .with_message("请求内容不是有效的 JSON 或缺少必填项")
+        .with_message(t!("request.bad_json"))
         .with_details(serde_json::json!({ "reason": reason }))
 }

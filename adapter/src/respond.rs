@@ -3,6 +3,7 @@ use serde_json::value::RawValue;
 use std::rc::Rc;
 use worker::{Headers, Response};
 use yuyue_shared::envelope::{self, Rendered};
+use yuyue_shared::i18n::Lang;
 use yuyue_shared::ApiError;
 
 /// A handler's successful answer: its status (200 or 201) and the `data` of the envelope.
@@ -57,7 +58,7 @@ impl Reply {
     }
 }
 
-pub fn render(result: &Result<Reply, ApiError>, request_id: &str) -> Rendered {
+pub fn render(result: &Result<Reply, ApiError>, request_id: &str, lang: Lang) -> Rendered {
     match result {
         Ok(Reply {
             status,
@@ -74,7 +75,7 @@ pub fn render(result: &Result<Reply, ApiError>, request_id: &str) -> Rendered {
             ..
         }) => envelope::success(*status, &&**raw, request_id),
         Ok(reply) => envelope::success(reply.status, &reply.data, request_id),
-        Err(err) => envelope::failure(err, request_id),
+        Err(err) => envelope::failure(err, request_id, lang),
     }
 }
 

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 use std::future::Future;
 use std::pin::Pin;
 use worker::{Context, Env, Request, Response};
+use yuyue_shared::i18n::Lang;
 use yuyue_shared::routing::{resolve, Pattern, Resolution};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
@@ -147,6 +148,13 @@ pub async fn serve(
     let started = worker::Date::now().as_millis();
     let metrics_env = env.clone();
     let request_id = request_id(&req);
+    let lang = Lang::from_accept_language(
+        req.headers()
+            .get("accept-language")
+            .ok()
+            .flatten()
+            .as_deref(),
+    );
     let method = req.method().to_string();
     let path = req.path();
     let served_by = [("x-served-by", routes.function.to_owned())];
@@ -161,7 +169,7 @@ pub async fn serve(
             }
             .or_else(|_| {
                 let err = Err(ApiError::new(ErrorCode::UpstreamUnavailable));
-                to_response(render(&err, &request_id), &request_id, &served_by)
+                to_response(render(&err, &request_id, lang), &request_id, &served_by)
             });
         }
         Resolution::Found((pattern, Target::Handler(handler)), params) => {
@@ -174,6 +182,7 @@ pub async fn serve(
                 params,
                 request_id: request_id.clone(),
                 function: routes.function,
+                lang,
             };
             (pattern.as_str().to_owned(), handler(cx).await, None)
         }
@@ -191,7 +200,7 @@ pub async fn serve(
         }
     };
 
-    let rendered = render(&result, &request_id);
+    let rendered = render(&result, &request_id, lang);
     let mut fields = Map::new();
     fields.insert("request_id".into(), Value::from(request_id.as_str()));
     fields.insert("function".into(), Value::from(routes.function));

@@ -2,6 +2,7 @@
 //! `{"code":…,"message":…,"request_id":…,"details"?}` on failure. Functions never hand-build it.
 
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -39,14 +40,16 @@ pub fn success<T: Serialize>(status: u16, data: &T, request_id: &str) -> Rendere
             body,
             retry_after: None,
         },
-        Err(_) => failure(&ApiError::internal(), request_id),
+        // Only a programming error gets here; which language it is told in matters little.
+        Err(_) => failure(&ApiError::internal(), request_id, Lang::Zh),
     }
 }
 
-pub fn failure(err: &ApiError, request_id: &str) -> Rendered {
+/// The failure in `lang`: only `message` changes with the language, never a code or a field.
+pub fn failure(err: &ApiError, request_id: &str, lang: Lang) -> Rendered {
     let body = serde_json::to_string(&Failure {
         code: err.code.as_str(),
-        message: &err.message,
+        message: &err.message.render(lang),
         request_id,
         details: err.details.as_ref(),
     })
@@ -81,7 +84,7 @@ mod tests {
 
     #[test]
     fn failure_carries_code_message_and_optional_details() {
-        let r = failure(&ApiError::new(ErrorCode::SlotFull), "req-2");
+        let r = failure(&ApiError::new(ErrorCode::SlotFull), "req-2", Lang::Zh);
         assert_eq!(r.status, 409);
         let v: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["code"], "SLOT_FULL");
@@ -89,7 +92,19 @@ mod tests {
         assert_eq!(v["request_id"], "req-2");
         assert!(v.get("details").is_none());
 
-        let r = failure(&ApiError::invalid("phone", "手机号格式不正确"), "req-3");
+        let en = failure(&ApiError::new(ErrorCode::SlotFull), "req-2", Lang::En);
+        let v: Value = serde_json::from_str(&en.body).unwrap();
+        assert_eq!(v["code"], "SLOT_FULL");
+        assert_eq!(
+            v["message"],
+            "This time slot is fully booked. Please choose another one."
+        );
+
+        let r = failure(
+            &ApiError::invalid("phone", crate::t!("phone.bad_format")),
+            "req-3",
+            Lang::En,
+        );
         let v: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["details"]["field"], "phone");
         assert_eq!(r.status, 400);
@@ -100,6 +115,7 @@ mod tests {
         let r = failure(
             &ApiError::new(ErrorCode::RateLimited).with_retry_after(3),
             "r",
+            Lang::Zh,
         );
         assert_eq!(r.retry_after, Some(3));
         assert_eq!(r.status, 429);

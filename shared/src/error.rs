@@ -1,7 +1,8 @@
 //! The one error type of the HTTP contract (`API.md`): every failure a client can see is an
-//! [`ApiError`] carrying an [`ErrorCode`], whose HTTP status and default Chinese message live here
-//! and nowhere else.
+//! [`ApiError`] carrying an [`ErrorCode`], whose HTTP status and default message key live here
+//! and nowhere else (the words are in the catalogs of [`crate::i18n`]).
 
+use crate::i18n::{Lang, Text};
 use serde::Serialize;
 use std::fmt;
 
@@ -102,31 +103,36 @@ impl ErrorCode {
         }
     }
 
-    /// The message a user reads when nothing more specific was said.
-    pub fn default_message(self) -> &'static str {
+    /// The key of the message a user reads when nothing more specific was said: `code.<CODE>`
+    /// in every catalog.
+    pub fn default_message(self) -> Text {
+        Text::new(self.message_key())
+    }
+
+    pub fn message_key(self) -> &'static str {
         use ErrorCode::*;
         match self {
-            InvalidArgument => "请求参数有误，请检查后重试",
-            Unauthenticated => "请先登录",
-            TokenExpired => "登录已过期，请重新登录",
-            Forbidden => "无权进行此操作",
-            IdentityRequired => "请先完成实名认证",
-            IdentityVerificationFailed => "身份核验未通过",
-            BookingBanned => "因多次预约未到，暂不能预约",
-            NotFound => "未找到相关信息",
-            MethodNotAllowed => "不支持该请求方式",
-            SlotFull => "该时段已约满，请选择其他时段",
-            AlreadyBooked => "该办理人已有此业务的有效预约",
-            OutsideBookingWindow => "该日期不在可预约时间范围内",
-            CancelTooLate => "已超过可取消时间",
-            Conflict => "操作冲突，请刷新后重试",
-            PayloadTooLarge => "请求内容过大",
-            UnsupportedMediaType => "请求格式不受支持，请使用 JSON",
-            IdempotencyMismatch => "重复提交的内容与首次不一致",
-            LimitExceeded => "已达到次数上限",
-            RateLimited => "请求过于频繁，请稍后再试",
-            UpstreamUnavailable => "服务繁忙，请稍后再试",
-            Internal => "系统异常，请稍后再试",
+            InvalidArgument => "code.INVALID_ARGUMENT",
+            Unauthenticated => "code.UNAUTHENTICATED",
+            TokenExpired => "code.TOKEN_EXPIRED",
+            Forbidden => "code.FORBIDDEN",
+            IdentityRequired => "code.IDENTITY_REQUIRED",
+            IdentityVerificationFailed => "code.IDENTITY_VERIFICATION_FAILED",
+            BookingBanned => "code.BOOKING_BANNED",
+            NotFound => "code.NOT_FOUND",
+            MethodNotAllowed => "code.METHOD_NOT_ALLOWED",
+            SlotFull => "code.SLOT_FULL",
+            AlreadyBooked => "code.ALREADY_BOOKED",
+            OutsideBookingWindow => "code.OUTSIDE_BOOKING_WINDOW",
+            CancelTooLate => "code.CANCEL_TOO_LATE",
+            Conflict => "code.CONFLICT",
+            PayloadTooLarge => "code.PAYLOAD_TOO_LARGE",
+            UnsupportedMediaType => "code.UNSUPPORTED_MEDIA_TYPE",
+            IdempotencyMismatch => "code.IDEMPOTENCY_MISMATCH",
+            LimitExceeded => "code.LIMIT_EXCEEDED",
+            RateLimited => "code.RATE_LIMITED",
+            UpstreamUnavailable => "code.UPSTREAM_UNAVAILABLE",
+            Internal => "code.INTERNAL",
         }
     }
 }
@@ -137,12 +143,13 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// A failure to report to the client. `message` is user-facing Chinese; `details` is optional
-/// structured context (for example which field failed) and must never carry personal data.
+/// A failure to report to the client. `message` is the user-facing text, rendered in the
+/// caller's language when the answer is written; `details` is optional structured context (for
+/// example which field failed) and must never carry personal data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub code: ErrorCode,
-    pub message: String,
+    pub message: Text,
     pub details: Option<serde_json::Value>,
     /// Seconds for a `Retry-After` header (rate limits).
     pub retry_after: Option<u32>,
@@ -152,14 +159,14 @@ impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
         ApiError {
             code,
-            message: code.default_message().to_owned(),
+            message: code.default_message(),
             details: None,
             retry_after: None,
         }
     }
 
-    pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
+    pub fn with_message(mut self, message: Text) -> Self {
+        self.message = message;
         self
     }
 
@@ -174,7 +181,7 @@ impl ApiError {
     }
 
     /// A bad field in the request: `details` names the field so a client can highlight it.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, message: Text) -> Self {
         ApiError::new(ErrorCode::InvalidArgument)
             .with_message(message)
             .with_details(serde_json::json!({ "field": field }))
@@ -201,7 +208,7 @@ impl From<ErrorCode> for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code, self.message.render(Lang::Zh))
     }
 }
 
@@ -254,12 +261,17 @@ mod tests {
     }
 
     #[test]
-    fn messages_are_chinese_and_non_empty() {
+    fn default_messages_are_chinese_by_default_and_english_on_request() {
         for code in ErrorCode::ALL {
-            let msg = code.default_message();
+            let zh = code.default_message().render(Lang::Zh);
             assert!(
-                msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{code}"
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{code}: {zh}"
+            );
+            let en = code.default_message().render(Lang::En);
+            assert!(
+                !en.is_empty() && en.is_ascii() && en != code.message_key(),
+                "{code}: {en}"
             );
         }
     }

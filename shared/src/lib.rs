@@ -11,6 +11,7 @@ pub mod entropy;
 pub mod envelope;
 pub mod error;
 pub mod helper;
+pub mod i18n;
 pub mod login;
 pub mod mask;
 pub mod notify;

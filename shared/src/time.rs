@@ -3,6 +3,7 @@
 //! testable at any instant and lets the dev environment override the clock.
 
 use crate::error::ApiError;
+use crate::t;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
 pub type Instant = DateTime<FixedOffset>;
@@ -42,7 +43,7 @@ pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ApiError> {
         });
     ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten()
-        .ok_or_else(|| ApiError::invalid(field, "日期格式应为 YYYY-MM-DD"))
+        .ok_or_else(|| ApiError::invalid(field, t!("time.bad_date")))
 }
 
 /// Strict `HH:MM`, 24-hour.
@@ -54,7 +55,7 @@ pub fn parse_hhmm(field: &str, s: &str) -> Result<NaiveTime, ApiError> {
         });
     ok.then(|| NaiveTime::parse_from_str(s, "%H:%M").ok())
         .flatten()
-        .ok_or_else(|| ApiError::invalid(field, "时间格式应为 HH:MM"))
+        .ok_or_else(|| ApiError::invalid(field, t!("time.bad_time")))
 }
 
 pub fn format_hhmm(t: NaiveTime) -> String {

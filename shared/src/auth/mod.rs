@@ -3,6 +3,7 @@
 //! [`Caller::require_identity`] adds the real-name requirement most actions have. The Workers
 //! adapter wraps both as `cx.authenticate()`; this module holds the logic so it is tested natively.
 
+use crate::t;
 pub mod documents;
 pub mod refresh;
 pub mod tokens;
@@ -71,10 +72,7 @@ pub async fn ensure_session<S: Sessions>(store: &S, caller: &Caller) -> ApiResul
 pub fn session_live(session: Option<&Session>, user: &UserId) -> ApiResult<()> {
     match session {
         Some(s) if s.revoked_at.is_none() && &s.user_id == user => Ok(()),
-        _ => {
-            Err(ApiError::new(ErrorCode::Unauthenticated)
-                .with_message("登录状态已失效，请重新登录"))
-        }
+        _ => Err(ApiError::new(ErrorCode::Unauthenticated).with_message(t!("login.session_ended"))),
     }
 }
 

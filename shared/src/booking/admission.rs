@@ -11,6 +11,7 @@
 use crate::domain::OfficeId;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{Inventory, UserId};
+use crate::t;
 use crate::time::{from_unix_millis, parse_date, rfc3339, Instant};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -69,7 +70,12 @@ impl AdmissionConfig {
             if !range.contains(&value) {
                 return Err(ApiError::invalid(
                     field,
-                    format!("{field} 应在 {} 到 {} 之间", range.start(), range.end()),
+                    t!(
+                        "config.between",
+                        field = field,
+                        min = *range.start(),
+                        max = *range.end()
+                    ),
                 ));
             }
         }
@@ -165,9 +171,9 @@ impl AdmissionStatus {
             .unwrap_or(u32::MAX)
             .max(1);
         let message = match reason {
-            "waiting" => "当前排队人数较多，请按排队顺序稍后提交",
-            "expired" => "您的预约资格已过期，请重新排队",
-            _ => "请先加入排队",
+            "waiting" => t!("admission.waiting"),
+            "expired" => t!("admission.expired"),
+            _ => t!("admission.join_first"),
         };
         ApiError::new(ErrorCode::RateLimited)
             .with_message(message)

@@ -31,6 +31,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
 use crate::store::*;
+use crate::t;
 use crate::time::Instant;
 use chrono::{Days, NaiveTime};
 use serde_json::Value;
@@ -341,14 +342,17 @@ async fn checks<S: SubmitReads>(
         .filter(|o| o.active)
         .ok_or_else(ApiError::not_found)?;
     if !office.services.contains(&req.service) {
-        return Err(ApiError::invalid("service", "该大厅不办理此业务"));
+        return Err(ApiError::invalid(
+            "service",
+            t!("office.service_not_offered"),
+        ));
     }
     if requires_photo_receipt(office.requires_photo_receipt, req.service)
         && req.photo_receipt_no.is_none()
     {
         return Err(ApiError::invalid(
             "photo_receipt_no",
-            "该大厅办理此业务须提供照片回执号",
+            t!("booking.photo_receipt_required"),
         ));
     }
     if !req
@@ -357,14 +361,17 @@ async fn checks<S: SubmitReads>(
         .contains(&applicant.document.kind)
     {
         let msg = match applicant.document.kind {
-            DocumentKind::IdCard => "此业务仅面向外国人，请选择其他业务",
-            DocumentKind::ForeignPassport => "此业务须使用居民身份证办理",
+            DocumentKind::IdCard => t!("booking.foreigners_only"),
+            DocumentKind::ForeignPassport => t!("booking.resident_id_only"),
         };
         return Err(ApiError::invalid("service", msg));
     }
     let service = facts.service.ok_or_else(ApiError::not_found)?;
     if !pickup_offered(&service.guide, &req.pickup) {
-        return Err(ApiError::invalid("pickup.method", "此业务不支持该领取方式"));
+        return Err(ApiError::invalid(
+            "pickup.method",
+            t!("booking.pickup_not_offered"),
+        ));
     }
     penalty::check_not_banned(input.rules, today, &facts.no_shows)?;
     cancel::check_cancellation_quota(input.rules, input.now, &facts.cancellations)?;
@@ -436,7 +443,7 @@ async fn closed<S: Catalog>(store: &S, req: &ValidBooking) -> ApiError {
         Ok(None) => ApiError::not_found(),
         Err(e) => e,
         Ok(Some(_)) => ApiError::new(ErrorCode::OutsideBookingWindow)
-            .with_message("该时段未开放预约")
+            .with_message(t!("booking.period_not_published"))
             .with_details(serde_json::json!({ "reason": "closed" })),
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::BookingNo;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::{cancel::check_cancel_allowed, Rules};
 use crate::store::*;
+use crate::t;
 use crate::time::{at, Instant};
 use serde_json::Value;
 
@@ -41,7 +42,7 @@ where
     if reason
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS || r.chars().any(char::is_control))
     {
-        return Err(ApiError::invalid("reason", "取消原因过长或包含无效字符"));
+        return Err(ApiError::invalid("reason", t!("cancel.bad_reason")));
     }
     let booking = store.booking(&no).await?.ok_or_else(ApiError::not_found)?;
     let today = input.now.date_naive();
@@ -69,7 +70,7 @@ where
         }
         BookingStatus::CheckedIn | BookingStatus::NoShow => {
             return Err(
-                ApiError::new(ErrorCode::Conflict).with_message("该预约已办理或已过期，无法取消")
+                ApiError::new(ErrorCode::Conflict).with_message(t!("cancel.not_cancellable"))
             )
         }
         BookingStatus::Booked => {}
@@ -90,9 +91,7 @@ where
         .ok_or_else(ApiError::not_found)?;
     if after.status != BookingStatus::Cancelled {
         // Checked in (or swept) between our read and our write.
-        return Err(
-            ApiError::new(ErrorCode::Conflict).with_message("该预约状态已变化，请刷新后重试")
-        );
+        return Err(ApiError::new(ErrorCode::Conflict).with_message(t!("booking.status_changed")));
     }
     // One retry; if the object stays unreachable, reconciliation frees the place later.
     if inventory

@@ -4,6 +4,7 @@
 
 use crate::domain::{BookingNo, OfficeId, PeriodId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::t;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDate;
@@ -83,7 +84,7 @@ impl QrSigner {
 
 /// Checks a scanned payload against the public key and returns what it names.
 pub fn verify(public_key: &[u8], payload: &str) -> ApiResult<QrClaims> {
-    let bad = || ApiError::new(ErrorCode::InvalidArgument).with_message("二维码无效或已被篡改");
+    let bad = || ApiError::new(ErrorCode::InvalidArgument).with_message(t!("booking.bad_qr"));
     let pk = PublicKey::from_slice(public_key).map_err(|_| ApiError::internal())?;
     let (body, sig) = payload.rsplit_once('.').ok_or_else(bad)?;
     let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad())?;

@@ -4,6 +4,7 @@
 use crate::domain::{OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{ApplicantId, Pickup};
+use crate::t;
 use crate::time::parse_date;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -52,7 +53,7 @@ pub fn parse_applicant_id(field: &str, s: &str) -> ApiResult<ApplicantId> {
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     ok.then(|| ApplicantId(s.to_owned()))
-        .ok_or_else(|| ApiError::invalid(field, "办理人编号格式有误"))
+        .ok_or_else(|| ApiError::invalid(field, t!("booking.bad_applicant_id")))
 }
 
 /// `Idempotency-Key`: required on every submit so a retry can be recognised.
@@ -61,7 +62,7 @@ pub fn parse_idempotency_key(key: Option<&str>) -> ApiResult<String> {
     if key.is_empty() {
         return Err(ApiError::invalid(
             "Idempotency-Key",
-            "缺少 Idempotency-Key 请求头",
+            t!("booking.idempotency_key_missing"),
         ));
     }
     let ok = (8..=128).contains(&key.len())
@@ -69,7 +70,7 @@ pub fn parse_idempotency_key(key: Option<&str>) -> ApiResult<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     ok.then(|| key.to_owned())
-        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "Idempotency-Key 格式有误"))
+        .ok_or_else(|| ApiError::invalid("Idempotency-Key", t!("booking.bad_idempotency_key")))
 }
 
 fn parse_pickup(p: &PickupRequest) -> ApiResult<Pickup> {
@@ -81,13 +82,13 @@ fn parse_pickup(p: &PickupRequest) -> ApiResult<Pickup> {
             if chars < 5 {
                 return Err(ApiError::invalid(
                     "pickup.address",
-                    "邮寄领取须填写详细地址",
+                    t!("booking.address_required"),
                 ));
             }
             if chars > MAX_ADDRESS_CHARS || address.chars().any(char::is_control) {
                 return Err(ApiError::invalid(
                     "pickup.address",
-                    "地址过长或包含无效字符",
+                    t!("booking.bad_address"),
                 ));
             }
             Ok(Pickup::Mail {
@@ -96,7 +97,7 @@ fn parse_pickup(p: &PickupRequest) -> ApiResult<Pickup> {
         }
         _ => Err(ApiError::invalid(
             "pickup.method",
-            "领取方式应为 collect 或 mail",
+            t!("booking.bad_pickup_method"),
         )),
     }
 }
@@ -107,14 +108,20 @@ fn parse_photo_receipt(s: Option<&str>) -> ApiResult<Option<String>> {
         Some(r) if (6..=32).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()) => {
             Ok(Some(r.to_ascii_uppercase()))
         }
-        Some(_) => Err(ApiError::invalid("photo_receipt_no", "照片回执号格式有误")),
+        Some(_) => Err(ApiError::invalid(
+            "photo_receipt_no",
+            t!("booking.bad_photo_receipt_no"),
+        )),
     }
 }
 
 impl BookRequest {
     pub fn validate(&self) -> ApiResult<ValidBooking> {
         if !self.agree_terms {
-            return Err(ApiError::invalid("agree_terms", "请阅读并同意预约须知"));
+            return Err(ApiError::invalid(
+                "agree_terms",
+                t!("booking.terms_required"),
+            ));
         }
         Ok(ValidBooking {
             applicant_id: parse_applicant_id("applicant_id", &self.applicant_id)?,

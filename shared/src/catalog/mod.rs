@@ -6,6 +6,7 @@
 //! is different: its numbers come from the inventory authority and are cached only briefly
 //! ([`crate::cache`]).
 
+use crate::t;
 pub mod join;
 pub mod slots;
 
@@ -100,7 +101,7 @@ impl Snapshot {
         if let Some(c) = city {
             let ok = (2..=20).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase());
             if !ok {
-                return Err(ApiError::invalid("city", "城市编号格式有误"));
+                return Err(ApiError::invalid("city", t!("catalog.bad_city")));
             }
         }
         let service = service

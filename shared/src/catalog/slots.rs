@@ -18,6 +18,7 @@ use crate::rules::calendar::WorkCalendar;
 use crate::rules::window::{booking_window, check_bookable, check_not_holiday, release_instant};
 use crate::rules::Rules;
 use crate::store::{Catalog, Inventory, Office, PeriodInventory, PublishedPeriod};
+use crate::t;
 use crate::time::{self, format_hhmm, parse_date, Instant};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::Serialize;
@@ -60,7 +61,7 @@ pub fn resolve_range(
         None => last.max(from),
     };
     if to < from {
-        return Err(ApiError::invalid("to", "结束日期不能早于开始日期"));
+        return Err(ApiError::invalid("to", t!("slots.to_before_from")));
     }
     let last_allowed = from + Days::new(MAX_DAYS - 1);
     Ok(SlotRange {
@@ -81,8 +82,10 @@ pub fn check_service(office: &Office, raw: Option<&str>) -> ApiResult<()> {
     if office.services.contains(&service) {
         Ok(())
     } else {
-        Err(ApiError::invalid("service", "该大厅不办理此业务")
-            .with_details(serde_json::json!({ "field": "service", "reason": "not_offered" })))
+        Err(
+            ApiError::invalid("service", t!("office.service_not_offered"))
+                .with_details(serde_json::json!({ "field": "service", "reason": "not_offered" })),
+        )
     }
 }
 

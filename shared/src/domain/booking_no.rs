@@ -6,10 +6,10 @@ use super::crockford;
 use super::FieldError;
 use chrono::{Datelike, NaiveDate};
 
-const BAD_LENGTH: FieldError = FieldError::new("bad_length", "编号位数有误，请核对后重新输入");
-const BAD_CHAR: FieldError = FieldError::new("bad_char", "编号包含无效字符，请核对后重新输入");
-const BAD_CHECK: FieldError = FieldError::new("bad_check_symbol", "编号有误，请核对后重新输入");
-const BAD_DATE: FieldError = FieldError::new("bad_date", "编号中的日期有误，请核对后重新输入");
+const BAD_LENGTH: FieldError = FieldError::new("bad_length", "number.bad_length");
+const BAD_CHAR: FieldError = FieldError::new("bad_char", "number.bad_char");
+const BAD_CHECK: FieldError = FieldError::new("bad_check_symbol", "number.bad_check_symbol");
+const BAD_DATE: FieldError = FieldError::new("bad_date", "number.bad_date");
 
 /// 11 data symbols × 5 bits.
 const BOOKING_BITS: u32 = 55;

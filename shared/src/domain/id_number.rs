@@ -7,16 +7,12 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
-const BAD_FORMAT: FieldError = FieldError::new(
-    "bad_format",
-    "身份证号应为18位，前17位为数字，最后一位为数字或X",
-);
-const BAD_REGION: FieldError = FieldError::new("bad_region", "身份证号的地区码有误");
-const BAD_BIRTH_DATE: FieldError = FieldError::new("bad_birth_date", "身份证号中的出生日期有误");
+const BAD_FORMAT: FieldError = FieldError::new("bad_format", "id_number.bad_format");
+const BAD_REGION: FieldError = FieldError::new("bad_region", "id_number.bad_region");
+const BAD_BIRTH_DATE: FieldError = FieldError::new("bad_birth_date", "id_number.bad_birth_date");
 const FUTURE_BIRTH_DATE: FieldError =
-    FieldError::new("future_birth_date", "身份证号中的出生日期晚于今天");
-const BAD_CHECK_DIGIT: FieldError =
-    FieldError::new("bad_check_digit", "身份证号校验位有误，请核对后重新输入");
+    FieldError::new("future_birth_date", "id_number.future_birth_date");
+const BAD_CHECK_DIGIT: FieldError = FieldError::new("bad_check_digit", "id_number.bad_check_digit");
 
 /// Province-level codes (GB/T 2260) that begin a real ID number.
 pub const PROVINCE_CODES: [u8; 34] = [

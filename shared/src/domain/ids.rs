@@ -3,9 +3,9 @@
 
 use super::{DocumentKind, FieldError};
 
-const UNKNOWN_SERVICE: FieldError = FieldError::new("unknown_service", "不支持该业务类型");
-const BAD_OFFICE_ID: FieldError = FieldError::new("bad_office_id", "办理点编号有误");
-const BAD_PERIOD_ID: FieldError = FieldError::new("bad_period_id", "时段编号有误");
+const UNKNOWN_SERVICE: FieldError = FieldError::new("unknown_service", "service.unknown_service");
+const BAD_OFFICE_ID: FieldError = FieldError::new("bad_office_id", "office.bad_office_id");
+const BAD_PERIOD_ID: FieldError = FieldError::new("bad_period_id", "period.bad_period_id");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceId {

@@ -4,6 +4,7 @@
 //! request field it was read from; the caller names the field with [`FieldError::at`].
 
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::{Lang, Text};
 use std::fmt;
 
 /// Serialize as `as_str()` and deserialize through `parse`, so a value read from JSON passes the
@@ -56,8 +57,8 @@ pub use passport::{DocumentKind, ForeignPassport, PersonDocument};
 pub use phone::Phone;
 
 /// Why a value was rejected. `reason` is a stable snake_case string clients may branch on;
-/// `message` is the Chinese text shown to the user. Neither ever contains the rejected input,
-/// which may be personal data.
+/// `message` is the catalog key of the text shown to the user ([`crate::i18n`]). Neither ever
+/// contains the rejected input, which may be personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldError {
     pub reason: &'static str,
@@ -72,14 +73,19 @@ impl FieldError {
     /// The 400 INVALID_ARGUMENT for this failure on request field `field`.
     pub fn at(self, field: &str) -> ApiError {
         ApiError::new(ErrorCode::InvalidArgument)
-            .with_message(self.message)
+            .with_message(self.text())
             .with_details(serde_json::json!({ "field": field, "reason": self.reason }))
+    }
+
+    pub fn text(self) -> Text {
+        Text::new(self.message)
     }
 }
 
+/// The Chinese text, for places that report without a request (configuration checks).
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message)
+        f.write_str(&self.text().render(Lang::Zh))
     }
 }
 
@@ -92,10 +98,13 @@ mod tests {
 
     #[test]
     fn at_builds_an_invalid_argument_naming_field_and_reason() {
-        let err = FieldError::new("bad_check_digit", "身份证号校验位有误").at("id_number");
+        let err = FieldError::new("bad_check_digit", "id_number.bad_check_digit").at("id_number");
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert_eq!(err.status(), 400);
-        assert_eq!(err.message, "身份证号校验位有误");
+        assert_eq!(
+            err.message.render(Lang::Zh),
+            "身份证号校验位有误，请核对后重新输入"
+        );
         assert_eq!(
             err.details,
             Some(json!({ "field": "id_number", "reason": "bad_check_digit" }))
@@ -104,6 +113,9 @@ mod tests {
 
     #[test]
     fn display_is_the_user_message() {
-        assert_eq!(FieldError::new("x", "错误").to_string(), "错误");
+        assert_eq!(
+            FieldError::new("x", "phone.not_mobile").to_string(),
+            "请输入中国大陆手机号"
+        );
     }
 }

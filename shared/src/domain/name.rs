@@ -5,20 +5,10 @@ use super::FieldError;
 use crate::mask;
 use std::fmt;
 
-const BAD_LENGTH: FieldError = FieldError::new(
-    "bad_length",
-    "姓名长度有误：中文姓名为2至20个字，外文姓名为2至60个字母",
-);
-const BAD_CHAR: FieldError = FieldError::new(
-    "bad_char",
-    "姓名只能包含汉字和“·”，或英文字母、空格、连字符和撇号",
-);
-const BAD_SEPARATOR: FieldError = FieldError::new(
-    "bad_separator",
-    "姓名中的分隔符不能位于开头或结尾，也不能连续出现",
-);
-const MIXED_SCRIPTS: FieldError =
-    FieldError::new("mixed_scripts", "姓名不能同时包含汉字和英文字母");
+const BAD_LENGTH: FieldError = FieldError::new("bad_length", "name.bad_length");
+const BAD_CHAR: FieldError = FieldError::new("bad_char", "name.bad_char");
+const BAD_SEPARATOR: FieldError = FieldError::new("bad_separator", "name.bad_separator");
+const MIXED_SCRIPTS: FieldError = FieldError::new("mixed_scripts", "name.mixed_scripts");
 
 /// The separator between the parts of a minority name (U+00B7).
 pub const SEPARATOR: char = '·';

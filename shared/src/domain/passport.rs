@@ -6,14 +6,11 @@ use crate::mask;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-const BAD_PASSPORT_NO: FieldError = FieldError::new(
-    "bad_passport_no",
-    "护照号码应为5至17位字母或数字，且至少包含一位数字",
-);
-const BAD_NATIONALITY: FieldError = FieldError::new("bad_nationality", "国籍应为3位字母的国家代码");
+const BAD_PASSPORT_NO: FieldError = FieldError::new("bad_passport_no", "passport.bad_passport_no");
+const BAD_NATIONALITY: FieldError = FieldError::new("bad_nationality", "passport.bad_nationality");
 const NOT_FOREIGN: FieldError = FieldError::new(
     "not_foreign_nationality",
-    "中国公民请使用居民身份证，港澳台居民请使用相应通行证",
+    "passport.not_foreign_nationality",
 );
 
 /// Nationality codes of people who are not foreigners under Chinese exit-entry law: citizens

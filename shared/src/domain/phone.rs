@@ -4,8 +4,8 @@ use super::FieldError;
 use crate::mask;
 use std::fmt;
 
-const BAD_FORMAT: FieldError = FieldError::new("bad_format", "手机号格式有误，请输入11位手机号");
-const NOT_MOBILE: FieldError = FieldError::new("not_mobile", "请输入中国大陆手机号");
+const BAD_FORMAT: FieldError = FieldError::new("bad_format", "phone.bad_format");
+const NOT_MOBILE: FieldError = FieldError::new("not_mobile", "phone.not_mobile");
 
 /// Eleven digits `1[3-9]\d{9}`. `Debug` shows only the masked form.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -21,6 +21,7 @@ use crate::store::{
     Actor, AddLink, Applicant, ApplicantId, Applicants, AuditEntry, Consent, Link, LinkStatus,
     Relation, UserId, Users,
 };
+use crate::t;
 use crate::time::{rfc3339, Instant};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -58,14 +59,14 @@ pub struct Written {
     pub body: Value,
 }
 
-fn conflict(reason: &str, message: &str) -> ApiError {
+fn conflict(reason: &str, message: crate::i18n::Text) -> ApiError {
     ApiError::new(ErrorCode::Conflict)
         .with_message(message)
         .with_details(json!({ "reason": reason }))
 }
 
 fn raced() -> ApiError {
-    conflict("concurrent_change", "操作冲突，请刷新后重试")
+    conflict("concurrent_change", t!("code.CONFLICT"))
 }
 
 /// The stored form of an invitation code: it is a bearer secret until accepted.
@@ -94,14 +95,9 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
         .await?
         .ok_or_else(ApiError::internal)?;
     if own.document.hash == hash {
-        return Err(conflict("self", "不能将本人添加为办理人"));
+        return Err(conflict("self", t!("helper.self")));
     }
-    let name_mismatch = || {
-        conflict(
-            "name_mismatch",
-            "姓名与该证件已登记的信息不一致，请核对后重试",
-        )
-    };
+    let name_mismatch = || conflict("name_mismatch", t!("helper.name_mismatch"));
     let known = store.applicant_by_document(&hash).await?;
     if known.as_ref().is_some_and(|a| a.name != input.name) {
         return Err(name_mismatch());
@@ -112,7 +108,7 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
     };
     if let (Some(link), Some(a)) = (&current, &known) {
         if link_gives_rights(link, a, cx.rules, today) {
-            return Err(conflict("already_linked", "已添加该办理人，无需重复添加"));
+            return Err(conflict("already_linked", t!("helper.already_linked")));
         }
     }
 
@@ -125,7 +121,7 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
     } else if let Some(token) = &input.verify_token {
         if !face.passed(&input.name, &input.id, token).await? {
             return Err(ApiError::new(ErrorCode::IdentityVerificationFailed)
-                .with_message("办理人人脸核验未通过，请本人在场重新核验，或改用邀请确认"));
+                .with_message(t!("helper.face_failed")));
         }
         (LinkStatus::Active, Consent::FaceVerified, "helper.linked")
     } else {
@@ -182,7 +178,7 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
             {
                 AddLink::Added => true,
                 AddLink::Exists(_) => {
-                    return Err(conflict("already_linked", "已添加该办理人，无需重复添加"))
+                    return Err(conflict("already_linked", t!("helper.already_linked")))
                 }
                 AddLink::PrincipalsFull => return Err(principals_limit_reached(cx.rules)),
                 AddLink::HelpersFull => return Err(helpers_limit_reached(cx.rules)),
@@ -230,7 +226,7 @@ pub async fn remove_applicant<S: Applicants>(
         .filter(|l| l.status != LinkStatus::Revoked)
         .ok_or_else(ApiError::not_found)?;
     if link.relation == Relation::Own {
-        return Err(conflict("own_record", "不能删除本人的办理人信息"));
+        return Err(conflict("own_record", t!("helper.own_record")));
     }
     let audit = cx.audit(caller, &id, "helper.removed", caller.as_str());
     if !store
@@ -259,7 +255,7 @@ pub async fn accept_invitation<S: Users + Applicants>(
         .ok_or_else(ApiError::not_found)?;
     if link.applicant != me.applicant_id {
         return Err(ApiError::new(ErrorCode::Forbidden)
-            .with_message("该邀请不是发给您的，请确认实名信息")
+            .with_message(t!("helper.invitation_not_yours"))
             .with_details(json!({ "reason": "identity_mismatch" })));
     }
     let accepted = match link.status {
@@ -268,7 +264,7 @@ pub async fn accept_invitation<S: Users + Applicants>(
             if !link.is_live(cx.now) {
                 return Err(conflict(
                     "invitation_expired",
-                    "邀请已过期，请联系亲友重新邀请",
+                    t!("helper.invitation_expired"),
                 ));
             }
             let next = Link {

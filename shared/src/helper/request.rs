@@ -5,6 +5,7 @@ use crate::domain::{IdNumber, PersonName};
 use crate::error::{ApiError, ApiResult};
 use crate::login::identity::parse_verify_token;
 use crate::store::Relation;
+use crate::t;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -29,7 +30,7 @@ pub struct AddApplicant {
 }
 
 pub fn parse_relation(raw: &str) -> ApiResult<Relation> {
-    let bad = || ApiError::invalid("relation", "与本人关系有误");
+    let bad = || ApiError::invalid("relation", t!("helper.bad_relation"));
     let relation: Relation =
         serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| bad())?;
     // One's own record comes from real-name binding, never from here.

@@ -10,6 +10,7 @@ use crate::rules::Rules;
 use crate::store::{
     Actor, Applicant, Applicants, Audit, AuditEntry, Link, LinkStatus, Relation, UserId, Users,
 };
+use crate::t;
 use crate::time::{rfc3339, Instant};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -137,7 +138,7 @@ pub fn parse_audit_limit(raw: Option<&str>) -> ApiResult<u32> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=AUDIT_PAGE_MAX).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "limit 应为 1 到 200 之间的整数")),
+            .ok_or_else(|| ApiError::invalid("limit", t!("audit.bad_limit"))),
     }
 }
 

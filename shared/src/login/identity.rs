@@ -17,6 +17,7 @@ use crate::store::{
     Applicant, ApplicantId, Applicants, Consent, IdentityAttempt, IdentityOutcome, Link,
     LinkStatus, Relation, User, Users,
 };
+use crate::t;
 use crate::time::Instant;
 use chrono::NaiveDate;
 
@@ -53,13 +54,13 @@ pub fn parse_verify_token(raw: &str) -> ApiResult<String> {
     if !token_ok {
         return Err(ApiError::invalid(
             "verify_token",
-            "人脸核验结果无效，请重新核验",
+            t!("identity.bad_verify_token"),
         ));
     }
     Ok(token.to_owned())
 }
 
-fn refused(reason: &str, message: &str) -> ApiError {
+fn refused(reason: &str, message: crate::i18n::Text) -> ApiError {
     ApiError::new(ErrorCode::Conflict)
         .with_message(message)
         .with_details(serde_json::json!({ "reason": reason }))
@@ -98,10 +99,7 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
             store
                 .record_identity_attempt(&record(IdentityOutcome::Mismatch))
                 .await?;
-            return Err(refused(
-                "already_bound",
-                "该账号已完成实名认证，不能更换为其他身份",
-            ));
+            return Err(refused("already_bound", t!("identity.already_bound")));
         }
         // A repeat of a binding that succeeded (a retry after a lost answer): finish what may
         // not have been finished, and answer as the first time. No new verification is paid for.
@@ -118,7 +116,7 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
             .record_identity_attempt(&record(IdentityOutcome::VerificationFailed))
             .await?;
         return Err(ApiError::new(ErrorCode::IdentityVerificationFailed)
-            .with_message("人脸核验未通过，请确认是本人操作并重新核验"));
+            .with_message(t!("identity.face_failed")));
     }
 
     let applicant = match store.applicant_by_document(&hash).await? {
@@ -141,10 +139,7 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
         store
             .record_identity_attempt(&record(IdentityOutcome::Mismatch))
             .await?;
-        return Err(refused(
-            "name_mismatch",
-            "姓名与该证件已登记的信息不一致，请联系客服核实",
-        ));
+        return Err(refused("name_mismatch", t!("identity.name_mismatch")));
     }
 
     let elsewhere = store
@@ -166,7 +161,7 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
                 .await?;
             return Err(refused(
                 "identity_bound_to_another_account",
-                "该身份证已绑定其他账号，如非本人操作请联系客服",
+                t!("identity.bound_elsewhere"),
             ));
         }
         Err(e) => return Err(e),

@@ -3,6 +3,7 @@
 //! account view ([`view`]). Provider calls happen before these (the adapter), so each use case
 //! starts from what a provider already vouched for.
 
+use crate::t;
 pub mod identity;
 pub mod requests;
 pub mod session;
@@ -21,11 +22,8 @@ pub fn require_wechat(user: &User) -> ApiResult<()> {
     if user.platform == Platform::Wechat {
         Ok(())
     } else {
-        Err(
-            ApiError::invalid("code", "当前平台暂不支持授权手机号，请在预约时填写").with_details(
-                serde_json::json!({ "field": "code", "reason": "unsupported_platform" }),
-            ),
-        )
+        Err(ApiError::invalid("code", t!("login.phone_not_supported"))
+            .with_details(serde_json::json!({ "field": "code", "reason": "unsupported_platform" })))
     }
 }
 

@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{Applicants, Platform, Rotation, Session, SessionId, Sessions, User, Users};
+use crate::t;
 use crate::time::Instant;
 use serde::Serialize;
 use std::fmt;
@@ -47,7 +48,7 @@ impl fmt::Debug for Issued {
 
 fn session_ended(reason: &str) -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated)
-        .with_message("登录状态已失效，请重新登录")
+        .with_message(t!("login.session_ended"))
         .with_details(serde_json::json!({ "reason": reason }))
 }
 

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::rules::window::release_instant;
 use crate::rules::Rules;
 use crate::store::{AdmissionSummary, Catalog, Inventory};
+use crate::t;
 use crate::time::{from_unix_millis, parse_date, rfc3339};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -60,7 +61,7 @@ pub async fn set_admission<S: Catalog, I: Inventory>(
         let opens = match req.opens_at.as_deref() {
             None => release_instant(rules, date),
             Some(raw) => chrono::DateTime::parse_from_rfc3339(raw)
-                .map_err(|_| ApiError::invalid("opens_at", "opens_at 应为 RFC 3339 时间"))?,
+                .map_err(|_| ApiError::invalid("opens_at", t!("ops.bad_opens_at")))?,
         };
         let c = AdmissionConfig {
             opens_at_ms: opens.timestamp_millis(),

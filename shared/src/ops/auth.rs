@@ -4,6 +4,7 @@
 
 use crate::domain::OfficeId;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::t;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,7 @@ impl OpsIdentity {
         if self.may_manage(office) {
             Ok(())
         } else {
-            Err(ApiError::new(ErrorCode::Forbidden).with_message("无权管理该大厅"))
+            Err(ApiError::new(ErrorCode::Forbidden).with_message(t!("ops.not_your_hall")))
         }
     }
 
@@ -39,7 +40,7 @@ impl OpsIdentity {
         match self.role {
             OpsRole::Admin => Ok(()),
             OpsRole::Hall(_) => {
-                Err(ApiError::new(ErrorCode::Forbidden).with_message("需要管理员权限"))
+                Err(ApiError::new(ErrorCode::Forbidden).with_message(t!("ops.admin_required")))
             }
         }
     }

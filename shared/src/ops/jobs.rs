@@ -22,6 +22,7 @@ use crate::notify::{Notice, NoticeKind};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
 use crate::store::{Actor, Applicants, BookingStatus, Bookings, Catalog, Inventory};
+use crate::t;
 use crate::time::Instant;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
@@ -194,7 +195,7 @@ pub async fn no_show_sweep<S: Bookings>(
 ) -> ApiResult<Value> {
     if date >= cx.now.date_naive() {
         return Err(ApiError::new(ErrorCode::Conflict)
-            .with_message("该日尚未结束，不能标记爽约")
+            .with_message(t!("ops.day_not_over"))
             .with_details(json!({ "reason": "day_not_over" })));
     }
     let marked = store

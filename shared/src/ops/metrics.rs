@@ -4,6 +4,7 @@
 //! booking wave costs the object a few writes a minute per isolate, not one per request. The
 //! object keeps them by minute; a report sums the minutes asked for.
 
+use crate::t;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -202,9 +203,7 @@ pub fn parse_minutes(raw: Option<&str>) -> crate::error::ApiResult<u32> {
             .parse::<u32>()
             .ok()
             .filter(|m| (1..=1440).contains(m))
-            .ok_or_else(|| {
-                crate::error::ApiError::invalid("minutes", "minutes 应为 1 到 1440 之间的整数")
-            }),
+            .ok_or_else(|| crate::error::ApiError::invalid("minutes", t!("ops.bad_minutes"))),
     }
 }
 

@@ -7,6 +7,7 @@ use super::schedule::{validate_periods, PeriodRequest};
 use crate::domain::{OfficeId, ServiceId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{Catalog, Office, ScheduleTemplate};
+use crate::t;
 use crate::time::format_hhmm;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -49,7 +50,7 @@ fn text(field: &str, raw: &str, min: usize, max: usize) -> ApiResult<String> {
     if n < min || n > max || t.chars().any(char::is_control) {
         return Err(ApiError::invalid(
             field,
-            format!("{field} 应为 {min} 到 {max} 个字符"),
+            t!("ops.bad_text_length", field = field, min = min, max = max),
         ));
     }
     Ok(t.to_owned())
@@ -63,14 +64,15 @@ fn hall_phone(raw: &str) -> ApiResult<String> {
         && t.bytes()
             .all(|b| b.is_ascii_digit() || b == b'-' || b == b' ' || b == b'+');
     ok.then(|| t.to_owned())
-        .ok_or_else(|| ApiError::invalid("phone", "大厅电话格式有误"))
+        .ok_or_else(|| ApiError::invalid("phone", t!("ops.bad_hall_phone")))
 }
 
 fn coordinate(field: &str, v: Option<f64>, bound: f64) -> ApiResult<Option<f64>> {
     match v {
-        Some(x) if !(x.is_finite() && (-bound..=bound).contains(&x)) => {
-            Err(ApiError::invalid(field, format!("{field} 超出范围")))
-        }
+        Some(x) if !(x.is_finite() && (-bound..=bound).contains(&x)) => Err(ApiError::invalid(
+            field,
+            t!("ops.out_of_range", field = field),
+        )),
         other => Ok(other),
     }
 }
@@ -85,7 +87,7 @@ impl OfficeRequest {
             }
         }
         if services.is_empty() {
-            return Err(ApiError::invalid("services", "至少开通一项业务"));
+            return Err(ApiError::invalid("services", t!("ops.no_services")));
         }
         let template = match &self.schedule_template {
             None => None,
@@ -96,7 +98,7 @@ impl OfficeRequest {
                 if days.is_empty() || days.iter().any(|d| !(1..=7).contains(d)) {
                     return Err(ApiError::invalid(
                         "schedule_template.open_weekdays",
-                        "开放日应为 1（周一）到 7（周日）",
+                        t!("ops.bad_weekdays"),
                     ));
                 }
                 Some(ScheduleTemplate {
@@ -146,7 +148,7 @@ pub async fn put_office<S: Catalog>(
         .iter()
         .any(|c| c.city_id == office.city_id)
     {
-        return Err(ApiError::invalid("city_id", "城市不存在"));
+        return Err(ApiError::invalid("city_id", t!("ops.unknown_city")));
     }
     let existed = store.office(&id).await?.is_some();
     store.put_office(&office, template.as_ref()).await?;

@@ -7,6 +7,7 @@ use crate::domain::{OfficeId, PeriodId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::notify::{Notice, NoticeKind};
 use crate::store::{Actor, Bookings, Catalog, Inventory, Publish, PublishedPeriod};
+use crate::t;
 use crate::time::{format_hhmm, parse_date, parse_hhmm, Instant};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -42,7 +43,7 @@ impl ScheduleRequest {
         let office_id = OfficeId::parse(&self.office_id).map_err(|e| e.at("office_id"))?;
         let date = parse_date("date", &self.date)?;
         if date < today {
-            return Err(ApiError::invalid("date", "不能修改过去日期的排班"));
+            return Err(ApiError::invalid("date", t!("ops.schedule_in_past")));
         }
         let periods = validate_periods("periods", &self.periods)?;
         Ok(ValidSchedule {
@@ -57,7 +58,7 @@ impl ScheduleRequest {
 /// overlaps, capacity within bounds; returned in start order.
 pub fn validate_periods(field: &str, raw: &[PeriodRequest]) -> ApiResult<Vec<PublishedPeriod>> {
     if raw.len() > MAX_PERIODS {
-        return Err(ApiError::invalid(field, "时段过多"));
+        return Err(ApiError::invalid(field, t!("ops.too_many_periods")));
     }
     let mut periods: Vec<PublishedPeriod> = Vec::with_capacity(raw.len());
     for (i, p) in raw.iter().enumerate() {
@@ -69,19 +70,28 @@ pub fn validate_periods(field: &str, raw: &[PeriodRequest]) -> ApiResult<Vec<Pub
             capacity: p.capacity,
         };
         if period.start >= period.end {
-            return Err(ApiError::invalid(&field("end"), "结束时间须晚于开始时间"));
+            return Err(ApiError::invalid(&field("end"), t!("ops.end_before_start")));
         }
         if period.capacity > MAX_CAPACITY {
-            return Err(ApiError::invalid(&field("capacity"), "容量超出上限"));
+            return Err(ApiError::invalid(
+                &field("capacity"),
+                t!("ops.capacity_too_large"),
+            ));
         }
         if periods.iter().any(|q| q.period_id == period.period_id) {
-            return Err(ApiError::invalid(&field("period_id"), "时段编号重复"));
+            return Err(ApiError::invalid(
+                &field("period_id"),
+                t!("ops.duplicate_period"),
+            ));
         }
         if periods
             .iter()
             .any(|q| q.start < period.end && period.start < q.end)
         {
-            return Err(ApiError::invalid(&field("start"), "时段之间不能重叠"));
+            return Err(ApiError::invalid(
+                &field("start"),
+                t!("ops.overlapping_periods"),
+            ));
         }
         periods.push(period);
     }
@@ -102,7 +112,7 @@ pub async fn publish_day<S: Catalog, I: Inventory>(
         Publish::Published => {}
         Publish::BelowTaken { period_id, taken } => {
             return Err(ApiError::new(ErrorCode::Conflict)
-                .with_message("容量不能低于已预约人数")
+                .with_message(t!("ops.capacity_below_booked"))
                 .with_details(json!({ "period_id": period_id.as_str(), "taken": taken })))
         }
     }
@@ -166,12 +176,12 @@ pub async fn close_day<S: Catalog + Bookings, I: Inventory>(
     let office = OfficeId::parse(raw_office).map_err(|e| e.at("office_id"))?;
     let date = parse_date("date", raw_date)?;
     if date < now.date_naive() {
-        return Err(ApiError::invalid("date", "不能关闭过去的日期"));
+        return Err(ApiError::invalid("date", t!("ops.close_past_day")));
     }
     let reason = req.reason.trim();
     let chars = reason.chars().count();
     if !(2..=60).contains(&chars) || reason.chars().any(char::is_control) {
-        return Err(ApiError::invalid("reason", "请填写 2 到 60 个字的闭厅原因"));
+        return Err(ApiError::invalid("reason", t!("ops.bad_close_reason")));
     }
     who.require_office(&office)?;
     store
@@ -221,7 +231,7 @@ async fn freeze<I: Inventory>(inventory: &I, office: &OfficeId, date: NaiveDate)
         }
     }
     Err(ApiError::new(ErrorCode::Conflict)
-        .with_message("该日仍有预约在提交中，请稍后重试")
+        .with_message(t!("ops.day_busy"))
         .with_details(json!({ "reason": "busy" })))
 }
 

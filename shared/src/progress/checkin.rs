@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::ops::auth::OpsIdentity;
 use crate::rules::calendar::WorkCalendar;
 use crate::store::*;
+use crate::t;
 use crate::time::{self, rfc3339, Instant};
 use serde_json::{json, Value};
 
@@ -37,7 +38,7 @@ pub struct CheckinOutcome {
     pub body: Value,
 }
 
-fn conflict(reason: &str, message: &str) -> ApiError {
+fn conflict(reason: &str, message: crate::i18n::Text) -> ApiError {
     ApiError::new(ErrorCode::Conflict)
         .with_message(message)
         .with_details(json!({ "reason": reason }))
@@ -55,7 +56,7 @@ where
         .map(|p| qr::verify(input.qr_public_key, p))
         .transpose()
         .map_err(|e| e.with_details(json!({ "field": "qr_payload" })))?;
-    let mismatch = || ApiError::invalid("qr_payload", "二维码与该预约不符");
+    let mismatch = || ApiError::invalid("qr_payload", t!("checkin.qr_mismatch"));
     if claims.as_ref().is_some_and(|c| c.booking_no != no) {
         return Err(mismatch());
     }
@@ -80,12 +81,12 @@ where
     }
     let today = input.now.with_timezone(&time::shanghai()).date_naive();
     if booking.date != today {
-        return Err(conflict("not_today", "该预约不是今天的，不能签到")
+        return Err(conflict("not_today", t!("checkin.not_today"))
             .with_details(json!({ "reason": "not_today", "date": booking.date.to_string() })));
     }
     match booking.status {
-        BookingStatus::Cancelled => return Err(conflict("cancelled", "该预约已取消")),
-        BookingStatus::NoShow => return Err(conflict("no_show", "该预约已记为爽约")),
+        BookingStatus::Cancelled => return Err(conflict("cancelled", t!("checkin.cancelled"))),
+        BookingStatus::NoShow => return Err(conflict("no_show", t!("checkin.no_show"))),
         BookingStatus::Booked | BookingStatus::CheckedIn => {}
     }
     let booking = store
@@ -94,7 +95,7 @@ where
         .ok_or_else(ApiError::not_found)?;
     if booking.status != BookingStatus::CheckedIn {
         // Cancelled or swept between our read and our write.
-        return Err(conflict("status_changed", "该预约状态已变化，请刷新后重试"));
+        return Err(conflict("status_changed", t!("booking.status_changed")));
     }
 
     // A retry after the check-in was written but before the application was opened ends here.

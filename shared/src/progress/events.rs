@@ -14,6 +14,7 @@ use crate::domain::{ApplicationNo, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::mask;
 use crate::store::*;
+use crate::t;
 use crate::time::{self, parse_date, Instant};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -56,10 +57,10 @@ fn validate(r: &EventRequest) -> ApiResult<Valid> {
     let status = ApplicationStatus::parse(&r.status)?;
     let note = r.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS || n.chars().any(char::is_control)) {
-        return Err(ApiError::invalid("note", "备注过长或包含无效字符"));
+        return Err(ApiError::invalid("note", t!("progress.bad_note")));
     }
     if status == ApplicationStatus::Rejected && note.is_none() {
-        return Err(ApiError::invalid("note", "不予受理须说明原因"));
+        return Err(ApiError::invalid("note", t!("progress.reason_required")));
     }
     let document_no = r
         .document_no
@@ -70,7 +71,7 @@ fn validate(r: &EventRequest) -> ApiResult<Valid> {
             let n = n.to_ascii_uppercase();
             let ok = (5..=18).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric());
             ok.then_some(n)
-                .ok_or_else(|| ApiError::invalid("document_no", "证件号码格式有误"))
+                .ok_or_else(|| ApiError::invalid("document_no", t!("progress.bad_document_no")))
         })
         .transpose()?;
     let valid_until = r
@@ -122,7 +123,7 @@ where
     }
     if !may_move(current.status, v.status, delivery) {
         return Err(ApiError::new(ErrorCode::Conflict)
-            .with_message("申请状态不能这样变更")
+            .with_message(t!("progress.bad_transition"))
             .with_details(json!({ "from": current.status.as_str(), "to": v.status.as_str() })));
     }
     // Checked before the move, so a missing term refuses the event rather than leaving a
@@ -141,7 +142,7 @@ where
     next.updated_at = input.now;
     if !store.update_application(&next, current.status).await? {
         return Err(ApiError::new(ErrorCode::Conflict)
-            .with_message("申请状态已被其他事件变更，请重试")
+            .with_message(t!("progress.concurrent_event"))
             .with_details(json!({ "reason": "concurrent_update" })));
     }
     let document = match issues_document(v.status, delivery) {
@@ -185,12 +186,15 @@ fn document_for(
         (None, None) => {
             return Err(ApiError::invalid(
                 "valid_until",
-                "签证和居留许可须由审批系统提供有效期",
+                t!("progress.valid_until_required"),
             ))
         }
     };
     if until <= issued_on {
-        return Err(ApiError::invalid("valid_until", "有效期须晚于签发日期"));
+        return Err(ApiError::invalid(
+            "valid_until",
+            t!("progress.valid_until_before_issue"),
+        ));
     }
     let number_masked = match (a.service, &v.document_no, applicant) {
         // The ID card's number is the holder's ID number, kept masked on the applicant.

@@ -12,6 +12,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{ApplicationStatus, Pickup};
+use crate::t;
 
 /// How the certificate reaches the applicant, from the booking's pickup choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,12 +57,7 @@ impl ApplicationStatus {
         ApplicationStatus::ALL
             .into_iter()
             .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "status",
-                    "状态应为 reviewing、producing、ready、mailed、collected 或 rejected",
-                )
-            })
+            .ok_or_else(|| ApiError::invalid("status", t!("progress.bad_status")))
     }
 
     /// No event moves it any further.

@@ -5,13 +5,14 @@
 //! has already applied, which changes nothing.
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::t;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// How far the sender's clock may be from ours, either way.
 pub const WINDOW_SECONDS: i64 = 300;
 
-fn refuse(reason: &str, message: &str) -> ApiError {
+fn refuse(reason: &str, message: crate::i18n::Text) -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated)
         .with_message(message)
         .with_details(serde_json::json!({ "reason": reason }))
@@ -43,19 +44,23 @@ pub fn verify(
         timestamp.map(str::trim).filter(|t| !t.is_empty()),
         signature.map(str::trim).filter(|s| !s.is_empty()),
     ) else {
-        return Err(refuse("signature_missing", "缺少签名"));
+        return Err(refuse("signature_missing", t!("webhook.signature_missing")));
     };
     let ts: i64 = (timestamp.len() <= 12 && timestamp.bytes().all(|b| b.is_ascii_digit()))
         .then(|| timestamp.parse().ok())
         .flatten()
-        .ok_or_else(|| refuse("bad_timestamp", "签名时间戳格式有误"))?;
-    let presented = hex::decode(signature).map_err(|_| refuse("bad_signature", "签名无效"))?;
+        .ok_or_else(|| refuse("bad_timestamp", t!("webhook.bad_timestamp")))?;
+    let presented =
+        hex::decode(signature).map_err(|_| refuse("bad_signature", t!("webhook.bad_signature")))?;
     // Compared in constant time by the MAC itself.
     mac(secret, timestamp, body)
         .verify_slice(&presented)
-        .map_err(|_| refuse("bad_signature", "签名无效"))?;
+        .map_err(|_| refuse("bad_signature", t!("webhook.bad_signature")))?;
     if (now_unix - ts).abs() > WINDOW_SECONDS {
-        return Err(refuse("timestamp_out_of_window", "签名已过期"));
+        return Err(refuse(
+            "timestamp_out_of_window",
+            t!("webhook.timestamp_out_of_window"),
+        ));
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use super::{form_encode, Failure, Outgoing};
 use crate::auth::tokens::KeyError;
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ErrorCode};
+use crate::t;
 use crate::time::{shanghai, Instant};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -218,8 +219,7 @@ pub(super) fn error_failure(err: &ErrorAnswer) -> Failure {
     let reason = format!("{code} {sub}");
     match (code, sub) {
         (_, "isv.code-invalid" | "isv.invalid-code" | "isv.code-expired") => Failure::rejected(
-            ApiError::new(ErrorCode::Unauthenticated)
-                .with_message("授权码无效或已使用，请重新登录"),
+            ApiError::new(ErrorCode::Unauthenticated).with_message(t!("login.bad_auth_code")),
             reason,
         ),
         ("20000", _) | ("20001", _) => Failure::unavailable(reason, true),

@@ -7,6 +7,7 @@
 //! anything else (outage, busy, garbage, a bad signature, our own misconfiguration) is
 //! `503 UPSTREAM_UNAVAILABLE`, retried once first when another attempt may succeed.
 
+use crate::t;
 pub mod alipay;
 pub mod alipay_message;
 pub mod face;
@@ -132,7 +133,7 @@ pub fn parse_client_code(field: &str, code: &str) -> Result<String, ApiError> {
     if ok {
         Ok(code.to_owned())
     } else {
-        Err(ApiError::invalid(field, "授权码格式有误，请重新获取")
+        Err(ApiError::invalid(field, t!("login.malformed_code"))
             .with_details(serde_json::json!({ "field": field, "reason": "bad_code" })))
     }
 }

@@ -5,6 +5,7 @@
 use super::{form_encode, join_url, Failure, Outgoing};
 use crate::domain::Phone;
 use crate::error::{ApiError, ErrorCode};
+use crate::t;
 use serde::Deserialize;
 
 /// Busy: "系统繁忙，此时请开发者稍候再试".
@@ -205,8 +206,7 @@ pub fn parse_session(status: u16, body: &[u8]) -> Result<WechatSession, Failure>
     }
     let answer: Answer = parse(status, body, |code| match code {
         INVALID_CODE | CODE_USED | MISSING_CODE => Failure::rejected(
-            ApiError::new(ErrorCode::Unauthenticated)
-                .with_message("登录凭证无效或已使用，请重新登录"),
+            ApiError::new(ErrorCode::Unauthenticated).with_message(t!("login.bad_login_code")),
             format!("errcode {code}"),
         ),
         _ => common_error(code),
@@ -262,7 +262,7 @@ pub fn parse_phone_number(status: u16, body: &[u8]) -> Result<PhoneAnswer, Failu
             Failure::unavailable("errcode 40001", true)
         }
         INVALID_CODE => Failure::rejected(
-            ApiError::invalid("code", "手机号授权码无效，请重新授权"),
+            ApiError::invalid("code", t!("login.bad_phone_code")),
             "errcode 40029",
         ),
         _ => common_error(code),
@@ -273,7 +273,7 @@ pub fn parse_phone_number(status: u16, body: &[u8]) -> Result<PhoneAnswer, Failu
     let info = answer?.phone_info.ok_or_else(Failure::malformed)?;
     if info.country_code.as_deref() != Some("86") {
         return Err(Failure::rejected(
-            ApiError::invalid("code", "请使用中国大陆手机号"),
+            ApiError::invalid("code", t!("login.phone_not_mainland")),
             "foreign phone",
         ));
     }

@@ -3,6 +3,7 @@
 //! announced by the State Council each November for the following year.
 
 use crate::error::ApiError;
+use crate::t;
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -21,7 +22,8 @@ pub struct WorkCalendar {
 impl WorkCalendar {
     /// Parses and validates a calendar document, as stored by the system or submitted by ops.
     pub fn from_json(json: &str) -> Result<WorkCalendar, ApiError> {
-        let calendar: WorkCalendar = super::parse_document("calendar", "工作日历格式有误", json)?;
+        let calendar: WorkCalendar =
+            super::parse_document("calendar", t!("rules.bad_calendar"), json)?;
         calendar.validate()?;
         Ok(calendar)
     }
@@ -32,13 +34,13 @@ impl WorkCalendar {
         if let Some(d) = self.makeup_workdays.iter().find(|d| !is_weekend(**d)) {
             return Err(ApiError::invalid(
                 "calendar.makeup_workdays",
-                format!("调休上班日 {d} 不是周末"),
+                t!("calendar.makeup_not_weekend", date = d.to_string()),
             ));
         }
         if let Some(d) = self.holidays.intersection(&self.makeup_workdays).next() {
             return Err(ApiError::invalid(
                 "calendar.holidays",
-                format!("{d} 同时被设为假日和调休上班日"),
+                t!("calendar.holiday_and_makeup", date = d.to_string()),
             ));
         }
         Ok(())

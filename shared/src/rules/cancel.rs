@@ -4,6 +4,8 @@
 
 use super::Rules;
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Arg;
+use crate::t;
 use crate::time::{self, Instant};
 use chrono::Duration;
 use serde_json::json;
@@ -21,7 +23,7 @@ pub fn check_cancel_allowed(
         return Ok(());
     }
     Err(ApiError::new(ErrorCode::CancelTooLate)
-        .with_message(format!("开始前{}内不可取消", describe_minutes(minutes)))
+        .with_message(t!("cancel.too_late", before = Arg::Minutes(minutes)))
         .with_details(json!({ "cutoff": time::rfc3339(&cutoff) })))
 }
 
@@ -51,28 +53,19 @@ pub fn check_cancellation_quota(
     // reopens when the one that leaves exactly `max - 1` behind it ages out.
     let until = counted[counted.len() - max] + window;
     Err(ApiError::new(ErrorCode::LimitExceeded)
-        .with_message(format!(
-            "{}天内已取消{}次预约，{}后可再次预约",
-            rules.cancellation.window_days,
-            counted.len(),
-            until
-                .with_timezone(&time::shanghai())
-                .format("%-m月%-d日 %H:%M"),
+        .with_message(t!(
+            "cancel.quota",
+            days = rules.cancellation.window_days,
+            count = counted.len(),
+            until = until.with_timezone(&time::shanghai()).naive_local(),
         ))
         .with_details(json!({ "until": time::rfc3339(&until) })))
-}
-
-fn describe_minutes(minutes: u32) -> String {
-    if minutes.is_multiple_of(60) {
-        format!("{}小时", minutes / 60)
-    } else {
-        format!("{minutes}分钟")
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use chrono::{NaiveDate, NaiveTime};
     use proptest::prelude::*;
 
@@ -104,7 +97,11 @@ mod tests {
                 err.details.unwrap(),
                 json!({"cutoff": "2026-03-12T08:00:00+08:00"})
             );
-            assert_eq!(err.message, "开始前2小时内不可取消");
+            assert_eq!(err.message.render(Lang::Zh), "开始前2小时内不可取消");
+            assert_eq!(
+                err.message.render(Lang::En),
+                "Appointments cannot be cancelled in the 2 hours before they start."
+            );
         }
     }
 
@@ -136,7 +133,10 @@ mod tests {
             err.details.unwrap(),
             json!({"until": "2026-04-04T09:30:00+08:00"})
         );
-        assert!(err.message.contains("4月4日 09:30"), "{}", err.message);
+        let zh = err.message.render(Lang::Zh);
+        assert!(zh.contains("4月4日 09:30"), "{zh}");
+        let en = err.message.render(Lang::En);
+        assert!(en.contains("after 4 Apr 09:30"), "{en}");
 
         let until = oldest + Duration::days(30);
         assert!(

@@ -4,6 +4,7 @@
 use super::{MinorLinkPolicy, Rules};
 use crate::error::{ApiError, ErrorCode};
 use crate::store::LinkLimits;
+use crate::t;
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
@@ -51,7 +52,7 @@ pub fn link_limits(rules: &Rules) -> LinkLimits {
 pub fn principals_limit_reached(rules: &Rules) -> ApiError {
     let max = rules.helpers.max_principals_per_user;
     ApiError::new(ErrorCode::LimitExceeded)
-        .with_message(format!("每位用户最多可为{max}人代办预约"))
+        .with_message(t!("helpers.principals_limit", max = max))
         .with_details(json!({ "limit": "principals_per_user", "max": max }))
 }
 
@@ -59,7 +60,7 @@ pub fn principals_limit_reached(rules: &Rules) -> ApiError {
 pub fn helpers_limit_reached(rules: &Rules) -> ApiError {
     let max = rules.helpers.max_helpers_per_principal;
     ApiError::new(ErrorCode::LimitExceeded)
-        .with_message(format!("每位办理人最多可由{max}位亲友代办预约"))
+        .with_message(t!("helpers.helpers_limit", max = max))
         .with_details(json!({ "limit": "helpers_per_principal", "max": max }))
 }
 

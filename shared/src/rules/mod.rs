@@ -6,6 +6,7 @@
 //! "booking": {"days_ahead": 14}}`. Unknown fields are ignored rather than refused so that a
 //! document written for a newer release still loads on an older one during a rollout.
 
+use crate::t;
 pub mod calendar;
 pub mod cancel;
 pub mod helpers;
@@ -184,7 +185,7 @@ impl Default for RateLimits {
 impl Rules {
     /// Parses and validates a stored or ops-submitted document. Fields it omits take defaults.
     pub fn from_json(json: &str) -> Result<Rules, ApiError> {
-        let rules: Rules = parse_document("rules", "业务规则配置格式有误", json)?;
+        let rules: Rules = parse_document("rules", t!("rules.bad_rules"), json)?;
         rules.validate()?;
         Ok(rules)
     }
@@ -200,7 +201,7 @@ impl Rules {
         if b.release_time.second() != 0 || b.release_time.nanosecond() != 0 {
             return Err(ApiError::invalid(
                 "booking.release_time",
-                "booking.release_time 应为整分钟",
+                t!("rules.release_time_whole_minutes"),
             ));
         }
         const AT_LEAST_ONE: RangeInclusive<u32> = 1..=u32::MAX;
@@ -275,9 +276,14 @@ impl Rules {
         for (field, value, range) in checks {
             if !range.contains(&value) {
                 let message = if *range.end() == u32::MAX {
-                    format!("{field} 应不小于 {}", range.start())
+                    t!("config.at_least", field = field, min = *range.start())
                 } else {
-                    format!("{field} 应在 {} 到 {} 之间", range.start(), range.end())
+                    t!(
+                        "config.between",
+                        field = field,
+                        min = *range.start(),
+                        max = *range.end()
+                    )
                 };
                 return Err(ApiError::invalid(field, message));
             }
@@ -291,11 +297,11 @@ impl Rules {
 /// into `details.error` for the ops user who submitted it.
 fn parse_document<T: DeserializeOwned>(
     field: &str,
-    message: &str,
+    message: crate::i18n::Text,
     json: &str,
 ) -> Result<T, ApiError> {
     let invalid = |error: String| {
-        ApiError::invalid(field, message).with_details(serde_json::json!({
+        ApiError::invalid(field, message.clone()).with_details(serde_json::json!({
             "field": field,
             "error": error,
         }))
@@ -320,7 +326,8 @@ mod hhmm {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let s = String::deserialize(d)?;
-        parse_hhmm("release_time", &s).map_err(|e| D::Error::custom(e.message))
+        parse_hhmm("release_time", &s)
+            .map_err(|e| D::Error::custom(e.message.render(crate::i18n::Lang::Zh)))
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::Rules;
 use crate::error::{ApiError, ErrorCode};
+use crate::t;
 use chrono::{Days, NaiveDate};
 use serde_json::json;
 
@@ -39,10 +40,7 @@ pub fn check_not_banned(
     match booking_ban(rules, today, no_shows) {
         None => Ok(()),
         Some(until) => Err(ApiError::new(ErrorCode::BookingBanned)
-            .with_message(format!(
-                "因多次预约未到，{}起可再次预约",
-                until.format("%Y年%-m月%-d日")
-            ))
+            .with_message(t!("penalty.banned_until", until = until))
             .with_details(json!({ "until": until.format("%Y-%m-%d").to_string() }))),
     }
 }
@@ -74,7 +72,10 @@ mod tests {
         let err = check_not_banned(&rules, d(3, 2), &no_shows).unwrap_err();
         assert_eq!(err.code, ErrorCode::BookingBanned);
         assert_eq!(err.details.unwrap(), json!({"until": "2026-05-30"}));
-        assert!(err.message.contains("2026年5月30日"), "{}", err.message);
+        let zh = err.message.render(crate::i18n::Lang::Zh);
+        assert!(zh.contains("2026年5月30日"), "{zh}");
+        let en = err.message.render(crate::i18n::Lang::En);
+        assert!(en.contains("from 30 May 2026"), "{en}");
     }
 
     #[test]

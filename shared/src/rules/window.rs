@@ -5,6 +5,7 @@
 use super::calendar::WorkCalendar;
 use super::Rules;
 use crate::error::{ApiError, ErrorCode};
+use crate::t;
 use crate::time::{self, Instant};
 use chrono::{Days, NaiveDate, NaiveTime};
 use serde_json::json;
@@ -46,26 +47,26 @@ pub fn check_bookable(
     date: NaiveDate,
     period_start: NaiveTime,
 ) -> Result<(), ApiError> {
-    let refuse = |reason: &str, message: String| {
+    let refuse = |reason: &str, message: crate::i18n::Text| {
         ApiError::new(ErrorCode::OutsideBookingWindow)
             .with_message(message)
             .with_details(json!({ "reason": reason }))
     };
     if time::at(date, period_start) <= now {
-        return Err(refuse("past", "该时段已过，请选择其他时段".to_owned()));
+        return Err(refuse("past", t!("window.past")));
     }
     let (first, last) = booking_window(rules, now);
     if date < first {
         let days = rules.booking.min_days_ahead;
-        return Err(refuse("too_soon", format!("需至少提前{days}天预约")));
+        return Err(refuse("too_soon", t!("window.too_soon", days = days)));
     }
     if date > last {
         let release_at = release_instant(rules, date);
         if release_at.date_naive() == local_today(now) {
             return Err(ApiError::new(ErrorCode::OutsideBookingWindow)
-                .with_message(format!(
-                    "该日期将于今天{}开放预约",
-                    time::format_hhmm(rules.booking.release_time)
+                .with_message(t!(
+                    "window.not_released",
+                    time = time::format_hhmm(rules.booking.release_time)
                 ))
                 .with_details(json!({
                     "reason": "not_released",
@@ -73,7 +74,7 @@ pub fn check_bookable(
                 })));
         }
         let days = rules.booking.days_ahead;
-        return Err(refuse("too_far", format!("最多可预约{days}天内的时段")));
+        return Err(refuse("too_far", t!("window.too_far", days = days)));
     }
     Ok(())
 }
@@ -83,7 +84,7 @@ pub fn check_bookable(
 pub fn check_not_holiday(calendar: &WorkCalendar, date: NaiveDate) -> Result<(), ApiError> {
     if calendar.holidays.contains(&date) {
         return Err(ApiError::new(ErrorCode::OutsideBookingWindow)
-            .with_message("法定节假日不办理业务，请选择其他日期")
+            .with_message(t!("window.holiday"))
             .with_details(json!({ "reason": "holiday" })));
     }
     Ok(())
