@@ -35,10 +35,20 @@ export async function seed(db, { now = Date.now() } = {}) {
   for (const s of demo.services) {
     stmts.push(
       db.prepare(
-        `INSERT INTO services (service_id, name, fee_fen, processing_working_days, guide_json, sort, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (service_id) DO UPDATE SET name = ?2, fee_fen = ?3, processing_working_days = ?4, guide_json = ?5, sort = ?6, updated_at = ?7`,
-      ).bind(s.service_id, s.name, s.fee_fen, s.processing_working_days, JSON.stringify(s.guide), s.sort, stamp),
+        `INSERT INTO services (service_id, name, fee_fen, processing_working_days, guide_json, sort, updated_at, name_en, guide_en_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (service_id) DO UPDATE SET name = ?2, fee_fen = ?3, processing_working_days = ?4, guide_json = ?5, sort = ?6, updated_at = ?7, name_en = ?8, guide_en_json = ?9`,
+      ).bind(
+        s.service_id,
+        s.name,
+        s.fee_fen,
+        s.processing_working_days,
+        JSON.stringify(s.guide),
+        s.sort,
+        stamp,
+        s.name_en ?? "",
+        JSON.stringify(s.guide_en ?? {}),
+      ),
     );
   }
   for (const o of demo.offices) {

@@ -282,3 +282,87 @@ test("an adult is invited, accepts on their own phone, sees what was done for th
   await son.removeApplicant(sister.applicant_id);
   assert.ok(!(await son.applicants()).some((a) => a.applicant_id === sister.applicant_id));
 });
+
+test("a foreigner on an English phone binds a passport, reads English, books a visa extension, cancels, rebooks and is checked in", async () => {
+  // A hall with the visa services, on a day no other test file publishes there (booking.test
+  // takes sh-pudong's 4th and 5th days), and not a public holiday.
+  const FOREIGN_HALL = "sh-pudong";
+  const page = assertOk(await api("GET", `/v1/offices/${FOREIGN_HALL}/slots?from=${shanghaiDate(3)}&to=${shanghaiDate(6)}`));
+  const FDAY = [3, 6].map(shanghaiDate).find((d) => page.days.some((day) => day.date === d && !day.holiday)) ?? shanghaiDate(3);
+  const atF = (hhmm) => ({ "x-dev-now": `${FDAY}T${hhmm}:00+08:00` });
+  const period = `mpf-${process.pid}`;
+  const wx = phone("journey-foreigner");
+  wx.getSystemInfoSync = () => ({ language: "en", platform: "ios" });
+  const me = client(wx);
+  const englishRefusal = async (promise, code) => {
+    const err = await promise.then(
+      () => assert.fail(`expected ${code}`),
+      (e) => e,
+    );
+    assert.equal(err.code, code, err.message);
+    assert.doesNotMatch(err.message, CJK, err.message);
+    return err;
+  };
+
+  await me.login();
+  assert.ok(wx.requests.every((r) => r.headers["Accept-Language"] === "en"), "every request asks for English");
+  await englishRefusal(me.helpers(), "IDENTITY_REQUIRED");
+  const number = `P${String(process.pid).padStart(7, "0")}1`;
+  const bad = await englishRefusal(
+    me.bindIdentity({ name: "GARCIA LUIS", passport: { number, nationality: "ZZZ" }, verifyToken: "dev-ok" }),
+    "INVALID_ARGUMENT",
+  );
+  assert.equal(bad.details.field, "passport.nationality");
+  const bound = await me.bindIdentity({ name: "Garcia Luis", passport: { number, nationality: "ESP" }, verifyToken: "dev-ok" });
+  assert.equal(bound.identity.name, "G***** L***");
+  assert.equal(bound.identity.document.type, "foreign_passport");
+  const own = bound.identity.applicant_id;
+
+  const services = await me.services();
+  const visa = services.find((s) => s.service_id === "visa_extension");
+  assert.doesNotMatch(visa.name, CJK);
+  assert.equal(visa.for_foreigners, true);
+  const guide = await me.guide("visa_extension");
+  assert.doesNotMatch(JSON.stringify(guide.materials) + JSON.stringify(guide.procedure), CJK);
+
+  assertOk(
+    await api("POST", "/v1/ops/schedules", {
+      headers: OPS,
+      body: { office_id: FOREIGN_HALL, date: FDAY, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity: 3 }] },
+    }),
+  );
+  const form = {
+    applicant_id: own,
+    service: "visa_extension",
+    office_id: FOREIGN_HALL,
+    date: FDAY,
+    period_id: period,
+    phone: "13912345678",
+    pickup: { method: "collect" },
+    agree_terms: true,
+  };
+  const refusedDoc = await englishRefusal(me.createBooking({ ...form, service: "passport" }), "INVALID_ARGUMENT");
+  assert.equal(refusedDoc.details.reason, "document_not_accepted");
+  const first = await me.createBooking(form);
+  assert.equal(first.status, "booked");
+  assert.equal((await me.cancelBooking(first.booking_no)).status, "cancelled");
+  const second = await me.createBooking(form);
+  assert.notEqual(second.booking_no, first.booking_no);
+
+  const checkin = await api("POST", `/v1/ops/bookings/${second.booking_no}/checkin`, {
+    headers: { ...OPS, ...atF("09:20") },
+    body: { qr_payload: second.qr_payload },
+  });
+  const application = assertOk(checkin, 201).application;
+  const raw = JSON.stringify({ status: "reviewing" });
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = createHmac("sha256", "dev-webhook-secret").update(`${ts}.${raw}`).digest("hex");
+  assertOk(
+    await api("POST", `/v1/ops/applications/${application.application_no}/events`, {
+      raw,
+      headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, ...atF("11:00") },
+    }),
+  );
+  const now = await me.application(application.application_no);
+  assert.deepEqual(now.timeline.map((e) => e.status), ["accepted", "reviewing"]);
+});

@@ -502,6 +502,28 @@ describe("face verification", () => {
     assert.equal((await postJson(verifyUrl(), body)).status, 401);
   });
 
+  test("a foreigner's document passes with dev-ok and is recorded masked", async () => {
+    const body = {
+      verify_token: "dev-ok",
+      name: "SMITH JOHN",
+      document_type: "foreign_passport",
+      document_number: "E12345678",
+      nationality: "USA",
+    };
+    const r = await postJson(verifyUrl(), body, auth);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.passed, true);
+    const rec = (await records("face_verifications")).at(-1);
+    assert.equal(rec.document_type, "foreign_passport");
+    assert.equal(rec.document_number, "E1*****78");
+    const everything = JSON.stringify((await getJson(`${control}/records`)).body);
+    assert.ok(!everything.includes("E12345678"));
+    const unknown = await postJson(verifyUrl(), { ...body, document_type: "driving_licence" }, auth);
+    assert.equal(unknown.status, 400);
+    const both = await postJson(verifyUrl(), { ...body, id_number: ID }, auth);
+    assert.equal(both.status, 400);
+  });
+
   test("missing fields are 400", async () => {
     assert.equal((await postJson(verifyUrl(), { verify_token: "dev-ok", name: "张三" }, auth)).status, 400);
     assert.equal((await post(verifyUrl(), "{bad", auth)).status, 400);

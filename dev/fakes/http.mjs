@@ -56,6 +56,13 @@ export function maskIdNumber(id) {
   return s.slice(0, 4) + "*".repeat(s.length - 8) + s.slice(-4);
 }
 
+/** "E12345678" -> "E1*****78": at most 2, and at most a quarter, of the characters at each end. */
+export function maskPassportNo(no) {
+  const s = String(no ?? "");
+  const keep = Math.min(2, Math.floor(s.length / 4));
+  return s.slice(0, keep) + "*".repeat(s.length - 2 * keep) + (keep ? s.slice(-keep) : "");
+}
+
 /** "13812345678" -> "138****5678". */
 export function maskPhone(phone) {
   const s = String(phone ?? "");

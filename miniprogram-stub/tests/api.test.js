@@ -199,3 +199,18 @@ test('DELETE and POST paths are built and escaped per id', async () => {
   assert.deepEqual(await c.cancelBooking('B1', '行程有变'), { status: 'cancelled', body: { reason: '行程有变' } })
   assert.equal(w.requests[0].body, undefined, 'a DELETE has no body')
 })
+
+test("every request asks for the phone's language: English for en*, Chinese otherwise", async () => {
+  const w = install({ routes: { 'GET /v1/services': () => ok({ services: [] }) } })
+  const c = client(w)
+  await c.services()
+  assert.equal(w.requests.at(-1).header['Accept-Language'], 'zh-CN', 'no system info: Chinese')
+  for (const [language, expected] of [['en', 'en'], ['en_US', 'en'], ['zh_CN', 'zh-CN'], ['zh_HK', 'zh-CN'], ['fr', 'zh-CN']]) {
+    w.wx.getSystemInfoSync = () => ({ language })
+    await c.services()
+    assert.equal(w.requests.at(-1).header['Accept-Language'], expected, language)
+  }
+  // A language chosen in the settings wins over the phone's.
+  await client(w, { language: 'en' }).services()
+  assert.equal(w.requests.at(-1).header['Accept-Language'], 'en')
+})

@@ -80,9 +80,26 @@ function createClient(options = {}) {
     if (settings.onSignedOut) settings.onSignedOut()
   }
 
+  /**
+   * The language every answer should come in: `options.language`, else the phone's
+   * (`wx.getSystemInfoSync().language`, such as "en" or "zh_CN"). English for any `en*`,
+   * Chinese otherwise, as the backend's Accept-Language rule.
+   */
+  function acceptLanguage() {
+    let lang = settings.language
+    if (!lang) {
+      try {
+        lang = wxApi().getSystemInfoSync().language
+      } catch (e) {
+        lang = ''
+      }
+    }
+    return /^en/i.test(String(lang || '')) ? 'en' : 'zh-CN'
+  }
+
   /** One HTTP exchange; never rejects (a network failure is statusCode 0). */
   function send(method, path, { query, body, headers, auth = true } = {}) {
-    const header = Object.assign({}, headers)
+    const header = Object.assign({ 'Accept-Language': acceptLanguage() }, headers)
     const t = auth ? tokens() : null
     if (t) header.Authorization = `Bearer ${t.access_token}`
     return new Promise((resolve) => {
@@ -185,8 +202,18 @@ function createClient(options = {}) {
         })
       })
     },
-    async bindIdentity({ name, idNumber, verifyToken }) {
-      const user = await post('/v1/me/identity', { name, id_number: idNumber, verify_token: verifyToken })
+    /**
+     * Real-name binding with one document: `idNumber` (resident ID card), `passport`
+     * ({ number, nationality }) or `permanentResidenceId`; `nameZh` beside a foreigner's
+     * Latin name.
+     */
+    async bindIdentity({ name, nameZh, idNumber, passport, permanentResidenceId, verifyToken }) {
+      const body = { name, verify_token: verifyToken }
+      if (nameZh) body.name_zh = nameZh
+      if (idNumber) body.id_number = idNumber
+      if (passport) body.passport = passport
+      if (permanentResidenceId) body.permanent_residence_id = permanentResidenceId
+      const user = await post('/v1/me/identity', body)
       wxApi().setStorageSync(USER_KEY, user)
       return user
     },

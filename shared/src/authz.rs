@@ -179,6 +179,7 @@ pub(crate) mod tests {
         Applicant {
             id: ApplicantId(id.into()),
             name: PersonName::parse("张三").unwrap(),
+            name_zh: None,
             document: StoredDocument {
                 kind: DocumentKind::IdCard,
                 hash: format!("hash-{id}"),

@@ -26,6 +26,7 @@ fn from_column<T: DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
 pub(super) struct ApplicantRow {
     applicant_id: String,
     name: String,
+    name_zh: Option<String>,
     doc_kind: String,
     doc_hash: String,
     doc_masked: String,
@@ -40,6 +41,10 @@ impl ApplicantRow {
         Ok(Applicant {
             id: ApplicantId(self.applicant_id),
             name: PersonName::parse(&self.name).map_err(|_| corrupt("applicants.name"))?,
+            name_zh: self
+                .name_zh
+                .map(|n| PersonName::parse(&n).map_err(|_| corrupt("applicants.name_zh")))
+                .transpose()?,
             document: StoredDocument {
                 kind: from_column::<DocumentKind>("applicants.doc_kind", &self.doc_kind)?,
                 hash: self.doc_hash,
@@ -56,7 +61,8 @@ impl ApplicantRow {
     }
 }
 
-pub(super) const APPLICANT_SELECT: &str = "SELECT applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, nationality, birth_date, created_at FROM applicants";
+/// `doc_type` is the kind since migration 0012; `doc_kind` holds it for the rows before.
+pub(super) const APPLICANT_SELECT: &str = "SELECT applicant_id, name, name_zh, COALESCE(doc_type, doc_kind) AS doc_kind, doc_hash, doc_masked, doc_sealed, nationality, birth_date, created_at FROM applicants";
 
 #[derive(Deserialize)]
 pub(super) struct LinkRow {
@@ -99,24 +105,35 @@ const LIVE_AT_9: &str = "(status = 'active' OR (status = 'pending' AND \
 
 pub(super) const LINK_SELECT: &str = "SELECT helper_user_id, applicant_id, relation, status, consent, invitation_hash, invitation_expires_at, created_at, updated_at FROM links";
 
+/// What `doc_kind`'s CHECK (from before migration 0012) can hold for `kind`.
+fn legacy_doc_kind(kind: DocumentKind) -> &'static str {
+    if kind.is_foreign() {
+        DocumentKind::ForeignPassport.as_str()
+    } else {
+        DocumentKind::IdCard.as_str()
+    }
+}
+
 impl D1Store {
     /// Inserts the applicant unless their document is registered already.
     fn insert_applicant_stmt(&self, a: &Applicant) -> ApiResult<worker::D1PreparedStatement> {
         let d = &a.document;
         self.stmt(
             "INSERT INTO applicants (applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, \
-               nationality, birth_date, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (doc_hash) DO NOTHING",
+               nationality, birth_date, created_at, doc_type, name_zh) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (doc_hash) DO NOTHING",
             &[
                 a.id.as_str().into(),
                 a.name.as_str().into(),
-                d.kind.as_str().into(),
+                legacy_doc_kind(d.kind).into(),
                 d.hash.as_str().into(),
                 d.masked.as_str().into(),
                 d.sealed.as_str().into(),
                 d.nationality.as_deref().into(),
                 a.birth_date.map(|b| b.to_string()).map_or(Arg::Null, Arg::Owned),
                 rfc3339(&a.created_at).into(),
+                d.kind.as_str().into(),
+                a.name_zh.as_ref().map(|n| n.as_str()).into(),
             ],
         )
     }

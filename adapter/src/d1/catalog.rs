@@ -10,9 +10,11 @@ use yuyue_shared::ApiResult;
 pub(super) struct ServiceRow {
     service_id: String,
     name: String,
+    name_en: String,
     fee_fen: f64,
     processing_working_days: f64,
     guide_json: String,
+    guide_en_json: String,
 }
 
 impl ServiceRow {
@@ -21,10 +23,13 @@ impl ServiceRow {
             service_id: ServiceId::parse(&self.service_id)
                 .map_err(|_| corrupt("services.service_id"))?,
             name: self.name,
+            name_en: self.name_en,
             fee_fen: self.fee_fen as u32,
             processing_working_days: self.processing_working_days as u32,
             guide: serde_json::from_str(&self.guide_json)
                 .map_err(|_| corrupt("services.guide_json"))?,
+            guide_en: serde_json::from_str(&self.guide_en_json)
+                .map_err(|_| corrupt("services.guide_en_json"))?,
         })
     }
 }
@@ -73,7 +78,7 @@ impl OfficeRow {
 }
 
 pub(super) const SERVICE_SELECT: &str =
-    "SELECT service_id, name, fee_fen, processing_working_days, guide_json FROM services";
+    "SELECT service_id, name, name_en, fee_fen, processing_working_days, guide_json, guide_en_json FROM services";
 
 pub(super) const OFFICE_SELECT: &str = "SELECT o.office_id, o.city_id, o.name, o.district, o.address, o.phone, \
      o.opening_hours, o.requires_photo_receipt, o.lat, o.lng, o.active, \
@@ -116,10 +121,7 @@ impl Catalog for D1Store {
 
     async fn services(&self) -> ApiResult<Vec<ServiceInfo>> {
         let rows: Vec<ServiceRow> = self
-            .all(
-                "SELECT service_id, name, fee_fen, processing_working_days, guide_json FROM services ORDER BY sort, service_id",
-                &[],
-            )
+            .all(&format!("{SERVICE_SELECT} ORDER BY sort, service_id"), &[])
             .await?;
         rows.into_iter().map(ServiceRow::into_model).collect()
     }

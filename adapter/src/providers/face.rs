@@ -3,7 +3,7 @@
 
 use super::{base, call};
 use crate::cx::Cx;
-use yuyue_shared::domain::{IdNumber, PersonName};
+use yuyue_shared::domain::{PersonDocument, PersonName};
 use yuyue_shared::login::identity::FaceCheck;
 use yuyue_shared::providers::face;
 use yuyue_shared::ratelimit::Limit;
@@ -18,7 +18,7 @@ impl FaceCheck for FaceVerifier<'_> {
     async fn passed(
         &self,
         name: &PersonName,
-        id: &IdNumber,
+        document: &PersonDocument,
         verify_token: &str,
     ) -> ApiResult<bool> {
         self.cx.rate_limit(&self.limit).await?;
@@ -27,7 +27,7 @@ impl FaceCheck for FaceVerifier<'_> {
             &self.cx.required_config("FACE_API_KEY")?,
             verify_token,
             name,
-            id,
+            document,
         );
         call(self.cx, "face", "verify", &request, face::parse_verify).await
     }

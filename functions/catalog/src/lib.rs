@@ -50,12 +50,12 @@ fn routes() -> Routes {
 
 async fn services(cx: Cx) -> ApiResult<Reply> {
     let catalog = catalog_cache::current(&cx.store()?).await?;
-    Ok(Reply::ok(catalog.services_view()))
+    Ok(Reply::ok(catalog.services_view(cx.lang)))
 }
 
 async fn guide(cx: Cx) -> ApiResult<Reply> {
     let catalog = catalog_cache::current(&cx.store()?).await?;
-    Ok(Reply::ok(catalog.guide_view(cx.param("service"))?))
+    Ok(Reply::ok(catalog.guide_view(cx.param("service"), cx.lang)?))
 }
 
 #[derive(Deserialize)]
@@ -67,15 +67,17 @@ struct OfficesQuery {
 async fn offices(cx: Cx) -> ApiResult<Reply> {
     let q: OfficesQuery = cx.query()?;
     let catalog = catalog_cache::current(&cx.store()?).await?;
-    Ok(Reply::ok(
-        catalog.offices_view(q.city.as_deref(), q.service.as_deref())?,
-    ))
+    Ok(Reply::ok(catalog.offices_view(
+        q.city.as_deref(),
+        q.service.as_deref(),
+        cx.lang,
+    )?))
 }
 
 async fn office(cx: Cx) -> ApiResult<Reply> {
     let catalog = catalog_cache::current(&cx.store()?).await?;
     let office = catalog.office_by_param(cx.param("office_id"))?;
-    Ok(Reply::ok(catalog.office_view(office)))
+    Ok(Reply::ok(catalog.office_view(office, cx.lang)))
 }
 
 #[derive(Deserialize)]

@@ -5,10 +5,9 @@
 //! cannot be reversed by trying every possible ID number, as an unkeyed one could.
 
 use super::tokens::KeyError;
-use crate::domain::{DocumentKind, IdNumber};
+use crate::domain::{DocumentKind, PersonDocument};
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ApiResult};
-use crate::mask;
 use crate::store::StoredDocument;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -100,16 +99,25 @@ impl DocumentKeys {
         String::from_utf8(clear).map_err(|_| ApiError::internal())
     }
 
-    /// The stored form of a resident ID card.
-    pub fn protect_id(&self, id: &IdNumber, entropy: &mut Entropy) -> ApiResult<StoredDocument> {
-        let hash = self.hash(DocumentKind::IdCard, id.as_str());
-        let sealed = self.seal(&hash, id.as_str(), entropy)?;
+    /// The lookup key of a person's document.
+    pub fn hash_of(&self, document: &PersonDocument) -> String {
+        self.hash(document.kind(), document.number())
+    }
+
+    /// The stored form of a document: its hash, its masked form, the number sealed.
+    pub fn protect(
+        &self,
+        document: &PersonDocument,
+        entropy: &mut Entropy,
+    ) -> ApiResult<StoredDocument> {
+        let hash = self.hash_of(document);
+        let sealed = self.seal(&hash, document.number(), entropy)?;
         Ok(StoredDocument {
-            kind: DocumentKind::IdCard,
-            masked: mask::mask_id(id),
+            kind: document.kind(),
+            masked: document.masked(),
             hash,
             sealed,
-            nationality: None,
+            nationality: document.nationality().map(str::to_owned),
         })
     }
 }
@@ -127,15 +135,15 @@ pub(crate) mod tests {
         DocumentKeys::from_base64(HASH_KEY, SEAL_KEY).unwrap()
     }
 
-    fn id() -> IdNumber {
-        IdNumber::parse(ID, arb::TODAY).unwrap()
+    fn id() -> PersonDocument {
+        PersonDocument::IdCard(crate::domain::IdNumber::parse(ID, arb::TODAY).unwrap())
     }
 
     #[test]
     fn sealing_round_trips_and_hides_the_number() {
         let k = keys();
         let mut e = Entropy::from_seed([9; 32]);
-        let doc = k.protect_id(&id(), &mut e).unwrap();
+        let doc = k.protect(&id(), &mut e).unwrap();
         assert_eq!(doc.masked, "1101**********002X");
         assert_eq!(doc.kind, DocumentKind::IdCard);
         for column in [&doc.hash, &doc.sealed, &doc.masked] {
@@ -144,6 +152,33 @@ pub(crate) mod tests {
         }
         assert!(doc.sealed.starts_with("v1."));
         assert_eq!(k.open(&doc.hash, &doc.sealed).unwrap(), ID);
+    }
+
+    #[test]
+    fn foreigners_documents_are_sealed_with_their_kind_and_nationality() {
+        let k = keys();
+        let mut e = Entropy::from_seed([3; 32]);
+        let passport = crate::domain::ForeignPassport::parse("E12345678", "USA").unwrap();
+        let doc = k
+            .protect(&PersonDocument::ForeignPassport(passport), &mut e)
+            .unwrap();
+        assert_eq!(doc.kind, DocumentKind::ForeignPassport);
+        assert_eq!(doc.masked, "E1*****78");
+        assert_eq!(doc.nationality.as_deref(), Some("USA"));
+        assert!(!doc.sealed.contains("E12345678") && !doc.hash.contains("E12345678"));
+        assert_eq!(k.open(&doc.hash, &doc.sealed).unwrap(), "E12345678");
+        // The same characters under another kind are another person.
+        assert_ne!(doc.hash, k.hash(DocumentKind::IdCard, "E12345678"));
+        let pr = crate::domain::PermanentResidenceId::parse(
+            &arb::with_check("91184019850412001"),
+            arb::TODAY,
+        )
+        .unwrap();
+        let doc = k
+            .protect(&PersonDocument::PermanentResidence(pr), &mut e)
+            .unwrap();
+        assert_eq!(doc.kind, DocumentKind::PermanentResidence);
+        assert_eq!(doc.nationality, None);
     }
 
     #[test]
@@ -176,7 +211,7 @@ pub(crate) mod tests {
     fn a_sealed_value_does_not_open_on_another_row_or_under_another_key_or_when_altered() {
         let k = keys();
         let mut e = Entropy::from_seed([9; 32]);
-        let doc = k.protect_id(&id(), &mut e).unwrap();
+        let doc = k.protect(&id(), &mut e).unwrap();
         let other_row = k.hash(DocumentKind::IdCard, "110101199003070011");
         assert!(k.open(&other_row, &doc.sealed).is_err());
 

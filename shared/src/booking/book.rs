@@ -26,7 +26,7 @@ use super::view::booking_view;
 use crate::auth::session_live;
 use crate::authz::authorize_with;
 use crate::catalog::Snapshot;
-use crate::domain::{DocumentKind, ServiceId};
+use crate::domain::ServiceId;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
@@ -360,11 +360,14 @@ async fn checks<S: SubmitReads>(
         .accepted_documents()
         .contains(&applicant.document.kind)
     {
-        let msg = match applicant.document.kind {
-            DocumentKind::IdCard => t!("booking.foreigners_only"),
-            DocumentKind::ForeignPassport => t!("booking.resident_id_only"),
+        let msg = if applicant.document.kind.is_foreign() {
+            t!("booking.resident_id_only")
+        } else {
+            t!("booking.foreigners_only")
         };
-        return Err(ApiError::invalid("service", msg));
+        return Err(ApiError::invalid("service", msg).with_details(
+            serde_json::json!({ "field": "service", "reason": "document_not_accepted" }),
+        ));
     }
     let service = facts.service.ok_or_else(ApiError::not_found)?;
     if !pickup_offered(&service.guide, &req.pickup) {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::authz::tests::{applicant, link};
+use crate::domain::DocumentKind;
 use crate::domain::{OfficeId, PeriodId, ServiceId};
 use crate::error::ErrorCode;
 use crate::rules::Rules;
@@ -78,9 +79,11 @@ pub(crate) fn world(capacity: u32, users: usize) -> MemoryStore {
             s.add_service(ServiceInfo {
                 service_id: id,
                 name: "服务".into(),
+                name_en: String::new(),
                 fee_fen: 12000,
                 processing_working_days: 7,
                 guide: serde_json::json!({"pickup_options": [{"method": "collect"}, {"method": "mail"}]}),
+                guide_en: serde_json::json!({}),
             });
         }
         for i in 0..users {
@@ -91,9 +94,14 @@ pub(crate) fn world(capacity: u32, users: usize) -> MemoryStore {
 }
 
 async fn add_user(s: &MemoryStore, user: &str, app: &str) {
-    s.create_applicant(&applicant(app, Some(d(1980, 1, 1))))
-        .await
-        .unwrap();
+    add_user_with(s, user, app, DocumentKind::IdCard).await
+}
+
+/// A user whose own applicant holds a document of `kind`.
+async fn add_user_with(s: &MemoryStore, user: &str, app: &str, kind: DocumentKind) {
+    let mut a = applicant(app, Some(d(1980, 1, 1)));
+    a.document.kind = kind;
+    s.create_applicant(&a).await.unwrap();
     s.create_user(&User {
         id: UserId(user.into()),
         platform: Platform::Wechat,
@@ -1042,4 +1050,34 @@ fn reconciliation_does_not_restore_a_place_its_booking_was_cancelled_from_meanwh
         "the cancelled booking keeps no place"
     );
     assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}
+
+#[test]
+fn a_foreigner_is_refused_a_residents_service_as_document_not_accepted_and_nothing_is_held() {
+    let s = world(5, 0);
+    for (user, kind) in [
+        ("u-passport", DocumentKind::ForeignPassport),
+        ("u-pr", DocumentKind::PermanentResidence),
+    ] {
+        let app = format!("ap-{user}");
+        block_on(add_user_with(&s, user, &app, kind));
+        let err = submit(&s, user, &format!("key-{user}-0001"), &request(&app)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidArgument, "{err:?}");
+        let details = err.details.unwrap();
+        assert_eq!(details["reason"], "document_not_accepted");
+        assert_eq!(details["field"], "service");
+    }
+    // A resident books the same period: both refusals gave their holds up.
+    block_on(add_user(&s, "u-resident", "ap-resident"));
+    assert_eq!(
+        submit(
+            &s,
+            "u-resident",
+            "key-resident-0001",
+            &request("ap-resident")
+        )
+        .unwrap()
+        .status,
+        201
+    );
 }

@@ -13,6 +13,7 @@ pub mod slots;
 use crate::booking::book::requires_photo_receipt;
 use crate::domain::{DocumentKind, OfficeId, ServiceId};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Lang;
 use crate::store::{Catalog, City, Office, ServiceInfo};
 use serde_json::{json, Map, Value};
 
@@ -48,9 +49,9 @@ impl Snapshot {
         self.cities.iter().find(|c| c.city_id == id)
     }
 
-    fn service_name(&self, id: ServiceId) -> String {
+    fn service_name(&self, id: ServiceId, lang: Lang) -> String {
         self.service(id)
-            .map_or_else(|| id.as_str().to_owned(), |s| s.name.clone())
+            .map_or_else(|| id.as_str().to_owned(), |s| s.name_in(lang).to_owned())
     }
 
     /// An active hall by the id in a URL; a malformed id cannot be a hall, so it is not found.
@@ -61,22 +62,26 @@ impl Snapshot {
             .ok_or_else(ApiError::not_found)
     }
 
-    /// `GET /v1/services`.
-    pub fn services_view(&self) -> Value {
-        let services: Vec<Value> = self.services.iter().map(service_summary).collect();
+    /// `GET /v1/services`, names in `lang`.
+    pub fn services_view(&self, lang: Lang) -> Value {
+        let services: Vec<Value> = self
+            .services
+            .iter()
+            .map(|s| service_summary(s, lang))
+            .collect();
         json!({ "services": services })
     }
 
     /// `GET /v1/services/{service}/guide`: the guide document as ops wrote it, with the facts
     /// the system holds about the service, and the halls that require a photo receipt number.
-    pub fn guide_view(&self, raw_service: &str) -> ApiResult<Value> {
+    pub fn guide_view(&self, raw_service: &str, lang: Lang) -> ApiResult<Value> {
         let id = ServiceId::parse(raw_service).map_err(|_| ApiError::not_found())?;
         let service = self.service(id).ok_or_else(ApiError::not_found)?;
-        let mut out = match service_summary(service) {
+        let mut out = match service_summary(service, lang) {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        if let Value::Object(guide) = &service.guide {
+        if let Value::Object(guide) = service.guide_in(lang) {
             for (k, v) in guide {
                 // The system's own facts win over a guide field of the same name.
                 out.entry(k.clone()).or_insert_with(|| v.clone());
@@ -96,7 +101,12 @@ impl Snapshot {
     }
 
     /// `GET /v1/offices?city=&service=`. A well-formed city without halls is an empty list.
-    pub fn offices_view(&self, city: Option<&str>, service: Option<&str>) -> ApiResult<Value> {
+    pub fn offices_view(
+        &self,
+        city: Option<&str>,
+        service: Option<&str>,
+        lang: Lang,
+    ) -> ApiResult<Value> {
         let city = city.filter(|c| !c.is_empty());
         if let Some(c) = city {
             let ok = (2..=20).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase());
@@ -113,17 +123,17 @@ impl Snapshot {
             .iter()
             .filter(|o| city.is_none_or(|c| o.city_id == c))
             .filter(|o| service.is_none_or(|s| o.services.contains(&s)))
-            .map(|o| self.office_view(o))
+            .map(|o| self.office_view(o, lang))
             .collect();
         Ok(json!({ "offices": offices }))
     }
 
     /// One hall as the contract shows it. A hall's phone is an office line, not personal data.
-    pub fn office_view(&self, o: &Office) -> Value {
+    pub fn office_view(&self, o: &Office, lang: Lang) -> Value {
         let services: Vec<Value> = o
             .services
             .iter()
-            .map(|s| json!({ "service_id": s.as_str(), "name": self.service_name(*s) }))
+            .map(|s| json!({ "service_id": s.as_str(), "name": self.service_name(*s, lang) }))
             .collect();
         let receipt_for: Vec<&str> = o
             .services
@@ -159,19 +169,20 @@ pub fn fee_yuan(fen: u32) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-fn service_summary(s: &ServiceInfo) -> Value {
+fn service_summary(s: &ServiceInfo, lang: Lang) -> Value {
     let pickup_methods: Vec<Value> = s.guide["pickup_options"]
         .as_array()
         .map(|opts| opts.iter().map(|o| o["method"].clone()).collect())
         .unwrap_or_default();
     json!({
         "service_id": s.service_id.as_str(),
-        "name": s.name,
+        "name": s.name_in(lang),
         "fee_fen": s.fee_fen,
         "fee_yuan": fee_yuan(s.fee_fen),
         "processing_working_days": s.processing_working_days,
         "pickup_methods": pickup_methods,
-        "for_foreigners": s.service_id.accepted_documents() == [DocumentKind::ForeignPassport],
+        "for_foreigners": !s.service_id.accepted_documents().contains(&DocumentKind::IdCard),
+        "accepted_documents": s.service_id.accepted_documents(),
     })
 }
 

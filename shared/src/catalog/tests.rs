@@ -76,6 +76,7 @@ fn world() -> MemoryStore {
         s.add_service(ServiceInfo {
             service_id: id,
             name: format!("{id}-name"),
+            name_en: String::new(),
             fee_fen: fen,
             processing_working_days: days,
             guide: json!({
@@ -85,6 +86,7 @@ fn world() -> MemoryStore {
                 "photo_rules": { "spec": "白底" },
                 "fee_fen": 1,
             }),
+            guide_en: json!({}),
         });
     }
     block_on(async {
@@ -448,7 +450,7 @@ fn only_bookable_days_ask_the_authority() {
 #[test]
 fn services_list_every_service_with_fee_in_fen_and_yuan() {
     let snap = snapshot(&world());
-    let v = snap.services_view();
+    let v = snap.services_view(Lang::Zh);
     let services = v["services"].as_array().unwrap();
     assert_eq!(services.len(), 3);
     assert_eq!(services[0]["service_id"], "passport");
@@ -463,7 +465,7 @@ fn services_list_every_service_with_fee_in_fen_and_yuan() {
 #[test]
 fn a_guide_merges_the_document_with_the_facts_and_names_receipt_halls() {
     let snap = snapshot(&world());
-    let g = snap.guide_view("id_card").unwrap();
+    let g = snap.guide_view("id_card", Lang::Zh).unwrap();
     assert_eq!(g["materials"], json!(["身份证"]));
     assert_eq!(g["processing_working_days"], 20);
     assert_eq!(
@@ -482,12 +484,12 @@ fn a_guide_merges_the_document_with_the_facts_and_names_receipt_halls() {
         "sz-longgang does not offer id_card, bj-dongcheng requires none"
     );
     assert_eq!(
-        snap.guide_view("passport").unwrap()["photo_receipt_required_at"],
+        snap.guide_view("passport", Lang::Zh).unwrap()["photo_receipt_required_at"],
         json!([])
     );
     for bad in ["driving", "Passport", "taiwan_permit"] {
         assert_eq!(
-            snap.guide_view(bad).unwrap_err().code,
+            snap.guide_view(bad, Lang::Zh).unwrap_err().code,
             crate::ErrorCode::NotFound,
             "{bad}"
         );
@@ -506,33 +508,38 @@ fn offices_filter_by_city_and_service_and_hide_inactive_halls() {
             .collect()
     };
     assert_eq!(
-        ids(snap.offices_view(None, None).unwrap()),
+        ids(snap.offices_view(None, None, Lang::Zh).unwrap()),
         ["bj-dongcheng", "sz-futian", "sz-longgang"]
     );
     assert_eq!(
-        ids(snap.offices_view(Some("sz"), None).unwrap()),
+        ids(snap.offices_view(Some("sz"), None, Lang::Zh).unwrap()),
         ["sz-futian", "sz-longgang"]
     );
     assert_eq!(
-        ids(snap.offices_view(Some("sz"), Some("id_card")).unwrap()),
+        ids(snap
+            .offices_view(Some("sz"), Some("id_card"), Lang::Zh)
+            .unwrap()),
         ["sz-futian"]
     );
     assert_eq!(
-        ids(snap.offices_view(Some("gz"), None).unwrap()),
+        ids(snap.offices_view(Some("gz"), None, Lang::Zh).unwrap()),
         Vec::<String>::new()
     );
-    assert_eq!(ids(snap.offices_view(Some(""), Some("")).unwrap()).len(), 3);
+    assert_eq!(
+        ids(snap.offices_view(Some(""), Some(""), Lang::Zh).unwrap()).len(),
+        3
+    );
     let field = |e: ApiError| e.details.unwrap()["field"].clone();
     assert_eq!(
-        field(snap.offices_view(Some("SZ"), None).unwrap_err()),
+        field(snap.offices_view(Some("SZ"), None, Lang::Zh).unwrap_err()),
         "city"
     );
     assert_eq!(
-        field(snap.offices_view(None, Some("visa")).unwrap_err()),
+        field(snap.offices_view(None, Some("visa"), Lang::Zh).unwrap_err()),
         "service"
     );
 
-    let o = snap.office_view(snap.office_by_param("sz-futian").unwrap());
+    let o = snap.office_view(snap.office_by_param("sz-futian").unwrap(), Lang::Zh);
     assert_eq!(o["city"], json!({ "city_id": "sz", "name": "深圳" }));
     assert_eq!(o["requires_photo_receipt"], true);
     assert_eq!(o["photo_receipt_required_for"], json!(["id_card"]));
@@ -571,4 +578,37 @@ fn the_service_must_be_offered_by_the_hall() {
         details(check_service(longgang, Some("driving")).unwrap_err())["reason"],
         "unknown_service"
     );
+}
+
+#[test]
+fn english_names_and_guides_are_served_on_request_and_chinese_meanwhile() {
+    let w = world();
+    let mut snap = snapshot(&w);
+    let passport = snap
+        .services
+        .iter_mut()
+        .find(|s| s.service_id == ServiceId::Passport)
+        .unwrap();
+    passport.name_en = "Ordinary passport".into();
+    passport.guide_en = json!({ "materials": ["Your resident ID card"], "fee_fen": 1 });
+    let names = |lang| {
+        snap.services_view(lang)["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(Lang::En)[0], "Ordinary passport");
+    assert_eq!(names(Lang::Zh)[0], "passport-name");
+    // No English given: the Chinese name, not an empty one.
+    assert_eq!(names(Lang::En)[1], names(Lang::Zh)[1]);
+    let g = snap.guide_view("passport", Lang::En).unwrap();
+    assert_eq!(g["materials"], json!(["Your resident ID card"]));
+    assert_eq!(g["fee_fen"], 12000, "the system's facts still win");
+    assert_eq!(g["name"], "Ordinary passport");
+    let g = snap.guide_view("id_card", Lang::En).unwrap();
+    assert_eq!(g["materials"], json!(["身份证"]));
+    let o = snap.office_view(snap.office_by_param("sz-futian").unwrap(), Lang::En);
+    assert_eq!(o["services"][0]["name"], "Ordinary passport");
 }

@@ -103,3 +103,34 @@ pub fn minority_name() -> impl Strategy<Value = String> {
 pub fn latin_name() -> impl Strategy<Value = String> {
     "[A-Z]{2,12}([ '-][A-Z]{1,12}){0,3}"
 }
+
+/// A valid permanent residence ID number: `9`, an issuing province, a nationality code, a
+/// birth date and a sequence, with its check character.
+pub fn permanent_residence_id() -> impl Strategy<Value = String> {
+    (
+        select(PROVINCE_CODES.to_vec()),
+        0u32..1000,
+        birth_date(),
+        0u32..1000,
+    )
+        .prop_map(|(province, nationality, birth, seq)| {
+            with_check(&format!(
+                "9{province:02}{nationality:03}{}{seq:03}",
+                birth.format("%Y%m%d")
+            ))
+        })
+}
+
+/// A passport number as `ForeignPassport::parse` accepts it: letters and digits, one digit.
+pub fn passport_number() -> impl Strategy<Value = String> {
+    "[A-Z0-9]{4,16}[0-9]"
+}
+
+/// The body fields naming a resident by `name` and ID number `id`, as the use-case tests send.
+pub fn resident(name: &str, id: &str) -> super::PersonFields {
+    super::PersonFields {
+        name: name.into(),
+        id_number: Some(id.into()),
+        ..Default::default()
+    }
+}

@@ -96,9 +96,7 @@ impl IdNumber {
     /// Completed years on `date` (0 before birth). A 29 February birthday counts as reached on
     /// 1 March in common years, as Chinese civil law reckons age.
     pub fn age_on(&self, date: NaiveDate) -> u32 {
-        let years = date.year() - self.birth.year();
-        let before_birthday = (date.month(), date.day()) < (self.birth.month(), self.birth.day());
-        u32::try_from(years - i32::from(before_birthday)).unwrap_or(0)
+        age_on(self.birth, date)
     }
 
     pub fn sex(&self) -> Sex {
@@ -115,12 +113,20 @@ impl IdNumber {
     }
 }
 
-fn two_digits(b: &[u8]) -> u8 {
+/// Completed years of someone born on `birth`, on `date` (0 before birth). A 29 February
+/// birthday counts as reached on 1 March in common years, as Chinese civil law reckons age.
+pub fn age_on(birth: NaiveDate, date: NaiveDate) -> u32 {
+    let years = date.year() - birth.year();
+    let before_birthday = (date.month(), date.day()) < (birth.month(), birth.day());
+    u32::try_from(years - i32::from(before_birthday)).unwrap_or(0)
+}
+
+pub(super) fn two_digits(b: &[u8]) -> u8 {
     (b[0] - b'0') * 10 + (b[1] - b'0')
 }
 
 /// `YYYYMMDD` from ASCII digits; years before 1900 are data-entry errors, not people.
-fn birth_date(b: &[u8]) -> Option<NaiveDate> {
+pub(super) fn birth_date(b: &[u8]) -> Option<NaiveDate> {
     let year = b[..4]
         .iter()
         .fold(0i32, |acc, d| acc * 10 + i32::from(d - b'0'));

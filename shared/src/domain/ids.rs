@@ -51,13 +51,17 @@ impl ServiceId {
             .ok_or(UNKNOWN_SERVICE)
     }
 
-    /// Visa and residence services are for foreigners; the rest are for Chinese citizens.
+    /// Visa and residence services are for foreigners (a passport, or the permanent residence
+    /// card that replaces one at the counter); the rest are for Chinese citizens.
     pub fn accepted_documents(self) -> &'static [DocumentKind] {
         match self {
             ServiceId::VisaExtension
             | ServiceId::VisaRenewal
             | ServiceId::VisaReissue
-            | ServiceId::ResidencePermit => &[DocumentKind::ForeignPassport],
+            | ServiceId::ResidencePermit => &[
+                DocumentKind::ForeignPassport,
+                DocumentKind::PermanentResidence,
+            ],
             ServiceId::Passport
             | ServiceId::HkMacauPermit
             | ServiceId::TaiwanPermit
@@ -156,15 +160,16 @@ mod tests {
     }
 
     #[test]
-    fn only_visa_and_residence_services_take_a_foreign_passport() {
+    fn only_visa_and_residence_services_take_foreigners_documents() {
         for id in ServiceId::ALL {
             let foreign = id.as_str().starts_with("visa_") || id == ServiceId::ResidencePermit;
-            let expected = if foreign {
-                DocumentKind::ForeignPassport
-            } else {
-                DocumentKind::IdCard
-            };
-            assert_eq!(id.accepted_documents(), [expected], "{id}");
+            for kind in DocumentKind::ALL {
+                assert_eq!(
+                    id.accepted_documents().contains(&kind),
+                    kind.is_foreign() == foreign,
+                    "{id} {kind:?}"
+                );
+            }
         }
     }
 

@@ -39,21 +39,28 @@ macro_rules! display_as_str {
 }
 
 pub mod booking_no;
+pub mod country;
 mod crockford;
+pub mod document;
 pub mod id_number;
 pub mod ids;
 pub mod name;
 pub mod passport;
+pub mod permanent_residence;
 pub mod phone;
 
 #[cfg(test)]
 pub(crate) mod arb;
 
 pub use booking_no::{ApplicationNo, BookingNo, InvitationCode};
+pub use document::{
+    parse_document, parse_person, DocumentKind, NamedPerson, PersonDocument, PersonFields,
+};
 pub use id_number::{IdNumber, Sex};
 pub use ids::{OfficeId, PeriodId, ServiceId};
 pub use name::{NameScript, PersonName};
-pub use passport::{DocumentKind, ForeignPassport, PersonDocument};
+pub use passport::ForeignPassport;
+pub use permanent_residence::PermanentResidenceId;
 pub use phone::Phone;
 
 /// Why a value was rejected. `reason` is a stable snake_case string clients may branch on;

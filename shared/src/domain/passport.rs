@@ -1,13 +1,15 @@
-//! Foreigners' passports (for visa and residence services) and the choice between them and the
-//! ID card as the document a person books with.
+//! Foreigners' passports, the document of the visa and residence services.
 
-use super::{FieldError, IdNumber};
+use super::country;
+use super::FieldError;
 use crate::mask;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 const BAD_PASSPORT_NO: FieldError = FieldError::new("bad_passport_no", "passport.bad_passport_no");
 const BAD_NATIONALITY: FieldError = FieldError::new("bad_nationality", "passport.bad_nationality");
+const UNKNOWN_NATIONALITY: FieldError =
+    FieldError::new("unknown_nationality", "passport.unknown_nationality");
 const NOT_FOREIGN: FieldError = FieldError::new(
     "not_foreign_nationality",
     "passport.not_foreign_nationality",
@@ -16,22 +18,6 @@ const NOT_FOREIGN: FieldError = FieldError::new(
 /// Nationality codes of people who are not foreigners under Chinese exit-entry law: citizens
 /// book with their ID card, and Hong Kong, Macao and Taiwan residents hold permits, not visas.
 const NOT_FOREIGN_CODES: [&str; 4] = ["CHN", "HKG", "MAC", "TWN"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    IdCard,
-    ForeignPassport,
-}
-
-impl DocumentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::IdCard => "id_card",
-            DocumentKind::ForeignPassport => "foreign_passport",
-        }
-    }
-}
 
 /// A foreign passport. The reasons name the failing part (`bad_passport_no` versus
 /// `bad_nationality`/`not_foreign_nationality`) so a caller can point at the right field.
@@ -58,6 +44,9 @@ impl ForeignPassport {
         }
         if NOT_FOREIGN_CODES.contains(&nationality.as_str()) {
             return Err(NOT_FOREIGN);
+        }
+        if !country::is_known(&nationality) {
+            return Err(UNKNOWN_NATIONALITY);
         }
         Ok(ForeignPassport {
             number,
@@ -108,34 +97,9 @@ impl<'de> Deserialize<'de> for ForeignPassport {
     }
 }
 
-/// The identity document a person books with.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PersonDocument {
-    IdCard(IdNumber),
-    ForeignPassport(ForeignPassport),
-}
-
-impl PersonDocument {
-    pub fn kind(&self) -> DocumentKind {
-        match self {
-            PersonDocument::IdCard(_) => DocumentKind::IdCard,
-            PersonDocument::ForeignPassport(_) => DocumentKind::ForeignPassport,
-        }
-    }
-
-    /// The document number as responses and logs may show it.
-    pub fn masked(&self) -> String {
-        match self {
-            PersonDocument::IdCard(id) => mask::mask_id(id),
-            PersonDocument::ForeignPassport(p) => mask::mask_passport(p),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::arb;
     use proptest::prelude::*;
 
     fn reason(number: &str, nationality: &str) -> &'static str {
@@ -179,21 +143,22 @@ mod tests {
     }
 
     #[test]
-    fn the_number_is_checked_first() {
-        assert_eq!(reason("x", "CHN"), "bad_passport_no");
+    fn nationality_is_a_real_code() {
+        for unknown in ["XYZ", "YUG", "AAA"] {
+            assert_eq!(
+                reason("E1234567", unknown),
+                "unknown_nationality",
+                "{unknown}"
+            );
+        }
+        for known in ["USA", "gbr", "DEU", "XXA"] {
+            assert!(ForeignPassport::parse("E1234567", known).is_ok(), "{known}");
+        }
     }
 
     #[test]
-    fn document_kind_uses_snake_case() {
-        assert_eq!(
-            serde_json::to_value(DocumentKind::ForeignPassport).unwrap(),
-            serde_json::json!("foreign_passport")
-        );
-        for kind in [DocumentKind::IdCard, DocumentKind::ForeignPassport] {
-            let json = serde_json::to_value(kind).unwrap();
-            assert_eq!(json, serde_json::json!(kind.as_str()));
-            assert_eq!(serde_json::from_value::<DocumentKind>(json).unwrap(), kind);
-        }
+    fn the_number_is_checked_first() {
+        assert_eq!(reason("x", "CHN"), "bad_passport_no");
     }
 
     #[test]
@@ -202,8 +167,6 @@ mod tests {
         let debug = format!("{p:?}");
         assert!(!debug.contains("E12345678"), "{debug}");
         assert!(debug.contains("E1*****78"), "{debug}");
-        let doc = format!("{:?}", PersonDocument::ForeignPassport(p));
-        assert!(!doc.contains("E12345678"), "{doc}");
     }
 
     #[test]
@@ -220,25 +183,13 @@ mod tests {
         );
     }
 
-    #[test]
-    fn person_documents_report_kind_and_mask() {
-        let id = IdNumber::parse("11010519491231002X", arb::TODAY).unwrap();
-        let doc = PersonDocument::IdCard(id);
-        assert_eq!(doc.kind(), DocumentKind::IdCard);
-        assert_eq!(doc.masked(), "1101**********002X");
-        let p = ForeignPassport::parse("E12345678", "USA").unwrap();
-        let doc = PersonDocument::ForeignPassport(p);
-        assert_eq!(doc.kind(), DocumentKind::ForeignPassport);
-        assert_eq!(doc.masked(), "E1*****78");
-    }
-
     proptest! {
         #[test]
         fn valid_numbers_parse_uppercased(
             number in "[a-zA-Z0-9]{4,16}[0-9]",
-            nationality in "[A-Z]{3}",
+            nationality in proptest::sample::select(country::ISO_3166_ALPHA3.to_vec()),
         ) {
-            prop_assume!(!NOT_FOREIGN_CODES.contains(&nationality.as_str()));
+            prop_assume!(!NOT_FOREIGN_CODES.contains(&nationality));
             let p = ForeignPassport::parse(&number, &nationality.to_ascii_lowercase()).unwrap();
             prop_assert_eq!(p.number(), number.to_ascii_uppercase());
             prop_assert_eq!(p.nationality(), nationality);

@@ -9,7 +9,7 @@ use crate::auth::documents::DocumentKeys;
 use crate::auth::Identified;
 use crate::authz::link_gives_rights;
 use crate::booking::request::parse_applicant_id;
-use crate::domain::{DocumentKind, InvitationCode};
+use crate::domain::{FieldError, InvitationCode};
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::login::identity::FaceCheck;
@@ -89,7 +89,8 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
     entropy: &mut Entropy,
 ) -> ApiResult<Written> {
     let today = cx.now.date_naive();
-    let hash = keys.hash(DocumentKind::IdCard, input.id.as_str());
+    let person = &input.person;
+    let hash = keys.hash_of(&person.document);
     let own = store
         .applicant(&me.applicant_id)
         .await?
@@ -99,7 +100,7 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
     }
     let name_mismatch = || conflict("name_mismatch", t!("helper.name_mismatch"));
     let known = store.applicant_by_document(&hash).await?;
-    if known.as_ref().is_some_and(|a| a.name != input.name) {
+    if known.as_ref().is_some_and(|a| a.name != person.name) {
         return Err(name_mismatch());
     }
     let current = match &known {
@@ -112,14 +113,26 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
         }
     }
 
-    // How the principal consents. The paid face check runs before anything is written.
-    let guardian = matches!(input.relation, Relation::Child | Relation::Guardian)
-        && may_add_without_consent(cx.rules, input.id.birth_date(), today);
+    // How the principal consents. The paid face check runs before anything is written. A
+    // person already known keeps the birth date on record.
+    let birth_date = known
+        .as_ref()
+        .and_then(|a| a.birth_date)
+        .or(input.birth_date);
+    let as_guardian = matches!(input.relation, Relation::Child | Relation::Guardian);
+    if as_guardian && birth_date.is_none() && input.verify_token.is_none() {
+        // A passport carries no birth date in our data: without one, nothing shows a child.
+        return Err(
+            FieldError::new("birth_date_required", "helper.birth_date_required").at("birth_date"),
+        );
+    }
+    let guardian =
+        as_guardian && birth_date.is_some_and(|b| may_add_without_consent(cx.rules, b, today));
     let mut invitation = None;
     let (status, consent, action) = if guardian {
         (LinkStatus::Active, Consent::Guardian, "helper.linked")
     } else if let Some(token) = &input.verify_token {
-        if !face.passed(&input.name, &input.id, token).await? {
+        if !face.passed(&person.name, &person.document, token).await? {
             return Err(ApiError::new(ErrorCode::IdentityVerificationFailed)
                 .with_message(t!("helper.face_failed")));
         }
@@ -136,9 +149,10 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
         Some(_) => None,
         None => Some(Applicant {
             id: ApplicantId(entropy.id("a")),
-            name: input.name.clone(),
-            document: keys.protect_id(&input.id, entropy)?,
-            birth_date: Some(input.id.birth_date()),
+            name: person.name.clone(),
+            name_zh: person.name_zh.clone(),
+            document: keys.protect(&person.document, entropy)?,
+            birth_date,
             created_at: cx.now,
         }),
     };

@@ -1,7 +1,7 @@
 //! `POST /v1/applicants` as sent, and its validation, field by field, before anything is looked
 //! up or any provider is called.
 
-use crate::domain::{IdNumber, PersonName};
+use crate::domain::{parse_person, FieldError, NamedPerson, PersonFields};
 use crate::error::{ApiError, ApiResult};
 use crate::login::identity::parse_verify_token;
 use crate::store::Relation;
@@ -9,19 +9,24 @@ use crate::t;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+/// `{"name", "name_zh"?, one document, "relation", "verify_token"?, "birth_date"?}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AddApplicantBody {
-    pub name: String,
-    pub id_number: String,
+    #[serde(flatten)]
+    pub person: PersonFields,
     pub relation: String,
     #[serde(default)]
     pub verify_token: Option<String>,
+    /// For a passport, which carries none in our data: needed to add a child without consent.
+    #[serde(default)]
+    pub birth_date: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct AddApplicant {
-    pub name: PersonName,
-    pub id: IdNumber,
+    pub person: NamedPerson,
+    /// The document's own, or for a passport the one the body gave.
+    pub birth_date: Option<NaiveDate>,
     /// What the principal is to the helper: `child` is the helper's child, `guardian` a person
     /// the helper is legal guardian of.
     pub relation: Relation,
@@ -40,10 +45,39 @@ pub fn parse_relation(raw: &str) -> ApiResult<Relation> {
     Ok(relation)
 }
 
+const BIRTH_DATE_MISMATCH: FieldError =
+    FieldError::new("birth_date_mismatch", "helper.birth_date_mismatch");
+const FUTURE_BIRTH_DATE: FieldError =
+    FieldError::new("future_birth_date", "helper.future_birth_date");
+
+/// A given birth date must be a real past date, and where the document carries one, the same.
+fn parse_birth_date(
+    raw: Option<&str>,
+    person: &NamedPerson,
+    today: NaiveDate,
+) -> ApiResult<Option<NaiveDate>> {
+    let given = match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let d = crate::time::parse_date("birth_date", s)?;
+            if d > today {
+                return Err(FUTURE_BIRTH_DATE.at("birth_date"));
+            }
+            Some(d)
+        }
+    };
+    match (person.document.birth_date(), given) {
+        (Some(own), Some(g)) if own != g => Err(BIRTH_DATE_MISMATCH.at("birth_date")),
+        (Some(own), _) => Ok(Some(own)),
+        (None, given) => Ok(given),
+    }
+}
+
 pub fn parse_add(body: &AddApplicantBody, today: NaiveDate) -> ApiResult<AddApplicant> {
+    let person = parse_person(&body.person, today)?;
     Ok(AddApplicant {
-        name: PersonName::parse(&body.name).map_err(|e| e.at("name"))?,
-        id: IdNumber::parse(&body.id_number, today).map_err(|e| e.at("id_number"))?,
+        birth_date: parse_birth_date(body.birth_date.as_deref(), &person, today)?,
+        person,
         relation: parse_relation(&body.relation)?,
         verify_token: match body.verify_token.as_deref() {
             None => None,

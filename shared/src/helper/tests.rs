@@ -8,8 +8,9 @@ use super::*;
 use crate::auth::documents::tests::keys;
 use crate::auth::Identified;
 use crate::authz::{acting_for, authorize, record_views};
+use crate::domain::arb::resident;
 use crate::domain::arb::with_check;
-use crate::domain::{IdNumber, InvitationCode, PersonName};
+use crate::domain::{IdNumber, InvitationCode, PersonDocument, PersonName};
 use crate::entropy::Entropy;
 use crate::error::{ApiResult, ErrorCode};
 use crate::login::identity::FaceCheck;
@@ -55,7 +56,7 @@ impl Face {
 }
 
 impl FaceCheck for Face {
-    async fn passed(&self, _: &PersonName, _: &IdNumber, _: &str) -> ApiResult<bool> {
+    async fn passed(&self, _: &PersonName, _: &PersonDocument, _: &str) -> ApiResult<bool> {
         self.calls.set(self.calls.get() + 1);
         Ok(self.pass)
     }
@@ -91,13 +92,21 @@ impl World {
     /// A user with a bound identity (their applicant and `self` link), as login leaves them.
     fn person(&self, user: &str, name: &str, id: &str) -> Identified {
         let id = IdNumber::parse(id, now().date_naive()).unwrap();
-        let applicant = block_on(self.s.create_applicant(&Applicant {
-            id: ApplicantId(format!("a-{user}")),
-            name: PersonName::parse(name).unwrap(),
-            document: keys().protect_id(&id, &mut self.e.borrow_mut()).unwrap(),
-            birth_date: Some(id.birth_date()),
-            created_at: now(),
-        }))
+        let applicant = block_on(
+            self.s.create_applicant(&Applicant {
+                id: ApplicantId(format!("a-{user}")),
+                name: PersonName::parse(name).unwrap(),
+                name_zh: None,
+                document: keys()
+                    .protect(
+                        &PersonDocument::IdCard(id.clone()),
+                        &mut self.e.borrow_mut(),
+                    )
+                    .unwrap(),
+                birth_date: Some(id.birth_date()),
+                created_at: now(),
+            }),
+        )
         .unwrap();
         let u = block_on(self.s.create_user(&User {
             id: UserId(user.into()),
@@ -140,10 +149,10 @@ impl World {
         let (name, id, relation) = who;
         let input = parse_add(
             &AddApplicantBody {
-                name: name.into(),
-                id_number: id.into(),
+                person: resident(name, id),
                 relation: relation.into(),
                 verify_token: token.map(str::to_owned),
+                birth_date: None,
             },
             t.date_naive(),
         )?;
@@ -415,10 +424,10 @@ fn the_same_principal_twice_oneself_and_a_wrong_name_are_refused() {
 fn bad_fields_are_named() {
     let today = now().date_naive();
     let body = |name: &str, id: &str, relation: &str, token: Option<&str>| AddApplicantBody {
-        name: name.into(),
-        id_number: id.into(),
+        person: resident(name, id),
         relation: relation.into(),
         verify_token: token.map(str::to_owned),
+        birth_date: None,
     };
     let field = |r: ApiResult<AddApplicant>| r.unwrap_err().details.unwrap()["field"].clone();
     assert_eq!(

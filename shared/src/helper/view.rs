@@ -39,7 +39,9 @@ pub fn applicant_view(applicant: &Applicant, link: &Link, rules: &Rules, now: In
     json!({
         "applicant_id": applicant.id.as_str(),
         "name": mask_name(&applicant.name),
-        "id_number": applicant.document.masked,
+        "name_zh": applicant.name_zh.as_ref().map(mask_name),
+        "id_number": applicant.document.masked_id_number(),
+        "document": applicant.document.view(),
         "relation": link.relation.as_str(),
         "is_self": link.relation == Relation::Own,
         "status": link_state(link, applicant, rules, now),

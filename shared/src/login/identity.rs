@@ -1,15 +1,16 @@
 //! Real-name binding (实名认证): the user proves to the face-verification provider that they are
-//! the person with this name and ID number, and the account becomes that person. The person's
+//! the person with this name and document (a resident ID card, or a foreigner's passport or
+//! permanent residence card), and the account becomes that person. The person's
 //! applicant record is created (or found, if a relative added them before) and linked to the
 //! account as `self`, so one authorization rule covers acting for oneself and for principals.
 //!
-//! One ID number is the identity of at most one account per platform: a second account claiming
+//! One document is the identity of at most one account per platform: a second account claiming
 //! it is refused with `CONFLICT` (`details.reason = identity_bound_to_another_account`). Every
 //! attempt that reaches a decision is recorded, keyed by the document hash only.
 
 use super::view::{user_view, UserView};
 use crate::auth::documents::DocumentKeys;
-use crate::domain::{DocumentKind, IdNumber, PersonName};
+use crate::domain::{parse_person, NamedPerson, PersonDocument, PersonName};
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::login::requests::IdentityBody;
@@ -25,24 +26,24 @@ use chrono::NaiveDate;
 /// person? Rate limiting and retries are the implementation's business.
 #[allow(async_fn_in_trait)]
 pub trait FaceCheck {
-    async fn passed(&self, name: &PersonName, id: &IdNumber, verify_token: &str)
-        -> ApiResult<bool>;
+    async fn passed(
+        &self,
+        name: &PersonName,
+        document: &PersonDocument,
+        verify_token: &str,
+    ) -> ApiResult<bool>;
 }
 
 /// A validated binding request.
 #[derive(Debug, Clone)]
 pub struct IdentityInput {
-    pub name: PersonName,
-    pub id: IdNumber,
+    pub person: NamedPerson,
     pub verify_token: String,
 }
 
 pub fn parse_identity(body: &IdentityBody, today: NaiveDate) -> ApiResult<IdentityInput> {
-    let name = PersonName::parse(&body.name).map_err(|e| e.at("name"))?;
-    let id = IdNumber::parse(&body.id_number, today).map_err(|e| e.at("id_number"))?;
     Ok(IdentityInput {
-        name,
-        id,
+        person: parse_person(&body.person, today)?,
         verify_token: parse_verify_token(&body.verify_token)?,
     })
 }
@@ -81,7 +82,8 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
     input: &IdentityInput,
     entropy: &mut Entropy,
 ) -> ApiResult<UserView> {
-    let hash = cx.keys.hash(DocumentKind::IdCard, input.id.as_str());
+    let person = &input.person;
+    let hash = cx.keys.hash_of(&person.document);
     let record = |outcome| IdentityAttempt {
         user_id: user.id.clone(),
         doc_hash: hash.clone(),
@@ -109,7 +111,7 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
 
     if !cx
         .face
-        .passed(&input.name, &input.id, &input.verify_token)
+        .passed(&person.name, &person.document, &input.verify_token)
         .await?
     {
         store
@@ -125,15 +127,16 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
             store
                 .create_applicant(&Applicant {
                     id: ApplicantId(entropy.id("a")),
-                    name: input.name.clone(),
-                    document: cx.keys.protect_id(&input.id, entropy)?,
-                    birth_date: Some(input.id.birth_date()),
+                    name: person.name.clone(),
+                    name_zh: person.name_zh.clone(),
+                    document: cx.keys.protect(&person.document, entropy)?,
+                    birth_date: person.document.birth_date(),
                     created_at: cx.now,
                 })
                 .await?
         }
     };
-    if applicant.name != input.name {
+    if applicant.name != person.name {
         // The person was added earlier (by a relative) under another name. The verified name
         // is right, but silently renaming a record others act on is not ours to do here.
         store

@@ -1,5 +1,6 @@
 //! The login function's request bodies, as `API.md` names their fields.
 
+use crate::domain::PersonFields;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -17,10 +18,12 @@ pub struct RefreshBody {
     pub refresh_token: String,
 }
 
+/// `{"name", "name_zh"?, one of "id_number" | "passport" | "permanent_residence_id",
+/// "verify_token"}`.
 #[derive(Deserialize)]
 pub struct IdentityBody {
-    pub name: String,
-    pub id_number: String,
+    #[serde(flatten)]
+    pub person: PersonFields,
     pub verify_token: String,
 }
 

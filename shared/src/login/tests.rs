@@ -7,7 +7,8 @@ use super::*;
 use crate::auth::documents::tests::keys;
 use crate::auth::tokens::tests::{signer, t0, verifier};
 use crate::auth::{authenticate, Caller};
-use crate::domain::{arb, IdNumber, PersonName};
+use crate::domain::arb::resident;
+use crate::domain::{arb, IdNumber, PersonDocument, PersonName};
 use crate::entropy::Entropy;
 use crate::error::ErrorCode;
 use crate::store::memory::{block_on, MemoryStore};
@@ -330,7 +331,7 @@ impl Face {
 }
 
 impl FaceCheck for Face {
-    async fn passed(&self, _: &PersonName, _: &IdNumber, _: &str) -> ApiResult<bool> {
+    async fn passed(&self, _: &PersonName, _: &PersonDocument, _: &str) -> ApiResult<bool> {
         self.calls.set(self.calls.get() + 1);
         if self.fail {
             return Err(crate::error::ApiError::new(ErrorCode::UpstreamUnavailable));
@@ -342,8 +343,7 @@ impl FaceCheck for Face {
 fn input(name: &str, id: &str) -> IdentityInput {
     parse_identity(
         &IdentityBody {
-            name: name.into(),
-            id_number: id.into(),
+            person: resident(name, id),
             verify_token: "dev-ok".into(),
         },
         arb::TODAY,
@@ -391,7 +391,8 @@ fn binding_creates_the_own_applicant_sealed_and_its_self_link() {
     assert!(view.identity_bound);
     let identity = view.identity.unwrap();
     assert_eq!(identity.name, "张*");
-    assert_eq!(identity.id_number, "1101**********002X");
+    assert_eq!(identity.id_number.as_deref(), Some("1101**********002X"));
+    assert_eq!(identity.document.number, "1101**********002X");
 
     let user = user_of(&store, &issued);
     let applicant_id = user.applicant_id.clone().unwrap();
@@ -498,7 +499,7 @@ fn the_storage_uniqueness_catches_a_race_the_pre_check_missed() {
     struct Racing<'a>(&'a MemoryStore, &'a User, &'a IdentityInput);
     // Mallory's binding is checked, then Alice binds in between, then Mallory's write lands.
     impl FaceCheck for Racing<'_> {
-        async fn passed(&self, _: &PersonName, _: &IdNumber, _: &str) -> ApiResult<bool> {
+        async fn passed(&self, _: &PersonName, _: &PersonDocument, _: &str) -> ApiResult<bool> {
             bind(self.0, &Face::passing(), self.1, self.2).unwrap();
             Ok(true)
         }
@@ -559,13 +560,18 @@ fn an_applicant_added_under_another_name_is_not_silently_renamed() {
     let mut e = Entropy::from_seed([17; 32]);
     let keys = keys();
     let id = IdNumber::parse(ID, arb::TODAY).unwrap();
-    block_on(store.create_applicant(&crate::store::Applicant {
-        id: crate::store::ApplicantId("a_added".into()),
-        name: PersonName::parse("张四").unwrap(),
-        document: keys.protect_id(&id, &mut e).unwrap(),
-        birth_date: Some(id.birth_date()),
-        created_at: t0(),
-    }))
+    block_on(
+        store.create_applicant(&crate::store::Applicant {
+            id: crate::store::ApplicantId("a_added".into()),
+            name: PersonName::parse("张四").unwrap(),
+            name_zh: None,
+            document: keys
+                .protect(&PersonDocument::IdCard(id.clone()), &mut e)
+                .unwrap(),
+            birth_date: Some(id.birth_date()),
+            created_at: t0(),
+        }),
+    )
     .unwrap();
     let user = user_of(&store, &login(&store, &mut e, "wx-alice"));
     let err = bind(&store, &Face::passing(), &user, &input("张三", ID)).unwrap_err();
@@ -580,8 +586,7 @@ fn identity_input_is_validated_field_by_field() {
     let field = |name: &str, id: &str, token: &str| {
         parse_identity(
             &IdentityBody {
-                name: name.into(),
-                id_number: id.into(),
+                person: resident(name, id),
                 verify_token: token.into(),
             },
             arb::TODAY,
@@ -598,7 +603,7 @@ fn identity_input_is_validated_field_by_field() {
     assert_eq!(field("张三", ID, ""), "verify_token");
     assert_eq!(field("张三", ID, "has space"), "verify_token");
     let ok = input("张三", " 11010519491231002x ");
-    assert_eq!(ok.id.as_str(), ID);
+    assert_eq!(ok.person.document.number(), ID);
 }
 
 #[test]
@@ -632,4 +637,66 @@ fn issued_tokens_never_show_in_debug_output() {
     let debug = format!("{issued:?}");
     assert!(!debug.contains(&issued.access_token));
     assert!(!debug.contains(&issued.refresh_token));
+}
+
+fn passport_input(name: &str, number: &str, nationality: &str) -> IdentityInput {
+    parse_identity(
+        &IdentityBody {
+            person: crate::domain::PersonFields {
+                name: name.into(),
+                passport: Some(crate::domain::document::PassportFields {
+                    number: number.into(),
+                    nationality: nationality.into(),
+                }),
+                ..Default::default()
+            },
+            verify_token: "dev-ok".into(),
+        },
+        arb::TODAY,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_foreigner_binds_a_passport_once_per_platform() {
+    let store = MemoryStore::new();
+    let mut e = Entropy::from_seed([41; 32]);
+    let user = user_of(&store, &login(&store, &mut e, "wx-john"));
+    let view = bind(
+        &store,
+        &Face::passing(),
+        &user,
+        &passport_input("smith john", "E12345678", "usa"),
+    )
+    .unwrap();
+    let identity = view.identity.unwrap();
+    assert_eq!(identity.name, "S**** J***");
+    assert_eq!(identity.id_number, None);
+    assert_eq!(identity.document.number, "E1*****78");
+    assert_eq!(identity.document.nationality.as_deref(), Some("USA"));
+    let applicant = block_on(store.applicant(&crate::store::ApplicantId(identity.applicant_id)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        applicant.document.kind,
+        crate::domain::DocumentKind::ForeignPassport
+    );
+    assert_eq!(applicant.name.as_str(), "SMITH JOHN");
+    assert_eq!(applicant.birth_date, None);
+    assert!(!applicant.document.sealed.contains("E12345678"));
+
+    // The same passport for a second WeChat account is refused; the same number as another
+    // kind of document is another person.
+    let other = user_of(&store, &login(&store, &mut e, "wx-other"));
+    let err = bind(
+        &store,
+        &Face::passing(),
+        &other,
+        &passport_input("SMITH JOHN", "E12345678", "USA"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.details.unwrap()["reason"],
+        "identity_bound_to_another_account"
+    );
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::mask;
-use crate::store::{Applicants, Platform, User};
+use crate::store::{Applicants, DocumentView, Platform, User};
 use crate::time;
 use serde::Serialize;
 
@@ -22,10 +22,15 @@ pub struct UserView {
 pub struct IdentityView {
     /// The user's own applicant: what `POST /v1/bookings` takes to book for oneself.
     pub applicant_id: String,
-    /// `张*`
+    /// `张*`, `S**** J***`
     pub name: String,
-    /// `1101**********002X`
-    pub id_number: String,
+    /// A foreigner's Chinese name, masked, where they gave one.
+    pub name_zh: Option<String>,
+    /// `1101**********002X`, for a resident ID card; `null` for a foreigner's document.
+    pub id_number: Option<String>,
+    /// `{"type": "id_card" | "foreign_passport" | "permanent_residence", "number": masked,
+    /// "nationality"?}`
+    pub document: DocumentView,
 }
 
 pub async fn user_view<S: Applicants>(store: &S, user: &User) -> ApiResult<UserView> {
@@ -37,7 +42,9 @@ pub async fn user_view<S: Applicants>(store: &S, user: &User) -> ApiResult<UserV
             Some(IdentityView {
                 applicant_id: a.id.as_str().to_owned(),
                 name: mask::mask_name(&a.name),
-                id_number: a.document.masked.clone(),
+                name_zh: a.name_zh.as_ref().map(mask::mask_name),
+                id_number: a.document.masked_id_number().map(str::to_owned),
+                document: a.document.view(),
             })
         }
     };

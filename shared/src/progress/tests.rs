@@ -61,9 +61,11 @@ fn world() -> MemoryStore {
         s.add_service(ServiceInfo {
             service_id: id,
             name: id.as_str().into(),
+            name_en: String::new(),
             fee_fen: 12000,
             processing_working_days: days,
             guide: json!({}),
+            guide_en: serde_json::json!({}),
         });
     }
     block_on(async {

@@ -3,7 +3,7 @@
 //! number given. `POST {base}/v1/verify` with `Authorization: Bearer <key>`.
 
 use super::{join_url, Failure, Outgoing};
-use crate::domain::{IdNumber, PersonName};
+use crate::domain::{PersonDocument, PersonName};
 use serde::Deserialize;
 
 pub fn verify(
@@ -11,13 +11,24 @@ pub fn verify(
     api_key: &str,
     verify_token: &str,
     name: &PersonName,
-    id: &IdNumber,
+    document: &PersonDocument,
 ) -> Outgoing {
-    let body = serde_json::json!({
-        "verify_token": verify_token,
-        "name": name.as_str(),
-        "id_number": id.as_str(),
-    });
+    // A resident ID card keeps the vendor's `id_number` field; other documents name their
+    // type, as the vendor's certificate-type parameter does.
+    let body = match document {
+        PersonDocument::IdCard(id) => serde_json::json!({
+            "verify_token": verify_token,
+            "name": name.as_str(),
+            "id_number": id.as_str(),
+        }),
+        other => serde_json::json!({
+            "verify_token": verify_token,
+            "name": name.as_str(),
+            "document_type": other.kind().as_str(),
+            "document_number": other.number(),
+            "nationality": other.nationality(),
+        }),
+    };
     Outgoing {
         method: "POST",
         url: join_url(base, "/v1/verify"),
@@ -52,14 +63,38 @@ mod tests {
     #[test]
     fn the_request_names_the_person_and_carries_the_key() {
         let name = PersonName::parse("张三").unwrap();
-        let id = IdNumber::parse("11010519491231002X", arb::TODAY).unwrap();
-        let req = verify("http://h/face/", "k", "dev-ok", &name, &id);
+        let id = crate::domain::IdNumber::parse("11010519491231002X", arb::TODAY).unwrap();
+        let req = verify(
+            "http://h/face/",
+            "k",
+            "dev-ok",
+            &name,
+            &PersonDocument::IdCard(id),
+        );
         assert_eq!(req.url, "http://h/face/v1/verify");
         assert_eq!(req.authorization.as_deref(), Some("Bearer k"));
         let body: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
         assert_eq!(
             body,
             serde_json::json!({"verify_token":"dev-ok","name":"张三","id_number":"11010519491231002X"})
+        );
+    }
+
+    #[test]
+    fn a_foreigners_document_is_sent_with_its_type_and_nationality() {
+        let name = PersonName::parse("SMITH JOHN").unwrap();
+        let p = crate::domain::ForeignPassport::parse("E12345678", "USA").unwrap();
+        let req = verify(
+            "http://h/face",
+            "k",
+            "dev-ok",
+            &name,
+            &PersonDocument::ForeignPassport(p),
+        );
+        let body: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"verify_token":"dev-ok","name":"SMITH JOHN","document_type":"foreign_passport","document_number":"E12345678","nationality":"USA"})
         );
     }
 

@@ -4,6 +4,7 @@
 use crate::domain::{
     ApplicationNo, BookingNo, DocumentKind, OfficeId, PeriodId, PersonName, Phone, ServiceId,
 };
+use crate::i18n::Lang;
 use crate::time::Instant;
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -92,12 +93,42 @@ pub struct StoredDocument {
     pub nationality: Option<String>,
 }
 
+/// A stored document as responses show it: its kind, the masked number, a passport's
+/// nationality.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentView {
+    #[serde(rename = "type")]
+    pub kind: DocumentKind,
+    pub number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+}
+
+impl StoredDocument {
+    pub fn view(&self) -> DocumentView {
+        DocumentView {
+            kind: self.kind,
+            number: self.masked.clone(),
+            nationality: self.nationality.clone(),
+        }
+    }
+
+    /// The masked number under the contract's `id_number`, for a resident ID card only.
+    pub fn masked_id_number(&self) -> Option<&str> {
+        (self.kind == DocumentKind::IdCard).then_some(self.masked.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applicant {
     pub id: ApplicantId,
+    /// As the document prints it: Han characters for a resident, Latin letters for a foreigner.
     pub name: PersonName,
+    /// A foreigner's Chinese name, where they gave one beside the name in their passport.
+    pub name_zh: Option<PersonName>,
     pub document: StoredDocument,
-    /// Known for ID-card holders (it is in the number); used for the guardian rules.
+    /// In the number of a resident ID or a permanent residence card; for a passport holder
+    /// only where a helper gave it (a child); used for the guardian rules.
     pub birth_date: Option<NaiveDate>,
     pub created_at: Instant,
 }
@@ -424,8 +455,29 @@ pub struct ScheduleTemplate {
 pub struct ServiceInfo {
     pub service_id: ServiceId,
     pub name: String,
+    /// Empty until the reference data gives it; the Chinese name is shown meanwhile.
+    pub name_en: String,
     pub fee_fen: u32,
     pub processing_working_days: u32,
     /// Materials, procedure, pickup options, photo rules: a document ops edits as a whole.
     pub guide: serde_json::Value,
+    /// The same document in English (`{}` until given).
+    pub guide_en: serde_json::Value,
+}
+
+impl ServiceInfo {
+    pub fn name_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.name_en.is_empty() => &self.name_en,
+            _ => &self.name,
+        }
+    }
+
+    /// The guide in `lang`, or the Chinese one where no English was given.
+    pub fn guide_in(&self, lang: Lang) -> &serde_json::Value {
+        match lang {
+            Lang::En if self.guide_en.as_object().is_some_and(|g| !g.is_empty()) => &self.guide_en,
+            _ => &self.guide,
+        }
+    }
 }
