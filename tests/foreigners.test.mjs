@@ -4,7 +4,7 @@
 // and every text in English when Accept-Language asks for it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified, loginWechat, shanghaiDate } from "./helpers.mjs";
+import { api, assertError, assertOk, clientIp, FAKES, idNumber, loginIdentified, loginWechat, shanghaiDate, wechatCode } from "./helpers.mjs";
 
 const OPS = { authorization: "Bearer dev-ops-token" };
 const EN = { "accept-language": "en-US,en;q=0.9" };
@@ -270,4 +270,46 @@ test("English on request for errors and every service's name and guide; Chinese 
   }
   const hall = assertOk(await api("GET", `/v1/offices/${OFFICE}`, { headers: EN }));
   for (const s of hall.services) assert.doesNotMatch(s.name, CJK);
+});
+
+test("an account signed in in English is told in English; its phrase stays Chinese as WeChat requires", async () => {
+  const date = shanghaiDate(3);
+  await publish(date, [{ period_id: "fx-1", start: "09:00", end: "10:00", capacity: 5 }]);
+  const name = `fx-notify-${process.pid}`;
+  const signIn = (headers) =>
+    api("POST", "/v1/auth/wechat", { headers: { ...headers, "cf-connecting-ip": clientIp() }, body: { code: wechatCode(name) } });
+  const session = assertOk(await signIn(EN));
+  const token = session.access_token;
+  const me = assertOk(
+    await api("POST", "/v1/me/identity", {
+      token,
+      body: { name: "NGUYEN AN", passport: { number: passportNo(), nationality: "VNM" }, verify_token: "dev-ok" },
+    }),
+  );
+  const booked = assertOk(await book({ token }, me.identity.applicant_id, "visa_extension", date, "fx-1"), 201);
+  const mine = async () => {
+    const res = await fetch(`${FAKES}/__fakes/records?kind=subscribe_messages`);
+    return (await res.json()).filter((m) => m.touser === `wx-${name}`);
+  };
+  let sent = [];
+  for (let i = 0; i < 75 && sent.length === 0; i++) {
+    sent = await mine();
+    if (sent.length === 0) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(sent.length, 1, "the confirmation arrives");
+  assert.equal(sent[0].data.thing1.value, "Visa extension");
+  assert.equal(sent[0].data.character_string4.value, booked.booking_no);
+  assert.equal(sent[0].data.thing5.value, "N***** A*");
+
+  // Signing in again in Chinese switches the account back; the cancellation is in Chinese.
+  const zh = assertOk(await signIn({ "accept-language": "zh-CN" }));
+  assertOk(await api("POST", `/v1/bookings/${booked.booking_no}/cancel`, { token: zh.access_token, body: {} }));
+  let all = [];
+  for (let i = 0; i < 75 && all.length < 2; i++) {
+    all = await mine();
+    if (all.length < 2) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(all.length, 2, JSON.stringify(all));
+  assert.match(all[1].data.thing1.value, CJK);
+  assert.match(all[1].data.thing4.value, CJK);
 });

@@ -284,11 +284,13 @@ test("an adult is invited, accepts on their own phone, sees what was done for th
 });
 
 test("a foreigner on an English phone binds a passport, reads English, books a visa extension, cancels, rebooks and is checked in", async () => {
-  // A hall with the visa services, on a day no other test file publishes there (booking.test
-  // takes sh-pudong's 4th and 5th days), and not a public holiday.
+  // A hall with the visa services, on a day that is not a public holiday. Other files book
+  // there too, so the journey's period is added after the day's own, not in their place.
   const FOREIGN_HALL = "sh-pudong";
   const page = assertOk(await api("GET", `/v1/offices/${FOREIGN_HALL}/slots?from=${shanghaiDate(3)}&to=${shanghaiDate(6)}`));
   const FDAY = [3, 6].map(shanghaiDate).find((d) => page.days.some((day) => day.date === d && !day.holiday)) ?? shanghaiDate(3);
+  const published = assertOk(await api("GET", `/v1/ops/offices/${FOREIGN_HALL}/days/${FDAY}`, { headers: OPS })).periods;
+  const theirs = published.map(({ period_id, start, end, capacity }) => ({ period_id, start, end, capacity }));
   const atF = (hhmm) => ({ "x-dev-now": `${FDAY}T${hhmm}:00+08:00` });
   const period = `mpf-${process.pid}`;
   const wx = phone("journey-foreigner");
@@ -328,7 +330,7 @@ test("a foreigner on an English phone binds a passport, reads English, books a v
   assertOk(
     await api("POST", "/v1/ops/schedules", {
       headers: OPS,
-      body: { office_id: FOREIGN_HALL, date: FDAY, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity: 3 }] },
+      body: { office_id: FOREIGN_HALL, date: FDAY, periods: [...theirs, { period_id: period, start: "17:00", end: "17:30", capacity: 3 }] },
     }),
   );
   const form = {
@@ -350,7 +352,7 @@ test("a foreigner on an English phone binds a passport, reads English, books a v
   assert.notEqual(second.booking_no, first.booking_no);
 
   const checkin = await api("POST", `/v1/ops/bookings/${second.booking_no}/checkin`, {
-    headers: { ...OPS, ...atF("09:20") },
+    headers: { ...OPS, ...atF("17:05") },
     body: { qr_payload: second.qr_payload },
   });
   const application = assertOk(checkin, 201).application;
@@ -360,7 +362,7 @@ test("a foreigner on an English phone binds a passport, reads English, books a v
   assertOk(
     await api("POST", `/v1/ops/applications/${application.application_no}/events`, {
       raw,
-      headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, ...atF("11:00") },
+      headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, ...atF("18:00") },
     }),
   );
   const now = await me.application(application.application_no);

@@ -163,6 +163,9 @@ impl<S: Users, I> Users for Faulty<'_, S, I> {
     async fn set_phone(&self, id: &UserId, phone: &yuyue_shared::domain::Phone) -> ApiResult<()> {
         self.store.set_phone(id, phone).await
     }
+    async fn set_language(&self, id: &UserId, lang: yuyue_shared::i18n::Lang) -> ApiResult<()> {
+        self.store.set_language(id, lang).await
+    }
     async fn bind_identity(&self, u: &UserId, a: &ApplicantId) -> ApiResult<()> {
         self.store.bind_identity(u, a).await
     }

@@ -1,6 +1,7 @@
 use super::{corrupt, is_unique_violation, storage_error, Arg, D1Store};
 use serde::Deserialize;
 use yuyue_shared::domain::Phone;
+use yuyue_shared::i18n::Lang;
 use yuyue_shared::store::{ApplicantId, IdentityAttempt, Platform, User, UserId, Users};
 use yuyue_shared::time::{rfc3339, Instant};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
@@ -30,6 +31,7 @@ pub(super) struct UserRow {
     unionid: Option<String>,
     phone: Option<String>,
     applicant_id: Option<String>,
+    lang: String,
     created_at: String,
 }
 
@@ -45,6 +47,7 @@ impl UserRow {
                 .map(|p| Phone::parse(&p).map_err(|_| corrupt("users.phone")))
                 .transpose()?,
             applicant_id: self.applicant_id.map(ApplicantId),
+            lang: Lang::parse(&self.lang).ok_or_else(|| corrupt("users.lang"))?,
             created_at: instant("users.created_at", &self.created_at)?,
         })
     }
@@ -52,7 +55,7 @@ impl UserRow {
 
 /// The phone is in `user_phones` (migration 0003 says why `users.phone` stays empty).
 pub(super) const USER_SELECT: &str = "SELECT u.user_id, u.platform, u.openid, u.unionid, p.phone, \
-     u.applicant_id, u.created_at FROM users u LEFT JOIN user_phones p ON p.user_id = u.user_id";
+     u.applicant_id, u.lang, u.created_at FROM users u LEFT JOIN user_phones p ON p.user_id = u.user_id";
 
 impl D1Store {
     async fn one_user(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<User>> {
@@ -105,8 +108,8 @@ impl Users for D1Store {
         // Insert-or-keep and read back in one batch: two first logins racing end with one row,
         // and both read it.
         let mut stmts = vec![self.stmt(
-            "INSERT INTO users (user_id, platform, openid, unionid, applicant_id, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+            "INSERT INTO users (user_id, platform, openid, unionid, applicant_id, created_at, lang) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
              ON CONFLICT (platform, openid) DO UPDATE SET unionid = COALESCE(users.unionid, excluded.unionid)",
             &[
                 user.id.as_str().into(),
@@ -115,6 +118,7 @@ impl Users for D1Store {
                 user.unionid.as_deref().into(),
                 user.applicant_id.as_ref().map(ApplicantId::as_str).into(),
                 rfc3339(&user.created_at).into(),
+                user.lang.as_str().into(),
             ],
         )?];
         if let Some(phone) = &user.phone {
@@ -142,6 +146,14 @@ impl Users for D1Store {
             return Err(ApiError::not_found());
         }
         Ok(())
+    }
+
+    async fn set_language(&self, id: &UserId, lang: Lang) -> ApiResult<()> {
+        self.update_user(
+            "UPDATE users SET lang = ?2 WHERE user_id = ?1",
+            &[id.as_str().into(), lang.as_str().into()],
+        )
+        .await
     }
 
     async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()> {

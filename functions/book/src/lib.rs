@@ -75,6 +75,7 @@ impl SubmitSetup {
             request_id: &cx.request_id,
             number_secret: &self.number_secret,
             qr: &self.qr,
+            lang: cx.lang,
         }
     }
 }
@@ -190,6 +191,7 @@ fn reader<'a>(cx: &'a Cx, caller: &'a UserId, rules: &'a Rules, qr: &'a QrSigner
         now: cx.now(),
         request_id: &cx.request_id,
         qr,
+        lang: cx.lang,
     }
 }
 

@@ -39,6 +39,7 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
             now: cx.now(),
             request_id: &cx.request_id,
             qr: &qr,
+            lang: cx.lang,
         },
     )
     .await?;

@@ -83,6 +83,7 @@ async fn sign_in(
         store,
         &cx.token_signer()?,
         account,
+        cx.lang,
         system_now(),
         &mut cx.entropy()?,
     )

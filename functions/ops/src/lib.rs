@@ -351,6 +351,7 @@ async fn checkin(mut cx: Cx) -> ApiResult<Reply> {
                 now: cx.now(),
                 entropy: cx.entropy()?.bytes(),
                 request_id: &cx.request_id,
+                lang: cx.lang,
             },
         )
         .await?;
@@ -392,6 +393,7 @@ async fn application_event(mut cx: Cx) -> ApiResult<Reply> {
                 actor: SENDER,
                 now: cx.now(),
                 request_id: &cx.request_id,
+                lang: cx.lang,
             },
         )
         .await?;

@@ -31,6 +31,7 @@ async fn applications(cx: Cx) -> ApiResult<Reply> {
         &rules,
         cx.now(),
         &cx.request_id,
+        cx.lang,
     )
     .await?;
     Ok(Reply::ok(data))
@@ -47,6 +48,7 @@ async fn application(cx: Cx) -> ApiResult<Reply> {
         &rules,
         cx.now(),
         &cx.request_id,
+        cx.lang,
     )
     .await?;
     Ok(Reply::ok(data))

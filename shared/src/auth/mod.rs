@@ -127,6 +127,7 @@ mod tests {
             unionid: None,
             phone: None,
             applicant_id: applicant.map(|a| ApplicantId(a.into())),
+            lang: crate::i18n::Lang::Zh,
             created_at: t0(),
         }
     }

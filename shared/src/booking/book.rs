@@ -54,6 +54,8 @@ pub struct BookInput<'a> {
     /// Keys the derivation of booking numbers.
     pub number_secret: &'a [u8],
     pub qr: &'a QrSigner,
+    /// The language of the first answer, which a retry under the key gets again as it was.
+    pub lang: crate::i18n::Lang,
 }
 
 /// The answer to send: `201` for a new booking, and the stored first answer for a retry.
@@ -200,7 +202,7 @@ where
         cancel_reason: None,
         checked_in_at: None,
     };
-    let body = match booking_view(&booking, Some(&applicant), input.qr).await {
+    let body = match booking_view(&booking, Some(&applicant), input.qr, input.lang).await {
         Ok(body) => body,
         Err(e) => {
             abandon_quietly(inventory, &hold).await;

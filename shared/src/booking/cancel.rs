@@ -21,6 +21,7 @@ pub struct CancelInput<'a> {
     pub now: Instant,
     pub request_id: &'a str,
     pub qr: &'a QrSigner,
+    pub lang: crate::i18n::Lang,
 }
 
 pub const MAX_REASON_CHARS: usize = 200;
@@ -64,7 +65,7 @@ where
                 .release(&booking.office_id, booking.date, &no)
                 .await;
             return Ok(Cancelled {
-                view: booking_view(&booking, Some(&applicant), input.qr).await?,
+                view: booking_view(&booking, Some(&applicant), input.qr, input.lang).await?,
                 booking,
             });
         }
@@ -102,7 +103,7 @@ where
         let _ = inventory.release(&after.office_id, after.date, &no).await;
     }
     Ok(Cancelled {
-        view: booking_view(&after, Some(&applicant), input.qr).await?,
+        view: booking_view(&after, Some(&applicant), input.qr, input.lang).await?,
         booking: after,
     })
 }

@@ -19,6 +19,7 @@ pub struct Reader<'a> {
     pub now: Instant,
     pub request_id: &'a str,
     pub qr: &'a QrSigner,
+    pub lang: crate::i18n::Lang,
 }
 
 pub async fn list_bookings<S: Applicants + Bookings + Audit>(
@@ -43,7 +44,7 @@ pub async fn list_bookings<S: Applicants + Bookings + Audit>(
     let mut views = Vec::with_capacity(bookings.len());
     for b in &bookings {
         let who = people.iter().find(|p| p.applicant.id == b.applicant_id);
-        views.push(booking_view(b, who.map(|p| &p.applicant), r.qr).await?);
+        views.push(booking_view(b, who.map(|p| &p.applicant), r.qr, r.lang).await?);
     }
     Ok(views)
 }
@@ -74,5 +75,5 @@ pub async fn read_booking<S: Applicants + Bookings + Audit>(
         r.now,
     )
     .await?;
-    booking_view(&booking, Some(&who.applicant), r.qr).await
+    booking_view(&booking, Some(&who.applicant), r.qr, r.lang).await
 }

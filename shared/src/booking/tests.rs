@@ -109,6 +109,7 @@ async fn add_user_with(s: &MemoryStore, user: &str, app: &str, kind: DocumentKin
         unionid: None,
         phone: None,
         applicant_id: None,
+        lang: crate::i18n::Lang::Zh,
         created_at: now(),
     })
     .await
@@ -199,6 +200,7 @@ impl Submitting {
             request_id: "req-test",
             number_secret: SECRET,
             qr: &self.signer,
+            lang: crate::i18n::Lang::Zh,
         }
     }
 }
@@ -239,6 +241,7 @@ pub(crate) fn cancel_as(
             now: at,
             request_id: "req-test",
             qr: &signer,
+            lang: crate::i18n::Lang::Zh,
         },
     ))
     .map(|c| c.view)
@@ -408,6 +411,7 @@ fn identity_and_links_are_required() {
             unionid: None,
             phone: None,
             applicant_id: None,
+            lang: crate::i18n::Lang::Zh,
             created_at: now(),
         })
         .await

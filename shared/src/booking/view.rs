@@ -2,6 +2,7 @@
 
 use super::qr::{QrClaims, QrSigner};
 use crate::error::ApiResult;
+use crate::i18n::Lang;
 use crate::mask;
 use crate::store::{Applicant, Booking, BookingStatus, Pickup};
 use crate::time::{format_hhmm, rfc3339};
@@ -11,6 +12,7 @@ pub async fn booking_view(
     b: &Booking,
     applicant: Option<&Applicant>,
     qr: &QrSigner,
+    lang: Lang,
 ) -> ApiResult<Value> {
     let pickup = match &b.pickup {
         Pickup::Collect => json!({ "method": "collect" }),
@@ -34,6 +36,7 @@ pub async fn booking_view(
         "booking_no": b.booking_no.as_str(),
         "booking_no_display": b.booking_no.display_grouped(),
         "status": b.status.as_str(),
+        "status_label": b.status.label().render(lang),
         "applicant": {
             "applicant_id": b.applicant_id.as_str(),
             "name": applicant.map(|a| mask::mask_name(&a.name)),

@@ -115,6 +115,7 @@ impl World {
             unionid: None,
             phone: None,
             applicant_id: None,
+            lang: crate::i18n::Lang::Zh,
             created_at: now(),
         }))
         .unwrap();

@@ -12,6 +12,7 @@ use crate::auth::tokens::TokenSigner;
 use crate::auth::Caller;
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::i18n::Lang;
 use crate::store::{Applicants, Platform, Rotation, Session, SessionId, Sessions, User, Users};
 use crate::t;
 use crate::time::Instant;
@@ -57,10 +58,11 @@ pub async fn sign_in<S: Users + Sessions + Applicants>(
     store: &S,
     signer: &TokenSigner,
     account: &ProviderAccount,
+    lang: Lang,
     now: Instant,
     entropy: &mut Entropy,
 ) -> ApiResult<Issued> {
-    let user = match store
+    let mut user = match store
         .user_by_openid(account.platform, &account.openid)
         .await?
     {
@@ -75,11 +77,17 @@ pub async fn sign_in<S: Users + Sessions + Applicants>(
                     unionid: account.unionid.clone(),
                     phone: None,
                     applicant_id: None,
+                    lang,
                     created_at: now,
                 })
                 .await?
         }
     };
+    if user.lang != lang {
+        // Written only when it changes: a sign-in in the same language costs no write.
+        store.set_language(&user.id, lang).await?;
+        user.lang = lang;
+    }
     let id = SessionId(entropy.id("s"));
     issue(store, signer, &user, id.clone(), id, now, entropy, None).await
 }

@@ -36,6 +36,7 @@ fn login(store: &MemoryStore, e: &mut Entropy, openid: &str) -> Issued {
         store,
         &signer(),
         &account(Platform::Wechat, openid),
+        crate::i18n::Lang::Zh,
         t0(),
         e,
     ))
@@ -72,6 +73,7 @@ fn signing_in_creates_the_account_once_and_opens_a_session() {
         &store,
         &signer(),
         &account(Platform::Alipay, "wx-alice"),
+        crate::i18n::Lang::Zh,
         t0(),
         &mut e,
     ))
@@ -90,7 +92,15 @@ fn a_unionid_is_kept_once_the_provider_gives_one() {
     let first = login(&store, &mut e, "wx-ucarol");
     let mut with_union = account(Platform::Wechat, "wx-ucarol");
     with_union.unionid = Some("union-ucarol".into());
-    let second = block_on(sign_in(&store, &signer(), &with_union, t0(), &mut e)).unwrap();
+    let second = block_on(sign_in(
+        &store,
+        &signer(),
+        &with_union,
+        crate::i18n::Lang::Zh,
+        t0(),
+        &mut e,
+    ))
+    .unwrap();
     assert_eq!(second.user.user_id, first.user.user_id);
     assert_eq!(
         user_of(&store, &second).unionid.as_deref(),
@@ -292,6 +302,7 @@ fn storage_failures_surface_as_unavailable() {
         &store,
         &signer(),
         &account(Platform::Wechat, "wx-x"),
+        crate::i18n::Lang::Zh,
         t0(),
         &mut e,
     ))
@@ -482,6 +493,7 @@ fn a_second_account_of_the_same_platform_cannot_take_the_identity() {
         &store,
         &signer(),
         &account(Platform::Alipay, "ali-alice"),
+        crate::i18n::Lang::Zh,
         t0(),
         &mut e,
     ))
@@ -621,6 +633,7 @@ fn phones_bind_only_on_wechat_and_show_masked() {
         &store,
         &signer(),
         &account(Platform::Alipay, "ali-a"),
+        crate::i18n::Lang::Zh,
         t0(),
         &mut e,
     ))

@@ -18,6 +18,7 @@ mod tests;
 
 use crate::domain::ServiceId;
 use crate::error::ApiResult;
+use crate::i18n::Lang;
 use crate::mask::mask_name;
 use crate::store::{
     Applicant, ApplicantId, Application, ApplicationStatus, Booking, Link, LinkStatus, Office,
@@ -138,6 +139,8 @@ pub struct Recipient {
     pub user: UserId,
     pub platform: Platform,
     pub openid: String,
+    /// What the message is written in: the account's language.
+    pub lang: Lang,
 }
 
 /// What a channel reports for one message.
@@ -245,6 +248,7 @@ pub fn recipients(notice: &Notice, facts: &NoticeFacts) -> Vec<Recipient> {
             user: u.id.clone(),
             platform: u.platform,
             openid: u.openid.clone(),
+            lang: u.lang,
         })
         .collect()
 }
@@ -289,11 +293,16 @@ where
     C: Channel,
 {
     let facts = store.notice_facts(notices).await?;
-    let mut messages = Vec::with_capacity(notices.len());
+    // Each notice's message in each language its recipients read, written once.
+    let mut messages: Vec<[Option<render::Message>; 2]> = vec![[None, None]; notices.len()];
     let mut wanted: Vec<(usize, Recipient)> = Vec::new();
     for (i, (notice, facts)) in notices.iter().zip(&facts).enumerate() {
-        messages.push(render::message(notice, &render::Names::of(notice, facts)));
-        wanted.extend(recipients(notice, facts).into_iter().map(|to| (i, to)));
+        for to in recipients(notice, facts) {
+            messages[i][to.lang as usize].get_or_insert_with(|| {
+                render::message(notice, &render::Names::of(notice, facts, to.lang), to.lang)
+            });
+            wanted.push((i, to));
+        }
     }
     let mut out = vec![Delivered::default(); notices.len()];
     if wanted.is_empty() {
@@ -309,7 +318,10 @@ where
             out[*i].skipped += 1;
             continue;
         }
-        let (status, detail) = match channel.send(to, &messages[*i]).await {
+        let Some(message) = &messages[*i][to.lang as usize] else {
+            return Err(crate::error::ApiError::internal());
+        };
+        let (status, detail) = match channel.send(to, message).await {
             Sent::Delivered => (DeliveryStatus::Sent, None),
             Sent::NoSubscription => (DeliveryStatus::NoSubscription, None),
             Sent::NotConfigured => (DeliveryStatus::NotConfigured, None),

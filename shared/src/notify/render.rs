@@ -4,8 +4,10 @@
 //! time), so a message is never refused for its shape (errcode 47003).
 
 use super::{Notice, NoticeFacts, NoticeKind};
+use crate::i18n::{Lang, Text};
 use crate::mask::mask_name;
 use crate::store::ApplicationStatus;
+use crate::t;
 use serde_json::{Map, Value};
 
 /// What the message says things are called.
@@ -18,13 +20,14 @@ pub struct Names {
 }
 
 impl Names {
-    /// The names in `facts`, falling back to the ids where a record is gone.
-    pub fn of(notice: &Notice, facts: &NoticeFacts) -> Names {
+    /// The names in `facts` (the service's in `lang`), falling back to the ids where a
+    /// record is gone.
+    pub fn of(notice: &Notice, facts: &NoticeFacts, lang: Lang) -> Names {
         Names {
-            service: facts
-                .service
-                .as_ref()
-                .map_or_else(|| notice.service.as_str().to_owned(), |s| s.name.clone()),
+            service: facts.service.as_ref().map_or_else(
+                || notice.service.as_str().to_owned(),
+                |s| s.name_in(lang).to_owned(),
+            ),
             office: facts
                 .office
                 .as_ref()
@@ -68,17 +71,10 @@ pub fn character_string(s: &str) -> String {
         .collect()
 }
 
-/// The status as a `phrase`: at most 5 Chinese characters.
-pub fn phrase(status: ApplicationStatus) -> &'static str {
-    match status {
-        ApplicationStatus::Accepted => "已受理",
-        ApplicationStatus::Reviewing => "审核中",
-        ApplicationStatus::Producing => "制证中",
-        ApplicationStatus::Ready => "待领取",
-        ApplicationStatus::Mailed => "已寄出",
-        ApplicationStatus::Collected => "已领取",
-        ApplicationStatus::Rejected => "未通过",
-    }
+/// The status as a `phrase`: WeChat takes at most 5 Chinese characters and nothing else in
+/// one, so it is the Chinese label whatever the account's language.
+pub fn phrase(status: ApplicationStatus) -> String {
+    status.label().render(Lang::Zh)
 }
 
 /// A `time` value: `2026-12-01 09:00~10:00`.
@@ -91,7 +87,10 @@ fn when(n: &Notice) -> String {
     }
 }
 
-pub fn message(n: &Notice, names: &Names) -> Message {
+/// The message in `lang`: the names and the fixed text of each kind in that language (a
+/// `thing` holds Latin letters as well as Chinese; see [`phrase`] for the one that does not).
+pub fn message(n: &Notice, names: &Names, lang: Lang) -> Message {
+    let say = |text: Text| thing(&text.render(lang));
     let mut f = Map::new();
     let mut put = |k: &str, v: String| {
         f.insert(k.to_owned(), Value::String(v));
@@ -116,31 +115,31 @@ pub fn message(n: &Notice, names: &Names) -> Message {
             put("thing1", thing(&names.service));
             put("time2", when(n));
             put("character_string3", booking_no);
-            put("thing4", thing("预约已取消，名额已释放"));
+            put("thing4", say(t!("notify.cancelled")));
         }
         NoticeKind::Reminder => {
             put("thing1", thing(&names.service));
             put("thing2", thing(&names.office));
             put("time3", when(n));
-            put("thing4", thing("请携带身份证件按时到场"));
+            put("thing4", say(t!("notify.reminder")));
         }
         NoticeKind::ProgressChanged => {
             put("thing1", thing(&names.service));
             put("character_string2", application_no);
-            put("phrase3", n.status.map_or("", phrase).to_owned());
+            put("phrase3", n.status.map(phrase).unwrap_or_default());
             put("thing4", thing(&names.principal));
         }
         NoticeKind::ReadyToCollect => {
             put("thing1", thing(&names.service));
             put("thing2", thing(&names.office));
             put("character_string3", application_no);
-            put("thing4", thing("证件已制作完成，请到大厅领取"));
+            put("thing4", say(t!("notify.ready")));
         }
         NoticeKind::DayClosed => {
             put("thing1", thing(&names.service));
             put("thing2", thing(&names.office));
             put("time3", when(n));
-            put("thing4", thing("大厅当日暂停办理，预约已取消"));
+            put("thing4", say(t!("notify.day_closed")));
         }
     }
     Message {

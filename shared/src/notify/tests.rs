@@ -241,13 +241,49 @@ fn progress_notices_are_one_per_status_and_ready_is_its_own_kind() {
     assert_eq!(reviewing.kind, NoticeKind::ProgressChanged);
     assert_eq!(ready.kind, NoticeKind::ReadyToCollect);
     assert_ne!(reviewing.event_id, ready.event_id);
-    let names = Names::of(
-        &reviewing,
-        &block_on(s.notice_facts(std::slice::from_ref(&reviewing))).unwrap()[0],
-    );
-    let m = message(&reviewing, &names);
+    let facts = &block_on(s.notice_facts(std::slice::from_ref(&reviewing))).unwrap()[0];
+    let names = Names::of(&reviewing, facts, Lang::Zh);
+    let m = message(&reviewing, &names, Lang::Zh);
     assert_eq!(m.fields["phrase3"], "审核中");
     assert!(m.page.starts_with("pages/application/application?no=A"));
+    // In English the words change, the phrase stays Chinese (WeChat takes nothing else in one).
+    let en = message(&ready, &Names::of(&ready, facts, Lang::En), Lang::En);
+    assert_eq!(en.fields["thing4"], "Ready to collect");
+    assert_eq!(
+        message(&reviewing, &names, Lang::En).fields["phrase3"],
+        "审核中"
+    );
+    assert_eq!(
+        ApplicationStatus::Reviewing.label().render(Lang::En),
+        "Under review"
+    );
+}
+
+#[test]
+fn every_message_fits_wechat_in_both_languages() {
+    let s = world(5, 1);
+    let b = booked(&s);
+    let mut notices = vec![
+        Notice::booking(NoticeKind::BookingConfirmed, &b, None),
+        Notice::booking(NoticeKind::BookingCancelled, &b, None),
+        Notice::booking(NoticeKind::Reminder, &b, None),
+        Notice::booking(NoticeKind::DayClosed, &b, None),
+    ];
+    notices.retain(|n| n.booking_no.is_some());
+    assert_eq!(notices.len(), 4);
+    for n in &notices {
+        let facts = &block_on(s.notice_facts(std::slice::from_ref(n))).unwrap()[0];
+        for lang in Lang::ALL {
+            let m = message(n, &Names::of(n, facts, lang), lang);
+            for (key, value) in &m.fields {
+                let v = value.as_str().unwrap();
+                if key.starts_with("thing") {
+                    assert!(v.chars().count() <= 20, "{key}: {v}");
+                    assert!(!v.ends_with('…'), "{lang:?} {key} was cut: {v}");
+                }
+            }
+        }
+    }
 }
 
 #[test]

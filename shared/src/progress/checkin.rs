@@ -29,6 +29,7 @@ pub struct CheckinInput<'a> {
     /// Random part of a new application number.
     pub entropy: [u8; 5],
     pub request_id: &'a str,
+    pub lang: crate::i18n::Lang,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +77,7 @@ where
 
     if booking.status == BookingStatus::CheckedIn {
         if let Some(existing) = store.application_of_booking(&no).await? {
-            return answer(store, &booking, &existing, false).await;
+            return answer(store, &booking, &existing, false, input.lang).await;
         }
     }
     let today = input.now.with_timezone(&time::shanghai()).date_naive();
@@ -100,7 +101,7 @@ where
 
     // A retry after the check-in was written but before the application was opened ends here.
     if let Some(existing) = store.application_of_booking(&no).await? {
-        return answer(store, &booking, &existing, false).await;
+        return answer(store, &booking, &existing, false, input.lang).await;
     }
     let service = store
         .service(booking.service)
@@ -139,7 +140,7 @@ where
             })
             .await;
     }
-    answer(store, &booking, &stored, created).await
+    answer(store, &booking, &stored, created, input.lang).await
 }
 
 async fn answer<S: Applicants>(
@@ -147,6 +148,7 @@ async fn answer<S: Applicants>(
     booking: &Booking,
     application: &Application,
     created: bool,
+    lang: crate::i18n::Lang,
 ) -> ApiResult<CheckinOutcome> {
     let applicant = store.applicant(&booking.applicant_id).await?;
     Ok(CheckinOutcome {
@@ -155,7 +157,7 @@ async fn answer<S: Applicants>(
             "booking_no": booking.booking_no.as_str(),
             "booking_status": booking.status.as_str(),
             "checked_in_at": booking.checked_in_at.as_ref().map(rfc3339),
-            "application": application_view(application, applicant.as_ref()),
+            "application": application_view(application, applicant.as_ref(), lang),
         }),
     })
 }

@@ -44,6 +44,7 @@ pub struct EventInput<'a> {
     pub actor: &'a str,
     pub now: Instant,
     pub request_id: &'a str,
+    pub lang: crate::i18n::Lang,
 }
 
 struct Valid {
@@ -119,6 +120,7 @@ where
             document.as_ref(),
             false,
             today,
+            input.lang,
         ));
     }
     if !may_move(current.status, v.status, delivery) {
@@ -166,6 +168,7 @@ where
         document.as_ref(),
         true,
         today,
+        input.lang,
     ))
 }
 
@@ -237,10 +240,11 @@ fn answer(
     document: Option<&IssuedDocument>,
     changed: bool,
     today: NaiveDate,
+    lang: crate::i18n::Lang,
 ) -> Value {
     json!({
         "changed": changed,
-        "application": application_view(a, applicant),
+        "application": application_view(a, applicant, lang),
         "document": document.map(|d| document_view(d, applicant, today)),
     })
 }

@@ -7,6 +7,7 @@ use super::view::{application_view, document_view};
 use crate::authz::{acting_for, authorize, record_views};
 use crate::domain::ApplicationNo;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Lang;
 use crate::rules::Rules;
 use crate::store::{Applicants, Applications, Audit, UserId};
 use crate::time::{self, Instant};
@@ -20,6 +21,7 @@ pub async fn list_applications<S: Applicants + Applications + Audit>(
     rules: &Rules,
     now: Instant,
     request_id: &str,
+    lang: Lang,
 ) -> ApiResult<Value> {
     let people = acting_for(store, caller, filter, rules, now.date_naive()).await?;
     let ids: Vec<_> = people.iter().map(|a| a.applicant.id.clone()).collect();
@@ -38,7 +40,7 @@ pub async fn list_applications<S: Applicants + Applications + Audit>(
         .iter()
         .map(|a| {
             let who = people.iter().find(|p| p.applicant.id == a.applicant_id);
-            application_view(a, who.map(|p| &p.applicant))
+            application_view(a, who.map(|p| &p.applicant), lang)
         })
         .collect();
     Ok(json!({ "applications": views }))
@@ -52,6 +54,7 @@ pub async fn read_application<S: Applicants + Applications + Audit>(
     rules: &Rules,
     now: Instant,
     request_id: &str,
+    lang: Lang,
 ) -> ApiResult<Value> {
     // A malformed number cannot be anyone's application.
     let no = ApplicationNo::parse(raw_no).map_err(|_| ApiError::not_found())?;
@@ -71,7 +74,7 @@ pub async fn read_application<S: Applicants + Applications + Audit>(
         now,
     )
     .await?;
-    Ok(application_view(&app, Some(&who.applicant)))
+    Ok(application_view(&app, Some(&who.applicant), lang))
 }
 
 /// `GET /v1/documents?applicant_id=`, soonest to expire first.

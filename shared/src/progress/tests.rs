@@ -8,6 +8,7 @@ use crate::authz::tests::{applicant, link};
 use crate::booking::qr::{QrClaims, QrSigner};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::ErrorCode;
+use crate::i18n::Lang;
 use crate::ops::auth::{OpsIdentity, OpsRole};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
@@ -174,6 +175,7 @@ fn checkin(
             now,
             entropy: [entropy; 5],
             request_id: "req-checkin",
+            lang: crate::i18n::Lang::Zh,
         },
     ))
 }
@@ -188,6 +190,7 @@ fn event(s: &MemoryStore, app: &str, body: Value, now: Instant) -> crate::ApiRes
             actor: "processing-system",
             now,
             request_id: "req-event",
+            lang: crate::i18n::Lang::Zh,
         },
     ))
 }
@@ -233,8 +236,9 @@ fn check_in_with_the_qr_code_opens_an_accepted_application_with_an_estimate() {
     assert_eq!(a["estimated_ready"], "2026-12-04");
     assert_eq!(
         a["timeline"],
-        json!([{ "status": "accepted", "at": "2026-11-25T09:10:00+08:00", "note": null }])
+        json!([{ "status": "accepted", "label": "已受理", "at": "2026-11-25T09:10:00+08:00", "note": null }])
     );
+    assert_eq!(a["status_label"], "已受理");
     assert_eq!(a["applicant"]["name"], "张*");
 
     // A second scan, and the number typed by hand, return the same application.
@@ -673,7 +677,16 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
             .map(|a| a["application_no"].as_str().unwrap().to_owned())
             .collect()
     };
-    let all = nos(block_on(list_applications(&s, &u1, None, &rules, now, "req-test")).unwrap());
+    let all = nos(block_on(list_applications(
+        &s,
+        &u1,
+        None,
+        &rules,
+        now,
+        "req-test",
+        Lang::Zh,
+    ))
+    .unwrap());
     assert_eq!(all.len(), 2);
     assert!(all.contains(&mine) && all.contains(&kids));
     assert_eq!(
@@ -683,20 +696,36 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
             Some("kid"),
             &rules,
             now,
-            "req-test"
+            "req-test",
+            Lang::Zh
         ))
         .unwrap()),
         [kids]
     );
     assert_eq!(
-        block_on(read_application(&s, &u1, &mine, &rules, now, "req-test")).unwrap()["status"],
+        block_on(read_application(
+            &s,
+            &u1,
+            &mine,
+            &rules,
+            now,
+            "req-test",
+            Lang::Zh
+        ))
+        .unwrap()["status"],
         "accepted"
     );
 
     let not_found =
         |r: crate::ApiResult<Value>| assert_eq!(r.unwrap_err().code, ErrorCode::NotFound);
     not_found(block_on(read_application(
-        &s, &u1, &theirs, &rules, now, "req-test",
+        &s,
+        &u1,
+        &theirs,
+        &rules,
+        now,
+        "req-test",
+        Lang::Zh,
     )));
     not_found(block_on(read_application(
         &s,
@@ -705,6 +734,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
         &rules,
         now,
         "req-test",
+        Lang::Zh,
     )));
     not_found(block_on(list_applications(
         &s,
@@ -713,6 +743,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
         &rules,
         now,
         "req-test",
+        Lang::Zh,
     )));
     not_found(block_on(list_documents(
         &s,
@@ -729,6 +760,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
         &rules,
         now,
         "req-test",
+        Lang::Zh,
     )));
     assert_eq!(
         block_on(list_applications(
@@ -737,7 +769,8 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
             Some("x"),
             &rules,
             now,
-            "req-test"
+            "req-test",
+            Lang::Zh
         ))
         .unwrap_err()
         .code,
@@ -751,6 +784,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
         &rules,
         now,
         "req-test",
+        Lang::Zh,
     ))
     .unwrap();
     assert_eq!(none["applications"], json!([]));

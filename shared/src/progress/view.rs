@@ -1,6 +1,7 @@
 //! Applications and documents as the contract shows them, personal data masked.
 
 use super::validity::LONG_TERM_UNTIL;
+use crate::i18n::Lang;
 use crate::mask;
 use crate::store::{Applicant, Application, ApplicationStatus, IssuedDocument};
 use crate::time::rfc3339;
@@ -10,11 +11,18 @@ use serde_json::{json, Value};
 /// A certificate this close to its end is flagged: people renew before they travel.
 pub const EXPIRING_MONTHS: u32 = 6;
 
-pub fn application_view(a: &Application, applicant: Option<&Applicant>) -> Value {
+pub fn application_view(a: &Application, applicant: Option<&Applicant>, lang: Lang) -> Value {
     let timeline: Vec<Value> = a
         .timeline
         .iter()
-        .map(|e| json!({ "status": e.status.as_str(), "at": rfc3339(&e.at), "note": e.note }))
+        .map(|e| {
+            json!({
+                "status": e.status.as_str(),
+                "label": e.status.label().render(lang),
+                "at": rfc3339(&e.at),
+                "note": e.note,
+            })
+        })
         .collect();
     let rejected = a.status == ApplicationStatus::Rejected;
     let reason = rejected
@@ -36,6 +44,7 @@ pub fn application_view(a: &Application, applicant: Option<&Applicant>) -> Value
         "service": a.service.as_str(),
         "office_id": a.office_id.as_str(),
         "status": a.status.as_str(),
+        "status_label": a.status.label().render(lang),
         "timeline": timeline,
         // Meaningless once rejected.
         "estimated_ready": (!rejected).then(|| a.estimated_ready.to_string()),

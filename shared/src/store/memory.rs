@@ -271,6 +271,14 @@ impl Users for MemoryStore {
         Ok(())
     }
 
+    async fn set_language(&self, id: &UserId, lang: crate::i18n::Lang) -> ApiResult<()> {
+        self.check("set_language")?;
+        let mut st = self.state.borrow_mut();
+        let user = st.users.iter_mut().find(|u| &u.id == id);
+        user.ok_or_else(ApiError::not_found)?.lang = lang;
+        Ok(())
+    }
+
     async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()> {
         self.check("bind_identity")?;
         let mut st = self.state.borrow_mut();

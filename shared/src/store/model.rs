@@ -4,7 +4,8 @@
 use crate::domain::{
     ApplicationNo, BookingNo, DocumentKind, OfficeId, PeriodId, PersonName, Phone, ServiceId,
 };
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
+use crate::t;
 use crate::time::Instant;
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -64,6 +65,8 @@ pub struct User {
     pub phone: Option<Phone>,
     /// The user's own applicant record, once real-name binding succeeded.
     pub applicant_id: Option<ApplicantId>,
+    /// The language of the last sign-in: what messages to this account are written in.
+    pub lang: Lang,
     pub created_at: Instant,
 }
 
@@ -255,6 +258,16 @@ pub enum BookingStatus {
 }
 
 impl BookingStatus {
+    /// The status as people read it: `已预约` / `Booked`.
+    pub fn label(self) -> Text {
+        match self {
+            BookingStatus::Booked => t!("status.booking.booked"),
+            BookingStatus::Cancelled => t!("status.booking.cancelled"),
+            BookingStatus::CheckedIn => t!("status.booking.checked_in"),
+            BookingStatus::NoShow => t!("status.booking.no_show"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BookingStatus::Booked => "booked",
@@ -317,6 +330,21 @@ pub enum ApplicationStatus {
     Mailed,
     Collected,
     Rejected,
+}
+
+impl ApplicationStatus {
+    /// The status as people read it: `已受理` / `Accepted`.
+    pub fn label(self) -> Text {
+        match self {
+            ApplicationStatus::Accepted => t!("status.application.accepted"),
+            ApplicationStatus::Reviewing => t!("status.application.reviewing"),
+            ApplicationStatus::Producing => t!("status.application.producing"),
+            ApplicationStatus::Ready => t!("status.application.ready"),
+            ApplicationStatus::Mailed => t!("status.application.mailed"),
+            ApplicationStatus::Collected => t!("status.application.collected"),
+            ApplicationStatus::Rejected => t!("status.application.rejected"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

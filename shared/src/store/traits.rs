@@ -22,6 +22,8 @@ pub trait Users {
     /// one account.
     async fn create_user(&self, user: &User) -> ApiResult<User>;
     async fn set_phone(&self, id: &UserId, phone: &crate::domain::Phone) -> ApiResult<()>;
+    /// Records the language the account signed in with.
+    async fn set_language(&self, id: &UserId, lang: crate::i18n::Lang) -> ApiResult<()>;
     /// Records that `user` is `applicant` (real-name binding). Fails with `CONFLICT` when the
     /// same document is already bound to another account of the same platform.
     async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()>;
