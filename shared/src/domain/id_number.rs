@@ -14,6 +14,57 @@ const FUTURE_BIRTH_DATE: FieldError =
     FieldError::new("future_birth_date", "id_number.future_birth_date");
 const BAD_CHECK_DIGIT: FieldError = FieldError::new("bad_check_digit", "id_number.bad_check_digit");
 
+const REASONS: Gb11643Reasons = Gb11643Reasons {
+    format: BAD_FORMAT,
+    region: BAD_REGION,
+    birth_date: BAD_BIRTH_DATE,
+    future_birth_date: FUTURE_BIRTH_DATE,
+    check_digit: BAD_CHECK_DIGIT,
+};
+
+/// What a number in the GB 11643 layout is refused for, in the words of its own document.
+pub(super) struct Gb11643Reasons {
+    pub format: FieldError,
+    pub region: FieldError,
+    pub birth_date: FieldError,
+    pub future_birth_date: FieldError,
+    pub check_digit: FieldError,
+}
+
+/// A number in the layout of GB 11643 (the resident ID card's, which the permanent residence
+/// card borrows): 18 characters, 17 digits and a digit or X, starting with `leading` where one
+/// is required, a province code at `region_at`, the birth date in characters 7–14, and the
+/// ISO 7064 MOD 11-2 check character. Checked in that order, so the reason names the first
+/// flaw. Returns the number (uppercase X) and the birth date.
+pub(super) fn parse_gb11643(
+    s: &str,
+    today: NaiveDate,
+    leading: Option<u8>,
+    region_at: usize,
+    reasons: &Gb11643Reasons,
+) -> Result<(String, NaiveDate), FieldError> {
+    let s = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let b = s.as_bytes();
+    let shaped = b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && matches!(b[17], b'0'..=b'9' | b'X' | b'x')
+        && leading.is_none_or(|l| b[0] == l);
+    if !shaped {
+        return Err(reasons.format);
+    }
+    if !PROVINCE_CODES.contains(&two_digits(&b[region_at..region_at + 2])) {
+        return Err(reasons.region);
+    }
+    let birth = birth_date(&b[6..14]).ok_or(reasons.birth_date)?;
+    if birth > today {
+        return Err(reasons.future_birth_date);
+    }
+    if IdNumber::check_char(&s[..17]) != Some(char::from(b[17].to_ascii_uppercase())) {
+        return Err(reasons.check_digit);
+    }
+    Ok((s.to_ascii_uppercase(), birth))
+}
+
 /// Province-level codes (GB/T 2260) that begin a real ID number.
 pub const PROVINCE_CODES: [u8; 34] = [
     11, 12, 13, 14, 15, // 华北
@@ -47,28 +98,8 @@ pub struct IdNumber {
 impl IdNumber {
     /// `today` bounds the birth date; this crate never reads the clock.
     pub fn parse(s: &str, today: NaiveDate) -> Result<Self, FieldError> {
-        let s = s.trim_matches(|c: char| c.is_ascii_whitespace());
-        let b = s.as_bytes();
-        let shaped = b.len() == 18
-            && b[..17].iter().all(u8::is_ascii_digit)
-            && matches!(b[17], b'0'..=b'9' | b'X' | b'x');
-        if !shaped {
-            return Err(BAD_FORMAT);
-        }
-        if !PROVINCE_CODES.contains(&two_digits(&b[0..2])) {
-            return Err(BAD_REGION);
-        }
-        let birth = birth_date(&b[6..14]).ok_or(BAD_BIRTH_DATE)?;
-        if birth > today {
-            return Err(FUTURE_BIRTH_DATE);
-        }
-        if Self::check_char(&s[..17]) != Some(char::from(b[17].to_ascii_uppercase())) {
-            return Err(BAD_CHECK_DIGIT);
-        }
-        Ok(IdNumber {
-            text: s.to_ascii_uppercase(),
-            birth,
-        })
+        let (text, birth) = parse_gb11643(s, today, None, 0, &REASONS)?;
+        Ok(IdNumber { text, birth })
     }
 
     /// The check character for 17 leading digits, or `None` if that is not what was given.
@@ -121,12 +152,12 @@ pub fn age_on(birth: NaiveDate, date: NaiveDate) -> u32 {
     u32::try_from(years - i32::from(before_birthday)).unwrap_or(0)
 }
 
-pub(super) fn two_digits(b: &[u8]) -> u8 {
+fn two_digits(b: &[u8]) -> u8 {
     (b[0] - b'0') * 10 + (b[1] - b'0')
 }
 
 /// `YYYYMMDD` from ASCII digits; years before 1900 are data-entry errors, not people.
-pub(super) fn birth_date(b: &[u8]) -> Option<NaiveDate> {
+fn birth_date(b: &[u8]) -> Option<NaiveDate> {
     let year = b[..4]
         .iter()
         .fold(0i32, |acc, d| acc * 10 + i32::from(d - b'0'));

@@ -2,20 +2,22 @@
 //! nationality code, the 8-digit birth date, a 3-digit sequence, and the GB 11643 check
 //! character over the first 17, as on a resident ID card.
 
-use super::id_number::{birth_date, two_digits, IdNumber, PROVINCE_CODES};
+use super::id_number::{parse_gb11643, Gb11643Reasons};
 use super::FieldError;
 use crate::mask;
 use chrono::NaiveDate;
 use std::fmt;
 
-const BAD_FORMAT: FieldError = FieldError::new("bad_format", "permanent_residence.bad_format");
-const BAD_REGION: FieldError = FieldError::new("bad_region", "permanent_residence.bad_region");
-const BAD_BIRTH_DATE: FieldError =
-    FieldError::new("bad_birth_date", "permanent_residence.bad_birth_date");
-const FUTURE_BIRTH_DATE: FieldError =
-    FieldError::new("future_birth_date", "permanent_residence.future_birth_date");
-const BAD_CHECK_DIGIT: FieldError =
-    FieldError::new("bad_check_digit", "permanent_residence.bad_check_digit");
+const REASONS: Gb11643Reasons = Gb11643Reasons {
+    format: FieldError::new("bad_format", "permanent_residence.bad_format"),
+    region: FieldError::new("bad_region", "permanent_residence.bad_region"),
+    birth_date: FieldError::new("bad_birth_date", "permanent_residence.bad_birth_date"),
+    future_birth_date: FieldError::new(
+        "future_birth_date",
+        "permanent_residence.future_birth_date",
+    ),
+    check_digit: FieldError::new("bad_check_digit", "permanent_residence.bad_check_digit"),
+};
 
 /// A valid permanent residence ID number, with an uppercase X. Like [`IdNumber`] it has no
 /// `Display` and a masked `Debug`.
@@ -28,29 +30,8 @@ pub struct PermanentResidenceId {
 impl PermanentResidenceId {
     /// `today` bounds the birth date; this crate never reads the clock.
     pub fn parse(s: &str, today: NaiveDate) -> Result<Self, FieldError> {
-        let s = s.trim_matches(|c: char| c.is_ascii_whitespace());
-        let b = s.as_bytes();
-        let shaped = b.len() == 18
-            && b[0] == b'9'
-            && b[..17].iter().all(u8::is_ascii_digit)
-            && matches!(b[17], b'0'..=b'9' | b'X' | b'x');
-        if !shaped {
-            return Err(BAD_FORMAT);
-        }
-        if !PROVINCE_CODES.contains(&two_digits(&b[1..3])) {
-            return Err(BAD_REGION);
-        }
-        let birth = birth_date(&b[6..14]).ok_or(BAD_BIRTH_DATE)?;
-        if birth > today {
-            return Err(FUTURE_BIRTH_DATE);
-        }
-        if IdNumber::check_char(&s[..17]) != Some(char::from(b[17].to_ascii_uppercase())) {
-            return Err(BAD_CHECK_DIGIT);
-        }
-        Ok(PermanentResidenceId {
-            text: s.to_ascii_uppercase(),
-            birth,
-        })
+        let (text, birth) = parse_gb11643(s, today, Some(b'9'), 1, &REASONS)?;
+        Ok(PermanentResidenceId { text, birth })
     }
 
     pub fn as_str(&self) -> &str {
