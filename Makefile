@@ -1,14 +1,14 @@
 # The two commands: `make dev` runs the whole backend on http://127.0.0.1:8787; `make test` runs
 # every test. Both install what they need first (scripts/setup.sh, idempotent).
 SHELL := /bin/bash
-FUNCTIONS := login catalog helper book cancel progress ops
+FUNCTIONS := objects login catalog helper book cancel progress ops
 
-.PHONY: dev test setup browser build lint unit blackbox fakes-test miniprogram-test reset bench clean
+.PHONY: dev test setup browser build lint unit blackbox fakes-test miniprogram-test deploy-test reset bench clean
 
 dev: setup build
 	npm run --silent dev
 
-test: setup browser lint unit build fakes-test miniprogram-test blackbox
+test: setup browser lint unit build fakes-test miniprogram-test deploy-test blackbox
 
 setup:
 	@bash scripts/setup.sh
@@ -35,6 +35,10 @@ fakes-test: setup
 # its end-to-end journey runs with the black-box suite (tests/miniprogram-journey.test.mjs).
 miniprogram-test: setup
 	npm run --silent test:miniprogram
+
+# wrangler.toml checked without an account or a stack (tests/deploy/).
+deploy-test: setup
+	npm run --silent test:deploy
 
 blackbox: setup browser build
 	npm run --silent test:blackbox
