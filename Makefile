@@ -3,12 +3,17 @@
 SHELL := /bin/bash
 FUNCTIONS := objects login catalog helper book cancel progress ops
 
-.PHONY: dev test setup browser build lint unit blackbox fakes-test miniprogram-test deploy-test reset bench clean
+.PHONY: dev test deploy setup browser build lint unit blackbox fakes-test miniprogram-test deploy-test deploy-dry-run reset bench clean
 
 dev: setup build
 	npm run --silent dev
 
-test: setup browser lint unit build fakes-test miniprogram-test deploy-test blackbox
+test: setup browser lint unit build fakes-test miniprogram-test deploy-test deploy-dry-run blackbox
+
+# Every Worker onto the Cloudflare account wrangler is logged in to (README "Deploying"); VALUES
+# names the operator's values file (app ids, public keys, YUYUE_ZONE, secrets not yet set).
+deploy: setup build
+	npm run --silent deploy -- $(if $(VALUES),--values "$(VALUES)")
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +44,11 @@ miniprogram-test: setup
 # wrangler.toml checked without an account or a stack (tests/deploy/).
 deploy-test: setup
 	npm run --silent test:deploy
+
+# What `make deploy` does that needs no account: the bindings, the settings, the migrations on an
+# empty local database, and every Worker bundled as it would be uploaded.
+deploy-dry-run: setup build
+	npm run --silent deploy -- --dry-run
 
 blackbox: setup browser build
 	npm run --silent test:blackbox
