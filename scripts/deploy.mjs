@@ -1,8 +1,9 @@
 // `make deploy` (npm run deploy): every Yuyue Worker onto a Cloudflare account, fresh or not, in one
-// run. Checks what needs no account first (bindings, configuration), then names every secret the
-// account still lacks before it changes anything; then finds or creates D1, KV and the queues,
-// writes their ids into a generated config (never into wrangler.toml), applies the D1 migrations,
-// deploys the Workers in the order their bindings need and prints the routes.
+// run. Checks what needs no account first (bindings; configuration: each value the code reads is
+// a var or a secret of every function using it), then names every secret the account still lacks
+// before it changes anything; then finds or creates D1, KV and the queues, writes their ids into a
+// generated config (never into wrangler.toml), applies the D1 migrations, deploys the Workers in
+// the order their bindings need and prints the routes.
 //
 //   node scripts/deploy.mjs [--values FILE] [--dry-run]
 //
@@ -19,6 +20,7 @@ import { parseArgs } from "node:util";
 import { parse } from "smol-toml";
 import { ROOT, readWrangler } from "./config.mjs";
 import { inspectBundle } from "./deploy/bundle.mjs";
+import { checkConfiguration } from "./deploy/config_names.mjs";
 import { generatedConfig, routeHost, writeGeneratedConfig } from "./deploy/generated_config.mjs";
 import { bindingGraph, deployOrder, hostedClasses } from "./deploy/graph.mjs";
 import { ensureD1, ensureKv, ensureQueue, neededResources } from "./deploy/resources.mjs";
@@ -52,12 +54,20 @@ try {
 say(`no binding cycle; deploy order: ${order.join(" → ")}`);
 
 // --- settings: vars, secrets, the operator's values ---------------------------------------------
+const configProblems = checkConfiguration(config);
+if (configProblems.length) fail(`configuration of the code, wrangler.toml and README disagree:\n  ${configProblems.join("\n  ")}`);
 const operator = valuesPath ? readOperatorValues(valuesPath) : {};
 const { perEnv, unknown } = resolve(config, operator);
 if (unknown.length) fail(`${valuesPath} sets ${unknown.join(", ")}, which no function declares in wrangler.toml`);
 say("secrets checklist (wrangler secret put NAME --env <function>, or in the values file):");
 for (const { name, functions } of secretChecklist(config)) say(`  ${name.padEnd(24)} ${functions.join(", ")}`);
-const emptyVars = order.flatMap((env) => perEnv[env].emptyVars.map((name) => `${env}: ${name}`));
+/** The vars still without a value, each with the functions that need it: "NAME (fn, fn)". */
+const emptyVars = [
+  ...order.reduce((by, env) => {
+    for (const name of perEnv[env].emptyVars) by.set(name, [...(by.get(name) ?? []), env]);
+    return by;
+  }, new Map()),
+].map(([name, envs]) => `${name} (${envs.join(", ")})`);
 
 const zone = operator.YUYUE_ZONE ?? process.env.YUYUE_ZONE;
 const site = zone ? { zone, host: operator.YUYUE_API_HOST ?? process.env.YUYUE_API_HOST ?? `api.${zone}` } : null;
@@ -77,7 +87,7 @@ const migrationsEnv = (db) =>
   order.find((env) => (config.env[env].d1_databases ?? []).some((d) => d.database_name === db && d.migrations_dir));
 
 if (dryRun) {
-  if (emptyVars.length) say(`a real deploy needs these vars in the values file: ${emptyVars.join(", ")}`);
+  if (emptyVars.length) say(`a real deploy needs these vars in the values file:\n  ${emptyVars.join("\n  ")}`);
   const dir = join(ROOT, ".yuyue", "deploy-dry-run");
   rmSync(dir, { recursive: true, force: true });
   const path = writeGeneratedConfig(dir, generatedConfig(config, { dir, site, perEnv, version }));
@@ -112,7 +122,7 @@ if (dryRun) {
 }
 
 // --- refusals before touching the account --------------------------------------------------------
-if (emptyVars.length) fail(`vars without a value (set them in the values file): ${emptyVars.join(", ")}`);
+if (emptyVars.length) fail(`vars without a value (set them in the values file):\n  ${emptyVars.join("\n  ")}`);
 if (!site && placeholderHosts.some((h) => h.endsWith(".example"))) {
   fail(`the routes use the placeholder host ${placeholderHosts.join(", ")}: set YUYUE_ZONE (the account's zone the API is served from)`);
 }

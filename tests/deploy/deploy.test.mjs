@@ -109,3 +109,15 @@ test("a values file naming something no function declares, or no zone, is refuse
   assert.match(noZone.output, /YUYUE_ZONE/);
   assert.deepEqual(noZone.calls, []);
 });
+
+test("a var left to the operator and not given is refused, named per function, before any call", () => {
+  assert.ok(operatorVars.includes("JWT_PUBLIC_KEYS"), "wrangler.toml leaves some vars to the operator");
+  const values = fullValues();
+  delete values.JWT_PUBLIC_KEYS;
+  const r = deploy(values);
+  assert.equal(r.code, 1);
+  const named = /JWT_PUBLIC_KEYS \(([a-z, ]+)\)/.exec(r.output);
+  assert.ok(named, r.output);
+  assert.deepEqual(named[1].split(", ").sort(), ["book", "cancel", "helper", "login", "progress"]);
+  assert.deepEqual(r.calls, []);
+});
