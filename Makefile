@@ -41,7 +41,9 @@ fakes-test: setup
 miniprogram-test: setup
 	npm run --silent test:miniprogram
 
-# wrangler.toml checked without an account or a stack (tests/deploy/).
+# What needs no account or stack (tests/deploy/): wrangler.toml's bindings, the configuration the
+# code reads against wrangler.toml and README, make deploy against a fake wrangler, the commands the
+# READMEs name.
 deploy-test: setup
 	npm run --silent test:deploy
 
