@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, assertError, assertOk, stackLog, waitForLog } from "./helpers.mjs";
 
-const FUNCTIONS = ["objects", "login", "catalog", "helper", "book", "cancel", "progress", "ops"];
+const FUNCTIONS = ["login", "catalog", "helper", "book", "cancel", "progress", "ops"];
 
 test("every function answers its health path on the shared origin", async () => {
   for (const fn of FUNCTIONS) {

@@ -30,8 +30,8 @@ export function generatedConfig(wrangler, { dir, ids = { d1: {}, kv: {} }, site,
       if (d.migrations_dir) d.migrations_dir = here(d.migrations_dir);
     }
     for (const k of out.kv_namespaces ?? []) k.id = ids.kv[kvTitle(wrangler, k.binding)] ?? k.id;
-    if (site) {
-      out.routes = (out.routes ?? []).map((r) => ({
+    if (site && out.routes) {
+      out.routes = out.routes.map((r) => ({
         ...r,
         pattern: site.host + r.pattern.slice(routeHost(r.pattern).length),
         zone_name: site.zone,

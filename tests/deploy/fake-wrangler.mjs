@@ -45,7 +45,7 @@ else if (a === "secret" && b === "list") {
 else if (a === "deploy") {
   const env = flag("--env");
   const config = JSON.parse(readFileSync(flag("--config"), "utf8")).env[env];
-  call.deployed = { d1: (config.d1_databases ?? []).map((d) => d.database_id), kv: (config.kv_namespaces ?? []).map((k) => k.id), routes: config.routes.map((r) => r.pattern), vars: config.vars };
+  call.deployed = { d1: (config.d1_databases ?? []).map((d) => d.database_id), kv: (config.kv_namespaces ?? []).map((k) => k.id), routes: (config.routes ?? []).map((r) => r.pattern), vars: config.vars };
   const secretsFile = flag("--secrets-file");
   if (secretsFile) call.deployed.secrets = Object.keys(JSON.parse(readFileSync(secretsFile, "utf8")));
   account.secrets[env] = [...new Set([...(account.secrets[env] ?? []), ...(call.deployed.secrets ?? [])])];

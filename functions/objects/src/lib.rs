@@ -4,7 +4,8 @@
 //! `script_name = "yuyue-objects"` without a cycle, and a fresh account can deploy it first:
 //! Cloudflare refuses a binding to a class whose script does not exist yet (code 10061).
 //!
-//! Its only route is its health path; everything else about it is reached through the classes.
+//! It has no route in wrangler.toml, so nothing outside reaches its fetch handler; that handler is
+//! the usual route table (health, and the 404 envelope), for `wrangler dev --env objects`.
 
 mod rate_limiter;
 
