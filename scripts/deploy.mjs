@@ -15,6 +15,7 @@
 // uploaded (`wrangler deploy --dry-run --outdir`).
 import { execFileSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "smol-toml";
@@ -38,7 +39,8 @@ const { values: args } = parseArgs({
   options: { "dry-run": { type: "boolean", default: false }, values: { type: "string" } },
 });
 const dryRun = args["dry-run"];
-const valuesPath = args.values ?? process.env.YUYUE_DEPLOY_VALUES;
+// `make deploy VALUES="~/…"` passes the tilde through unexpanded.
+const valuesPath = (args.values ?? process.env.YUYUE_DEPLOY_VALUES)?.replace(/^~(?=\/)/, homedir());
 
 const config = readWrangler();
 
