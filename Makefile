@@ -1,14 +1,19 @@
 # The two commands: `make dev` runs the whole backend on http://127.0.0.1:8787; `make test` runs
 # every test. Both install what they need first (scripts/setup.sh, idempotent).
 SHELL := /bin/bash
-FUNCTIONS := login catalog helper book cancel progress ops
+FUNCTIONS := objects login catalog helper book cancel progress ops
 
-.PHONY: dev test setup browser build lint unit blackbox fakes-test miniprogram-test reset bench clean
+.PHONY: dev test deploy setup browser build lint unit blackbox fakes-test miniprogram-test deploy-test deploy-dry-run reset bench clean
 
 dev: setup build
 	npm run --silent dev
 
-test: setup browser lint unit build fakes-test miniprogram-test blackbox
+test: setup browser lint unit build fakes-test miniprogram-test deploy-test deploy-dry-run blackbox
+
+# Every Worker onto the Cloudflare account wrangler is logged in to (README "Deploying"); VALUES
+# names the operator's values file (app ids, public keys, YUYUE_ZONE, secrets not yet set).
+deploy: setup build
+	npm run --silent deploy -- $(if $(VALUES),--values "$(VALUES)")
 
 setup:
 	@bash scripts/setup.sh
@@ -35,6 +40,17 @@ fakes-test: setup
 # its end-to-end journey runs with the black-box suite (tests/miniprogram-journey.test.mjs).
 miniprogram-test: setup
 	npm run --silent test:miniprogram
+
+# What needs no account or stack (tests/deploy/): wrangler.toml's bindings, the configuration the
+# code reads against wrangler.toml and README, make deploy against a fake wrangler, the commands the
+# READMEs name.
+deploy-test: setup
+	npm run --silent test:deploy
+
+# What `make deploy` does that needs no account: the bindings, the settings, the migrations on an
+# empty local database, and every Worker bundled as it would be uploaded.
+deploy-dry-run: setup build
+	npm run --silent deploy -- --dry-run
 
 blackbox: setup browser build
 	npm run --silent test:blackbox

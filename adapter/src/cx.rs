@@ -91,10 +91,12 @@ impl Cx {
     }
 
     /// A required secret holding bytes as standard base64. Missing or malformed configuration is
-    /// a deployment fault: logged, and `500` to the client.
+    /// a deployment fault: logged, and `500` to the client. An empty value is missing too: it
+    /// decodes to no bytes, and a key of no bytes would still sign.
     pub fn secret_bytes(&self, name: &str) -> ApiResult<Vec<u8>> {
         use base64::Engine;
         self.config(name)
+            .filter(|v| !v.trim().is_empty())
             .and_then(|v| {
                 base64::engine::general_purpose::STANDARD
                     .decode(v.trim())

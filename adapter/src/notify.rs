@@ -52,10 +52,13 @@ pub struct ProviderChannel<'a, O: Outbound> {
 
 impl<'a, O: Outbound> ProviderChannel<'a, O> {
     pub fn new(out: &'a O) -> Self {
-        let templates = |name: &str| {
-            out.config(name)
-                .and_then(|json| serde_json::from_str(&json).ok())
-                .unwrap_or_default()
+        // Absent, a map sends nothing; a value that is no map would too, silently: it is logged.
+        let templates = |name: &str| match out.config(name) {
+            None => HashMap::new(),
+            Some(json) => serde_json::from_str(&json).unwrap_or_else(|_| {
+                crate::log::event("error", "config_invalid", &[("name", name.into())]);
+                HashMap::new()
+            }),
         };
         ProviderChannel {
             out,

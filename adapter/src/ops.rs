@@ -9,10 +9,10 @@ use yuyue_shared::{ApiError, ApiResult};
 impl Cx {
     /// The ops caller, from `Authorization: Bearer <ops token>` against `OPS_CREDENTIALS`.
     pub fn ops_identity(&self) -> ApiResult<OpsIdentity> {
-        let config = self.config("OPS_CREDENTIALS").ok_or_else(|| {
-            worker::console_error!("OPS_CREDENTIALS is not configured");
-            ApiError::internal()
-        })?;
+        let config = self
+            .config("OPS_CREDENTIALS")
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| crate::auth::config_error("OPS_CREDENTIALS"))?;
         let creds = OpsCredentials::from_json(&config).map_err(|e| {
             worker::console_error!(
                 "{}",

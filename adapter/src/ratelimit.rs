@@ -1,6 +1,6 @@
 //! The client of the rate-limit counters: `RateLimiter` Durable Objects, a fixed set of shards
-//! (`yuyue_shared::ratelimit`). The class lives in the login Worker; other Workers bind to it
-//! with `script_name = "yuyue-login"`.
+//! (`yuyue_shared::ratelimit`). The class lives in the objects Worker; every other Worker binds
+//! to it with `script_name = "yuyue-objects"`.
 //!
 //! If the counter cannot be reached, the request goes through and the failure is logged: the
 //! limits slow abuse down, and turning a counter outage into a login outage for everyone would

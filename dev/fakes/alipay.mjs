@@ -1,8 +1,12 @@
 // Fake Alipay open-platform gateway (openapi.alipay.com/gateway.do) for alipay.system.oauth.token
 // and alipay.open.app.mini.templatemessage.send (template messages to subscribed users).
-// Requests must be RSA2-signed with the app's private key; responses are RSA2-signed with the
-// platform's private key over the exact JSON text of the response value, as Alipay does.
-import { randomBytes, sign as rsaSign, verify as rsaVerify } from "node:crypto";
+// Requests must be RSA2-signed with the app's private key, and the official Node SDK (alipay-sdk)
+// judges each signature with its own parameter ordering and encoding, so a mistake in how our
+// backend builds the signed string fails here as it would at Alipay. Responses are RSA2-signed
+// with the platform's private key over the exact JSON text of the response value, as Alipay does
+// and as the SDK's checkResponseSign reads it back (dev/fakes/fakes.test.mjs checks each kind).
+import { randomBytes, sign as rsaSign } from "node:crypto";
+import { AlipaySdk } from "alipay-sdk";
 import { sendText } from "./http.mjs";
 
 const OAUTH_METHOD = "alipay.system.oauth.token";
@@ -38,25 +42,42 @@ const succeeded = { code: "10000", msg: "Success" };
 // A generous bound on one keyword's value: the fake refuses only what no template could show.
 const KEYWORD_MAX = 64;
 
-/** The string Alipay signs: every param but `sign` and empty ones, ASCII-sorted, raw `k=v` joined by `&`. */
-export function signContent(params) {
-  return Object.keys(params)
-    .filter((k) => k !== "sign" && params[k] !== undefined && params[k] !== null && params[k] !== "")
-    .sort()
-    .map((k) => `${k}=${params[k]}`)
-    .join("&");
+/**
+ * The official SDK set up as the gateway's mirror image of an app: its "Alipay public key" is the
+ * app's, so the check it gives apps for what Alipay signed (checkNotifySignV2: every parameter but
+ * `sign`, sorted, raw `k=v` joined by `&`, RSA2) verifies what the app signed. Its private key is
+ * the platform's, the key the gateway answers with.
+ */
+function gatewaySdk(appId, appPublicKey, alipayPrivateKey) {
+  return new AlipaySdk({
+    appId,
+    keyType: "PKCS8",
+    privateKey: alipayPrivateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
+    alipayPublicKey: appPublicKey.export({ format: "der", type: "spki" }).toString("base64"),
+  });
 }
 
-export function signRsa2(text, privateKey) {
-  return rsaSign("sha256", Buffer.from(text, "utf8"), privateKey).toString("base64");
-}
-
-export function verifyRsa2(text, signatureB64, publicKey) {
+/**
+ * Whether an app signed these request parameters. The gateway leaves empty parameters out of the
+ * signed string (its documented rule); the SDK's check keeps whatever it is given, so they are
+ * dropped first. The SDK also accepts a signature made without `sign_type` in the string (it
+ * tries both, for notifications' sake): the gateway is stricter there, this fake is not.
+ */
+function verifiedBy(sdk, params) {
+  const signed = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== ""));
   try {
-    return rsaVerify("sha256", Buffer.from(text, "utf8"), publicKey, Buffer.from(signatureB64, "base64"));
+    return sdk.checkNotifySignV2(signed);
   } catch {
     return false;
   }
+}
+
+/**
+ * The SDK exports no signer for a response's text (it is a client: it signs requests and checks
+ * answers), so answers are signed here, RSA-SHA256 over the UTF-8 text, as its own signing does.
+ */
+function signAnswer(text, privateKey) {
+  return rsaSign("sha256", Buffer.from(text, "utf8"), privateKey).toString("base64");
 }
 
 /** "yyyy-MM-dd HH:mm:ss" read as Asia/Shanghai time; NaN when malformed. */
@@ -81,6 +102,7 @@ function readParams(req, url, rawBody) {
 
 export function createAlipay(config, { records, faults }) {
   const { appId, appPublicKey, alipayPrivateKey, singleUseCodes = true, maxSkewSec = 900 } = config;
+  const sdk = gatewaySdk(appId, appPublicKey, alipayPrivateKey);
   const usedCodes = new Set();
   const refusing = new Set(); // user ids that did not subscribe
   const refreshTokens = new Map(); // refresh_token -> x (of dev-<x>)
@@ -89,7 +111,7 @@ export function createAlipay(config, { records, faults }) {
   function respond(res, key, value, { badsig = false } = {}) {
     const json = JSON.stringify(value);
     // badsig: a well-formed signature, but over other bytes than the ones sent.
-    const sig = signRsa2(badsig ? `${json} ` : json, alipayPrivateKey);
+    const sig = signAnswer(badsig ? `${json} ` : json, alipayPrivateKey);
     sendText(res, 200, `{"${key}":${json},"sign":"${sig}"}`, "application/json;charset=utf-8");
   }
 
@@ -110,7 +132,7 @@ export function createAlipay(config, { records, faults }) {
     if (maxSkewSec > 0 && Math.abs(Date.now() - ts) > maxSkewSec * 1000) return E.invalidTimestamp;
     if (!p.version) return E.missingVersion;
     if (p.version !== "1.0") return E.invalidVersion;
-    if (!p.sign || !verifyRsa2(signContent(p), p.sign, appPublicKey)) return E.invalidSignature;
+    if (!p.sign || !verifiedBy(sdk, p)) return E.invalidSignature;
     return null;
   }
 

@@ -1,14 +1,24 @@
 // Tests of the local development fakes. Run: node --test dev/fakes/
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { AlipaySdk } from "alipay-sdk";
 import { startFakes } from "./index.mjs";
 
 const keyFile = (name) => readFileSync(new URL(`./keys/${name}`, import.meta.url), "utf8");
 const APP_PRIVATE = createPrivateKey(keyFile("app_private.pem"));
-const ALIPAY_PUBLIC = createPublicKey(keyFile("alipay_public.pem"));
+
+/** An app as Alipay's official Node SDK makes one: it signs requests and checks the answers. */
+const appSdk = (gateway) =>
+  new AlipaySdk({
+    appId: "ali-dev-appid",
+    keyType: "PKCS8",
+    privateKey: keyFile("app_private.b64"),
+    alipayPublicKey: keyFile("alipay_public.b64"),
+    gateway,
+  });
 
 let fakes;
 let control;
@@ -339,11 +349,18 @@ async function gateway(params, { inQuery = false } = {}) {
 function splitSigned(text) {
   const m = /^\{"([a-z_]+)":(.*),"sign":"([A-Za-z0-9+/=]+)"\}$/s.exec(text);
   assert.ok(m, `unexpected body shape: ${text}`);
-  return { key: m[1], valueText: m[2], value: JSON.parse(m[2]), sign: m[3], whole: JSON.parse(text) };
+  return { text, key: m[1], valueText: m[2], value: JSON.parse(m[2]), sign: m[3], whole: JSON.parse(text) };
 }
 
-const signatureValid = (r) =>
-  verify("sha256", Buffer.from(r.valueText, "utf8"), ALIPAY_PUBLIC, Buffer.from(r.sign, "base64"));
+/** Whether the official SDK accepts the answer's signature (its checkResponseSign throws if not). */
+function signatureValid(r) {
+  try {
+    appSdk().checkResponseSign(r.text, r.key, r.sign, "test");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("alipay alipay.open.app.mini.templatemessage.send", () => {
   const sendParams = (biz) => {
@@ -381,6 +398,56 @@ describe("alipay alipay.open.app.mini.templatemessage.send", () => {
     assert.equal(unsigned.value.sub_code, "isv.invalid-signature");
     assert.deepEqual((await records("alipay_rejected")).map((x) => x.sub_code), ["USER_NOT_SUBSCRIBED", "TEMPLATE_DATA_ILLEGAL", "isv.invalid-signature"]);
     assert.equal((await records("alipay_messages")).length, 0);
+  });
+});
+
+describe("alipay, driven by the official SDK (alipay-sdk)", () => {
+  // The SDK stamps requests with its host's local time; the gateway reads Beijing time.
+  const timestamp = () => shanghaiTimestamp();
+
+  test("the SDK's signed token request is accepted and the SDK accepts the signed answer", async () => {
+    const answer = await appSdk(fakes.urls.alipay).exec(
+      "alipay.system.oauth.token",
+      { grantType: "authorization_code", code: "dev-sdk", timestamp: timestamp() },
+      { validateSign: true },
+    );
+    assert.equal(answer.userId, "ali-sdk");
+    assert.equal(answer.openId, "ali-open-sdk");
+    assert.equal((await records("alipay_oauth"))[0].user_id, "ali-sdk");
+  });
+
+  test("the SDK's template message (biz_content) is accepted, recorded and its answer verifies", async () => {
+    const answer = await appSdk(fakes.urls.alipay).exec(
+      "alipay.open.app.mini.templatemessage.send",
+      {
+        timestamp: timestamp(),
+        bizContent: {
+          toUserId: "ali-sdk-user",
+          userTemplateId: "tmpl-sdk",
+          page: "pages/bookings/bookings",
+          data: JSON.stringify({ keyword1: { value: "普通护照 / 预约成功" } }),
+        },
+      },
+      { validateSign: true },
+    );
+    assert.equal(answer.code, "10000");
+    const [sent] = await records("alipay_messages");
+    assert.equal(sent.to_user_id, "ali-sdk-user");
+    assert.equal(sent.data.keyword1.value, "普通护照 / 预约成功");
+  });
+
+  test("the SDK refuses an answer whose signature does not verify (badsig)", async () => {
+    await fault({ provider: "alipay", op: "alipay.system.oauth.token", mode: "badsig" });
+    await assert.rejects(
+      appSdk(fakes.urls.alipay).exec("alipay.system.oauth.token", { grantType: "authorization_code", code: "dev-sdk2", timestamp: timestamp() }, { validateSign: true }),
+      (e) => e.name === "AlipayRequestError" && /验签失败/.test(e.message),
+    );
+  });
+
+  test("a request the SDK signed with another key is refused", async () => {
+    const other = new AlipaySdk({ appId: "ali-dev-appid", keyType: "PKCS8", privateKey: keyFile("alipay_private.b64"), gateway: fakes.urls.alipay });
+    const answer = await other.exec("alipay.system.oauth.token", { grantType: "authorization_code", code: "dev-sdk3", timestamp: timestamp() });
+    assert.equal(answer.subCode, "isv.invalid-signature");
   });
 });
 
@@ -426,6 +493,17 @@ describe("alipay alipay.system.oauth.token", () => {
     const otherKey = createPrivateKey(keyFile("alipay_private.pem"));
     const wrong = signParams(oauthParams("dev-dan"), otherKey);
     assert.equal(splitSigned((await gateway(wrong)).text).value.sub_code, "isv.invalid-signature");
+  });
+
+  test("a signed string in another order, or with URL-encoded values, is refused", async () => {
+    const params = oauthParams("dev-ola", { extra_field: "a b/c" });
+    const unsorted = Object.entries(params).map(([k, v]) => `${k}=${v}`).join("&");
+    const encoded = Object.keys(params).sort().map((k) => `${k}=${encodeURIComponent(params[k])}`).join("&");
+    for (const content of [unsorted, encoded]) {
+      const signed = { ...params, sign: sign("sha256", Buffer.from(content, "utf8"), APP_PRIVATE).toString("base64") };
+      assert.equal(splitSigned((await gateway(signed)).text).value.sub_code, "isv.invalid-signature", content);
+    }
+    assert.equal(splitSigned((await gateway(signParams(params))).text).value.user_id, "ali-ola");
   });
 
   test("empty params are left out of the signed string", async () => {

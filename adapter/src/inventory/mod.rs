@@ -1,5 +1,5 @@
 //! The per-(hall, date) inventory: the client every function uses ([`DoInventory`], the shared
-//! `Inventory` trait over the object's stub) and, in the `book` build only, the object itself.
+//! `Inventory` trait over the object's stub) and, in the `objects` build only, the object itself.
 
 mod client;
 #[cfg(feature = "inventory-object")]

@@ -1,6 +1,6 @@
 //! Counting every function's answers for `GET /v1/ops/metrics`: the router hands each answer to
 //! this isolate's [`Recorder`], which now and then hands a batch to the metrics object (a
-//! Durable Object of the ops Worker). Failing to count never fails a request.
+//! Durable Object of the objects Worker). Failing to count never fails a request.
 
 #[cfg(feature = "metrics-object")]
 mod object;

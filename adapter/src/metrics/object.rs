@@ -1,5 +1,5 @@
-//! The metrics object: every function's answer counts by minute, kept a day. Only the ops
-//! Worker hosts it (`metrics-object` feature); the others send it batches.
+//! The metrics object: every function's answer counts by minute, kept a day. Only the objects
+//! Worker hosts it (`metrics-object` feature); every function sends it batches.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;

@@ -1,6 +1,5 @@
-//! The `book` function: submit a booking, list and read bookings. It also hosts the inventory
-//! Durable Object class (through the adapter's `inventory-object` feature) and hands cancels to
-//! the `cancel` function.
+//! The `book` function: submit a booking, list and read bookings. It hands cancels to the `cancel`
+//! function; the inventory objects it takes places in live in the `objects` Worker.
 
 use std::rc::Rc;
 use yuyue_adapter::d1::D1Store;

@@ -1,12 +1,6 @@
 //! The login function: WeChat and Alipay sign-in, refresh, logout, the account, real-name and
 //! phone binding. Handlers only parse, call the provider clients and the shared use cases, and
 //! reply; every rule lives in `yuyue_shared::login` and `yuyue_shared::auth`.
-//!
-//! It also hosts the `RateLimiter` Durable Object class that every Worker's limits count in.
-
-mod rate_limiter;
-
-pub use rate_limiter::RateLimiter;
 
 use yuyue_adapter::clock::system_now;
 use yuyue_adapter::d1::D1Store;
