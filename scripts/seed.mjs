@@ -1,5 +1,7 @@
-// Demo data for the local stack: cities, halls, every service with its guide, the holiday
-// calendar, the default rules, and schedules for today and the next days of the booking window.
+// Demo data for the local stack: the demo halls and schedules for today and the next days of the
+// booking window, over the reference data (cities, services with their guides, the holiday
+// calendar, the default rules) that migration 0014 gives every deployment. The reference rows are
+// upserted here too, so a local state made before a change to shared/data/reference.json follows it.
 // Idempotent: reference rows are upserted, and schedule days already published are left alone, so a
 // restart with persisted state only adds the days that have come into range.
 import { readFileSync } from "node:fs";
@@ -20,19 +22,20 @@ function isoWeekday(date) {
 
 export async function seed(db, { now = Date.now() } = {}) {
   const demo = load("dev/seed/demo.json");
+  const reference = load("shared/data/reference.json");
   const calendar = load("shared/data/calendar-cn.json");
   const rules = load("shared/data/rules-default.json");
   const stamp = new Date(now).toISOString();
   const stmts = [];
 
-  for (const c of demo.cities) {
+  for (const c of reference.cities) {
     stmts.push(
       db.prepare(
         "INSERT INTO cities (city_id, name, province, sort) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (city_id) DO UPDATE SET name = ?2, province = ?3, sort = ?4",
       ).bind(c.city_id, c.name, c.province, c.sort),
     );
   }
-  for (const s of demo.services) {
+  for (const s of reference.services) {
     stmts.push(
       db.prepare(
         `INSERT INTO services (service_id, name, fee_fen, processing_working_days, guide_json, sort, updated_at, name_en, guide_en_json)
