@@ -1,5 +1,5 @@
 //! Rate limits as fixed-window counters. The counters live in a fixed set of [`SHARDS`] Durable
-//! Objects (the `RateLimiter` class of the login Worker), each key always in the same one, which
+//! Objects (the `RateLimiter` class, hosted by the objects Worker), each key always in the same one, which
 //! serializes the hits on it, so a limit holds under any concurrency. A fixed set rather than an
 //! object per key keeps the number of objects bounded however many client addresses and accounts
 //! appear. This module holds the arithmetic, the keys and the sharding; the object only stores the
