@@ -155,3 +155,47 @@ test('a hall that does not offer the service cannot go on to book it', async () 
   await tap(page.querySelector('.choose'))
   assert.deepEqual(w.navigations, [])
 })
+
+test('real-name binding with a passport: the Latin name, the passport and an optional Chinese name are sent', async () => {
+  const w = install({
+    storage: signedIn({ identity_bound: false, identity: null }),
+    routes: { 'POST /v1/me/identity': () => ({ user_id: 'u_1', identity_bound: true, identity: { applicant_id: 'a_self', name: 'S**** J***' } }) },
+  })
+  const page = await openPage('identity')
+  await tap(page.querySelector('#kind-passport'))
+  await type(page, '#name', 'SMITH JOHN')
+  await type(page, '#passport-no', 'e1')
+  await type(page, '#nationality', 'usa')
+  await tap(page.querySelector('.submit'))
+  assert.match(text(page.querySelector('.error')), /Passport number/)
+  assert.equal(w.requests.length, 0)
+  await type(page, '#passport-no', 'e12345678')
+  await type(page, '#name-zh', '约翰')
+  await tap(page.querySelector('.submit'))
+  assert.deepEqual(w.requests[0].body, {
+    name: 'SMITH JOHN',
+    name_zh: '约翰',
+    passport: { number: 'E12345678', nationality: 'USA' },
+    verify_token: 'dev-ok',
+  })
+  assert.deepEqual(w.navigations, [['reLaunch', '/pages/home/home']])
+})
+
+test('real-name binding with a permanent residence card checks its check character first', async () => {
+  const w = install({
+    storage: signedIn({ identity_bound: false, identity: null }),
+    routes: { 'POST /v1/me/identity': () => ({ user_id: 'u_1', identity_bound: true, identity: { applicant_id: 'a_self', name: 'M****** A***' } }) },
+  })
+  const page = await openPage('identity')
+  await tap(page.querySelector('#kind-pr'))
+  await type(page, '#name', 'MUELLER ANNA')
+  const good = '9' + idNumber('19850412', 1).slice(1, 17)
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const check = '10X98765432'[weights.reduce((a, x, i) => a + x * Number(good[i]), 0) % 11]
+  await type(page, '#pr-number', good + (check === '0' ? '1' : '0'))
+  await tap(page.querySelector('.submit'))
+  assert.match(text(page.querySelector('.error')), /Permanent residence/)
+  await type(page, '#pr-number', good + check)
+  await tap(page.querySelector('.submit'))
+  assert.deepEqual(w.requests[0].body, { name: 'MUELLER ANNA', permanent_residence_id: good + check, verify_token: 'dev-ok' })
+})
