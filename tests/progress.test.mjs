@@ -85,7 +85,8 @@ test("check-in opens an accepted application, once, for today's booking at the c
   assert.match(a.application_no, new RegExp(`^A${DAY.replaceAll("-", "")}[0-9A-Z]{8}.$`));
   assert.equal(a.status, "accepted");
   assert.equal(a.booking_no, b.booking_no);
-  assert.deepEqual(a.timeline, [{ status: "accepted", at: `${DAY}T09:20:00+08:00`, note: null }]);
+  assert.deepEqual(a.timeline, [{ status: "accepted", label: "已受理", at: `${DAY}T09:20:00+08:00`, note: null }]);
+  assert.equal(a.status_label, "已受理");
   assert.ok(a.estimated_ready > DAY, "counted in working days after today");
   assert.equal(a.applicant.name, "钱*");
 
