@@ -4,7 +4,7 @@
 // and every text in English when Accept-Language asks for it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, clientIp, FAKES, idNumber, loginIdentified, loginWechat, shanghaiDate, wechatCode } from "./helpers.mjs";
+import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, loginWechat, shanghaiDate, until, wechatCode, withCheck } from "./helpers.mjs";
 
 const OPS = { authorization: "Bearer dev-ops-token" };
 const EN = { "accept-language": "en-US,en;q=0.9" };
@@ -16,13 +16,6 @@ let seq = 0;
 function passportNo() {
   seq += 1;
   return `E${String(process.pid).padStart(6, "0")}${String(seq).padStart(3, "0")}`;
-}
-
-/** GB 11643 check character over 17 digits. */
-function withCheck(first17) {
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
-  return first17 + "10X98765432"[sum % 11];
 }
 
 /** A permanent residence ID number: 9, Beijing (11), nationality 840, a birth date, a sequence. */
@@ -287,15 +280,8 @@ test("an account signed in in English is told in English; its phrase stays Chine
     }),
   );
   const booked = assertOk(await book({ token }, me.identity.applicant_id, "visa_extension", date, "fx-1"), 201);
-  const mine = async () => {
-    const res = await fetch(`${FAKES}/__fakes/records?kind=subscribe_messages`);
-    return (await res.json()).filter((m) => m.touser === `wx-${name}`);
-  };
-  let sent = [];
-  for (let i = 0; i < 75 && sent.length === 0; i++) {
-    sent = await mine();
-    if (sent.length === 0) await new Promise((r) => setTimeout(r, 200));
-  }
+  const mine = (all) => all.filter((m) => m.touser === `wx-${name}`);
+  const sent = mine(await until("subscribe_messages", (all) => mine(all).length > 0));
   assert.equal(sent.length, 1, "the confirmation arrives");
   assert.equal(sent[0].data.thing1.value, "Visa extension");
   assert.equal(sent[0].data.character_string4.value, booked.booking_no);
@@ -304,11 +290,7 @@ test("an account signed in in English is told in English; its phrase stays Chine
   // Signing in again in Chinese switches the account back; the cancellation is in Chinese.
   const zh = assertOk(await signIn({ "accept-language": "zh-CN" }));
   assertOk(await api("POST", `/v1/bookings/${booked.booking_no}/cancel`, { token: zh.access_token, body: {} }));
-  let all = [];
-  for (let i = 0; i < 75 && all.length < 2; i++) {
-    all = await mine();
-    if (all.length < 2) await new Promise((r) => setTimeout(r, 200));
-  }
+  const all = mine(await until("subscribe_messages", (records) => mine(records).length >= 2));
   assert.equal(all.length, 2, JSON.stringify(all));
   assert.match(all[1].data.thing1.value, CJK);
   assert.match(all[1].data.thing4.value, CJK);

@@ -147,7 +147,11 @@ export async function loginIdentified(name, idNumber, fullName = "张三", { pla
 
 /** A valid 18-digit ID number (GB 11643 check character) born on `yyyymmdd`, sequence `seq`. */
 export function idNumber(yyyymmdd = "19900307", seq = 1, region = "110101") {
-  const first17 = `${region}${yyyymmdd}${String(seq % 1000).padStart(3, "0")}`;
+  return withCheck(`${region}${yyyymmdd}${String(seq % 1000).padStart(3, "0")}`);
+}
+
+/** 17 digits with their GB 11643 check character (ID and permanent residence numbers). */
+export function withCheck(first17) {
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
   return first17 + "10X98765432"[sum % 11];
@@ -210,4 +214,21 @@ export async function pool(items, width, fn) {
     }),
   );
   return out;
+}
+
+/** What the provider fakes recorded of `kind` (subscribe_messages, face_verifications, …). */
+export async function records(kind) {
+  const res = await fetch(`${FAKES}/__fakes/records?kind=${kind}`);
+  return res.json();
+}
+
+/** Waits (polling the fake, never a fixed sleep) until `pred` holds for the records of `kind`. */
+export async function until(kind, pred, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await records(kind);
+    if (pred(all)) return all;
+    if (Date.now() > deadline) return all;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

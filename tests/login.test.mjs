@@ -13,6 +13,7 @@ import {
   idNumber,
   loginIdentified,
   loginWechat,
+  records,
   stackLog,
   wechatCode,
 } from "./helpers.mjs";
@@ -41,9 +42,6 @@ async function clearFaults() {
   await fetch(`${FAKES}/__fakes/faults`, { method: "DELETE" });
 }
 
-async function records(kind) {
-  return (await fetch(`${FAKES}/__fakes/records?kind=${kind}`)).json();
-}
 
 const wechat = (code, ip = clientIp()) =>
   api("POST", "/v1/auth/wechat", { body: { code }, headers: { "cf-connecting-ip": ip } });

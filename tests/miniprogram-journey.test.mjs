@@ -87,14 +87,14 @@ async function refused(promise, code) {
   return err;
 }
 
-/** Signs a processing-system event as the contract says and sends it at `hhmm` on DAY. */
-function event(applicationNo, payload, hhmm) {
+/** Signs a processing-system event as the contract says and sends it at `hhmm` (by `clock`, DAY's by default). */
+function event(applicationNo, payload, hhmm, clock = at) {
   const raw = JSON.stringify(payload);
   const ts = Math.floor(Date.now() / 1000);
   const sig = createHmac("sha256", "dev-webhook-secret").update(`${ts}.${raw}`).digest("hex");
   return api("POST", `/v1/ops/applications/${applicationNo}/events`, {
     raw,
-    headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, ...at(hhmm) },
+    headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, ...clock(hhmm) },
   });
 }
 
@@ -356,15 +356,7 @@ test("a foreigner on an English phone binds a passport, reads English, books a v
     body: { qr_payload: second.qr_payload },
   });
   const application = assertOk(checkin, 201).application;
-  const raw = JSON.stringify({ status: "reviewing" });
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = createHmac("sha256", "dev-webhook-secret").update(`${ts}.${raw}`).digest("hex");
-  assertOk(
-    await api("POST", `/v1/ops/applications/${application.application_no}/events`, {
-      raw,
-      headers: { "content-type": "application/json", "x-timestamp": String(ts), "x-signature": sig, ...atF("18:00") },
-    }),
-  );
+  assertOk(await event(application.application_no, { status: "reviewing" }, "18:00", atF));
   const now = await me.application(application.application_no);
   assert.deepEqual(now.timeline.map((e) => e.status), ["accepted", "reviewing"]);
 });

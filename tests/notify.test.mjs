@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { api, assertOk, FAKES, idNumber, loginIdentified, shanghaiDate, waitForLog } from "./helpers.mjs";
+import { api, assertOk, FAKES, idNumber, loginIdentified, records, shanghaiDate, until, waitForLog } from "./helpers.mjs";
 
 const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "hz-xihu";
@@ -18,22 +18,6 @@ async function person(tag, platform = "wechat") {
   const name = `ntf-${tag}-${process.pid}`;
   const s = await loginIdentified(name, idNumber(`1983${String(1 + (seq % 12)).padStart(2, "0")}15`, (process.pid + seq) % 1000, "350102"), "林一", { platform });
   return { ...s, openid: platform === "alipay" ? `ali-${name}` : `wx-${name}` };
-}
-
-async function records(kind) {
-  const res = await fetch(`${FAKES}/__fakes/records?kind=${kind}`);
-  return res.json();
-}
-
-/** Waits (polling the fake, never a fixed sleep) until `pred` holds for the records of `kind`. */
-async function until(kind, pred, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const all = await records(kind);
-    if (pred(all)) return all;
-    if (Date.now() > deadline) return all;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const to = (openid) => (m) => m.touser === openid;

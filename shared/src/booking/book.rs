@@ -26,7 +26,7 @@ use super::view::booking_view;
 use crate::auth::session_live;
 use crate::authz::authorize_with;
 use crate::catalog::Snapshot;
-use crate::domain::ServiceId;
+use crate::domain::{FieldError, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
@@ -362,14 +362,12 @@ async fn checks<S: SubmitReads>(
         .accepted_documents()
         .contains(&applicant.document.kind)
     {
-        let msg = if applicant.document.kind.is_foreign() {
-            t!("booking.resident_id_only")
+        let refusal = if applicant.document.kind.is_foreign() {
+            RESIDENT_ID_ONLY
         } else {
-            t!("booking.foreigners_only")
+            FOREIGNERS_ONLY
         };
-        return Err(ApiError::invalid("service", msg).with_details(
-            serde_json::json!({ "field": "service", "reason": "document_not_accepted" }),
-        ));
+        return Err(refusal.at("service"));
     }
     let service = facts.service.ok_or_else(ApiError::not_found)?;
     if !pickup_offered(&service.guide, &req.pickup) {
@@ -382,6 +380,12 @@ async fn checks<S: SubmitReads>(
     cancel::check_cancellation_quota(input.rules, input.now, &facts.cancellations)?;
     Ok(applicant)
 }
+
+/// The service takes the other kind of document (`ServiceId::accepted_documents`).
+const RESIDENT_ID_ONLY: FieldError =
+    FieldError::new("document_not_accepted", "booking.resident_id_only");
+const FOREIGNERS_ONLY: FieldError =
+    FieldError::new("document_not_accepted", "booking.foreigners_only");
 
 /// Halls that require a photo receipt number require it for ID-card applications.
 pub fn requires_photo_receipt(hall_requires: bool, service: ServiceId) -> bool {

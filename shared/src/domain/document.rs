@@ -2,9 +2,8 @@
 //! foreigner's permanent residence ID card; and how a request body gives it.
 
 use super::{FieldError, ForeignPassport, IdNumber, NameScript, PermanentResidenceId, PersonName};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::mask;
-use crate::t;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -128,14 +127,8 @@ pub struct NamedPerson {
 const LATIN_REQUIRED: FieldError = FieldError::new("latin_name_required", "name.latin_required");
 const HAN_REQUIRED: FieldError = FieldError::new("han_name_required", "name.han_required");
 
-fn document_error(reason: &str) -> ApiError {
-    let text = match reason {
-        "document_required" => t!("document.required"),
-        _ => t!("document.only_one"),
-    };
-    ApiError::invalid("document", text)
-        .with_details(serde_json::json!({ "field": "document", "reason": reason }))
-}
+const DOCUMENT_REQUIRED: FieldError = FieldError::new("document_required", "document.required");
+const ONE_DOCUMENT_ONLY: FieldError = FieldError::new("one_document_only", "document.only_one");
 
 fn given(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -152,9 +145,9 @@ pub fn parse_document(fields: &PersonFields, today: NaiveDate) -> ApiResult<Pers
         given(&fields.permanent_residence_id).is_some(),
     ];
     match present.iter().filter(|p| **p).count() {
-        0 => return Err(document_error("document_required")),
+        0 => return Err(DOCUMENT_REQUIRED.at("document")),
         1 => {}
-        _ => return Err(document_error("one_document_only")),
+        _ => return Err(ONE_DOCUMENT_ONLY.at("document")),
     }
     if let Some(raw) = given(&fields.id_number) {
         return IdNumber::parse(raw, today)
