@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 FUNCTIONS := objects login catalog helper book cancel progress ops
 
-.PHONY: dev test deploy setup browser build lint unit blackbox fakes-test miniprogram-test deploy-test deploy-dry-run reset bench clean
+.PHONY: dev test deploy setup browser build lint unit simulate blackbox fakes-test miniprogram-test deploy-test deploy-dry-run reset bench clean
 
 dev: setup build
 	npm run --silent dev
@@ -32,6 +32,11 @@ lint: setup
 unit: setup
 	cargo test -p yuyue-shared --quiet
 	cargo test -p yuyue-adapter --lib --quiet
+
+# More seeds of the deterministic simulation than `make test` runs (shared/src/booking/simulation.rs),
+# optimised: `make simulate SEEDS=100000`; FIRST picks the first seed.
+simulate: setup
+	SIM_SEEDS=$(or $(SEEDS),20000) SIM_FIRST_SEED=$(or $(FIRST),1) cargo test -p yuyue-shared --release --quiet --lib booking::simulation -- --nocapture
 
 fakes-test: setup
 	npm run --silent test:fakes

@@ -5,8 +5,8 @@
 
 use chrono::NaiveDate;
 use std::cell::RefCell;
-use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, ServiceId};
+use yuyue_shared::inventory::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::store::*;
 use yuyue_shared::time::Instant;
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
@@ -72,11 +72,12 @@ impl<S: Bookings, I> Bookings for Faulty<'_, S, I> {
         b: &Booking,
         i: &IdempotencyRecord,
         a: &AuditEntry,
+        write_by: Option<i64>,
     ) -> ApiResult<CreateBooking> {
         if self.fault == Some(Fault::LoseWrite) {
             return Err(injected());
         }
-        self.store.create_booking(b, i, a).await
+        self.store.create_booking(b, i, a, write_by).await
     }
     async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>> {
         self.store.booking(no).await
@@ -311,6 +312,9 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
     }
     async fn release(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
         self.inventory.release(o, d, no).await
+    }
+    async fn release_lapsed(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
+        self.inventory.release_lapsed(o, d, no).await
     }
     async fn day(&self, o: &OfficeId, d: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
         self.inventory.day(o, d).await

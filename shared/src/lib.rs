@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod error;
 pub mod helper;
 pub mod i18n;
+pub mod inventory;
 pub mod login;
 pub mod mask;
 pub mod notify;

@@ -62,6 +62,21 @@ pub fn format_hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
 
+/// `NaiveTime` as `"HH:MM"` in serde.
+pub mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::time::format_hhmm(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let raw = String::deserialize(d)?;
+        crate::time::parse_hhmm("time", &raw).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -146,7 +146,20 @@ impl Bookings for D1Store {
         b: &Booking,
         idem: &IdempotencyRecord,
         audit: &AuditEntry,
+        write_by: Option<i64>,
     ) -> ApiResult<CreateBooking> {
+        // First in the transaction: after `write_by` by D1's clock it writes NULL into a NOT NULL
+        // column, and the whole batch is refused (see `yuyue_shared::inventory::write_by`).
+        let fence = write_by
+            .map(|by| {
+                self.stmt(
+                    "INSERT INTO hold_fence (id, checked_at_ms) \
+                     VALUES (1, CASE WHEN (julianday('now') - 2440587.5) * 86400000.0 < ?1 THEN ?1 END) \
+                     ON CONFLICT (id) DO UPDATE SET checked_at_ms = excluded.checked_at_ms",
+                    &[Arg::Int(by)],
+                )
+            })
+            .transpose()?;
         let pickup = serde_json::to_string(&b.pickup).map_err(|_| ApiError::internal())?;
         let insert = self.stmt(
             &format!("INSERT INTO bookings ({BOOKING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, NULL, NULL, NULL)"),
@@ -181,8 +194,12 @@ impl Bookings for D1Store {
             ],
         )?;
         let audit = self.audit_stmt(audit)?;
-        match self.db.batch(vec![insert, record, audit]).await {
+        let batch = fence.into_iter().chain([insert, record, audit]).collect();
+        match self.db.batch(batch).await {
             Ok(_) => Ok(CreateBooking::Created),
+            Err(e) if e.to_string().contains("hold_fence.checked_at_ms") => {
+                Ok(CreateBooking::TooLate)
+            }
             Err(e) if is_unique_violation(&e) => {
                 if let Some(existing) = self.booking(&b.booking_no).await? {
                     return Ok(CreateBooking::SameNumber(Box::new(existing)));

@@ -1,20 +1,18 @@
-use super::protocol::{self as p, object_name};
 use chrono::NaiveDate;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 use worker::ObjectNamespace;
-use yuyue_shared::booking::admission::{AdmissionConfig, AdmissionStatus};
 use yuyue_shared::cache::{BoundedCache, Lookup};
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId};
+use yuyue_shared::inventory::admission::{AdmissionConfig, AdmissionStatus};
+use yuyue_shared::inventory::protocol::{object_name, Answer, Message, Request};
+use yuyue_shared::inventory::{Hold, HoldAnswer};
 use yuyue_shared::store::{
     AdmissionSummary, ApplicantId, HoldOutcome, HoldRequest, Inventory, PeriodInventory, Publish,
     PublishedPeriod, Taken, UserId,
 };
 use yuyue_shared::time::Instant;
-use yuyue_shared::time::{format_hhmm, from_unix_millis, parse_hhmm};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// Talks to the inventory objects through the `INVENTORY` namespace binding.
@@ -30,54 +28,32 @@ fn unavailable(what: &str) -> ApiError {
     ApiError::new(ErrorCode::UpstreamUnavailable)
 }
 
-fn corrupt() -> ApiError {
-    ApiError::internal()
-}
-
-fn day(office: &OfficeId, date: NaiveDate) -> p::Day {
-    p::Day {
-        office: office.as_str().to_owned(),
-        date: date.to_string(),
-    }
-}
-
 impl DoInventory {
     pub fn new(ns: ObjectNamespace) -> Self {
         DoInventory { ns }
     }
 
-    async fn call<B: Serialize, T: DeserializeOwned>(
+    /// Sends `request` to the object of (`office`, `date`); `op` names it in the URL and logs.
+    async fn ask(
         &self,
         office: &OfficeId,
         date: NaiveDate,
         op: &str,
-        body: &B,
-    ) -> ApiResult<T> {
+        request: Request,
+    ) -> ApiResult<Answer> {
         let stub = self
             .ns
-            .get_by_name(&object_name(office.as_str(), &date.to_string()))
+            .get_by_name(&object_name(office, date))
             .map_err(|_| unavailable(op))?;
-        let json = serde_json::to_string(body).map_err(|_| ApiError::internal())?;
+        let msg = Message {
+            office: office.clone(),
+            date,
+            request,
+        };
+        let json = serde_json::to_string(&msg).map_err(|_| ApiError::internal())?;
         crate::object_call::post(stub, &format!("https://inventory/{op}"), &json)
             .await
             .map_err(|_| unavailable(op))
-    }
-}
-
-fn held(start: &str, end: &str) -> ApiResult<HoldOutcome> {
-    Ok(HoldOutcome::Held {
-        start: parse_hhmm("start", start).map_err(|_| corrupt())?,
-        end: parse_hhmm("end", end).map_err(|_| corrupt())?,
-    })
-}
-
-fn hold_outcome(a: p::HoldAnswer) -> ApiResult<HoldOutcome> {
-    match a {
-        p::HoldAnswer::Held { start, end, .. } => held(&start, &end),
-        p::HoldAnswer::Full { .. } => Ok(HoldOutcome::Full),
-        p::HoldAnswer::Closed => Ok(HoldOutcome::Closed),
-        p::HoldAnswer::Conflict => Ok(HoldOutcome::Conflict),
-        p::HoldAnswer::NotAdmitted { admission } => Ok(HoldOutcome::NotAdmitted(admission)),
     }
 }
 
@@ -99,7 +75,7 @@ thread_local! {
     /// others are still answered from memory, until [`SOLD_OUT_HARD_MS`]. A place freed by a
     /// cancel is free in the object at once and so offered by every isolate within the hard
     /// bound: a submit never sees a freed place later than the slot page shows it.
-    static SOLD_OUT: RefCell<BoundedCache<Rc<HashSet<String>>>> = RefCell::new(
+    static SOLD_OUT: RefCell<BoundedCache<Rc<HashSet<BookingNo>>>> = RefCell::new(
         BoundedCache::new(SOLD_OUT_SOFT_MS, SOLD_OUT_HARD_MS, SOLD_OUT_ENTRIES),
     );
 }
@@ -129,32 +105,28 @@ fn known_full(req: &HoldRequest, ask: bool, now_ms: u64) -> bool {
             c.borrow().peek(&key, now_ms)
         };
         match lookup {
-            Lookup::Fresh(holders) | Lookup::Stale(holders) => {
-                !holders.contains(req.booking_no.as_str())
-            }
+            Lookup::Fresh(holders) | Lookup::Stale(holders) => !holders.contains(&req.booking_no),
             Lookup::Refresh(_) | Lookup::Miss => false,
         }
     })
 }
 
 /// Learns from the object's answer (or its failure, `None`) to a hold asked at `asked_ms`.
-fn remember_answer(req: &HoldRequest, answer: Option<&p::HoldAnswer>, asked_ms: u64) {
+fn remember_answer(req: &HoldRequest, answer: Option<&HoldAnswer>, asked_ms: u64) {
     let key = sold_out_key(req);
     SOLD_OUT.with(|c| {
         let mut c = c.borrow_mut();
         match answer {
             // Full, or full with this number's place.
-            Some(
-                p::HoldAnswer::Full {
-                    holders: Some(holders),
-                }
-                | p::HoldAnswer::Held {
-                    holders: Some(holders),
-                    ..
-                },
-            ) => c.put(&key, Rc::new(holders.iter().cloned().collect()), asked_ms),
+            Some(HoldAnswer {
+                outcome: HoldOutcome::Full | HoldOutcome::Held { .. },
+                holders: Some(holders),
+            }) => c.put(&key, Rc::new(holders.iter().cloned().collect()), asked_ms),
             // A place was there to take: the memory of a full period is no longer true.
-            Some(p::HoldAnswer::Held { holders: None, .. }) => c.forget(&key),
+            Some(HoldAnswer {
+                outcome: HoldOutcome::Held { .. },
+                holders: None,
+            }) => c.forget(&key),
             // Nothing learnt: let the next submit ask.
             _ => c.abandon(&key),
         }
@@ -171,82 +143,59 @@ impl Inventory for DoInventory {
         if known_full(req, true, asked_ms) {
             return Ok(HoldOutcome::Full);
         }
-        let body = p::Hold {
-            day: day(&req.office, req.date),
-            period: req.period.as_str().to_owned(),
-            booking_no: req.booking_no.as_str().to_owned(),
-            applicant: req.applicant.as_str().to_owned(),
-            ttl_seconds: req.ttl_seconds,
-            user: req.user.as_str().to_owned(),
-            at_ms: req.at.timestamp_millis(),
-        };
-        let answer = self.call(&req.office, req.date, "hold", &body).await;
+        let hold = Request::Hold(Hold::from(req));
+        let answer = self
+            .ask(&req.office, req.date, "hold", hold)
+            .await
+            .and_then(Answer::hold);
         remember_answer(req, answer.as_ref().ok(), asked_ms);
-        hold_outcome(answer?)
+        Ok(answer?.outcome)
     }
 
     async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
-        let body = p::ByNumber {
-            day: day(office, date),
-            booking_no: no.as_str().to_owned(),
-        };
-        self.call::<_, p::ConfirmAnswer>(office, date, "confirm", &body)
-            .await
-            .map(|a| a.confirmed)
+        let booking_no = no.clone();
+        self.ask(office, date, "confirm", Request::Confirm { booking_no })
+            .await?
+            .confirmed()
     }
 
     async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        let body = p::ByNumber {
-            day: day(office, date),
-            booking_no: no.as_str().to_owned(),
-        };
-        self.call::<_, serde_json::Value>(office, date, "abandon", &body)
-            .await
-            .map(|_| ())
+        let booking_no = no.clone();
+        self.ask(office, date, "abandon", Request::Abandon { booking_no })
+            .await?
+            .done()
     }
 
     async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        let body = p::ByNumber {
-            day: day(office, date),
-            booking_no: no.as_str().to_owned(),
-        };
-        self.call::<_, serde_json::Value>(office, date, "release", &body)
-            .await
-            .map(|_| ())
+        let booking_no = no.clone();
+        self.ask(office, date, "release", Request::Release { booking_no })
+            .await?
+            .done()
+    }
+
+    async fn release_lapsed(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        no: &BookingNo,
+    ) -> ApiResult<bool> {
+        let booking_no = no.clone();
+        let release = Request::ReleaseLapsed { booking_no };
+        self.ask(office, date, "release_lapsed", release)
+            .await?
+            .released()
     }
 
     async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
-        let periods: Vec<p::PeriodState> =
-            self.call(office, date, "day", &day(office, date)).await?;
-        periods
-            .into_iter()
-            .map(|s| {
-                Ok(PeriodInventory {
-                    period_id: PeriodId::parse(&s.period_id).map_err(|_| corrupt())?,
-                    start: parse_hhmm("start", &s.start).map_err(|_| corrupt())?,
-                    end: parse_hhmm("end", &s.end).map_err(|_| corrupt())?,
-                    capacity: s.capacity,
-                    taken: s.taken,
-                    holds: s.holds,
-                })
-            })
-            .collect()
+        self.ask(office, date, "day", Request::Periods)
+            .await?
+            .periods()
     }
 
     async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>> {
-        let entries: Vec<p::TakenEntry> =
-            self.call(office, date, "taken", &day(office, date)).await?;
-        entries
-            .into_iter()
-            .map(|t| {
-                Ok(Taken {
-                    booking_no: BookingNo::parse(&t.booking_no).map_err(|_| corrupt())?,
-                    period_id: PeriodId::parse(&t.period_id).map_err(|_| corrupt())?,
-                    confirmed: t.confirmed,
-                    expires_at: t.expires_at.map(from_unix_millis),
-                })
-            })
-            .collect()
+        self.ask(office, date, "taken", Request::Taken)
+            .await?
+            .taken()
     }
 
     async fn restore(
@@ -257,14 +206,16 @@ impl Inventory for DoInventory {
         no: &BookingNo,
         applicant: &ApplicantId,
     ) -> ApiResult<HoldOutcome> {
-        let body = p::Restore {
-            day: day(office, date),
-            period: period.as_str().to_owned(),
-            booking_no: no.as_str().to_owned(),
-            applicant: applicant.as_str().to_owned(),
+        let restore = Request::Restore {
+            period: period.clone(),
+            booking_no: no.clone(),
+            applicant: applicant.clone(),
         };
-        let a: p::HoldAnswer = self.call(office, date, "restore", &body).await?;
-        hold_outcome(a)
+        Ok(self
+            .ask(office, date, "restore", restore)
+            .await?
+            .hold()?
+            .outcome)
     }
 
     async fn publish(
@@ -273,25 +224,12 @@ impl Inventory for DoInventory {
         date: NaiveDate,
         periods: &[PublishedPeriod],
     ) -> ApiResult<Publish> {
-        let body = p::Publish {
-            day: day(office, date),
-            periods: periods
-                .iter()
-                .map(|p| p::Period {
-                    period_id: p.period_id.as_str().to_owned(),
-                    start: format_hhmm(p.start),
-                    end: format_hhmm(p.end),
-                    capacity: p.capacity,
-                })
-                .collect(),
+        let publish = Request::Publish {
+            periods: periods.to_vec(),
         };
-        match self.call(office, date, "publish", &body).await? {
-            p::PublishAnswer::Published => Ok(Publish::Published),
-            p::PublishAnswer::BelowTaken { period_id, taken } => Ok(Publish::BelowTaken {
-                period_id: PeriodId::parse(&period_id).map_err(|_| corrupt())?,
-                taken,
-            }),
-        }
+        self.ask(office, date, "publish", publish)
+            .await?
+            .published()
     }
 
     async fn set_admission(
@@ -300,13 +238,10 @@ impl Inventory for DoInventory {
         date: NaiveDate,
         config: Option<&AdmissionConfig>,
     ) -> ApiResult<()> {
-        let body = p::SetAdmission {
-            day: day(office, date),
+        let set = Request::SetAdmission {
             config: config.copied(),
         };
-        self.call::<_, serde_json::Value>(office, date, "admission/set", &body)
-            .await
-            .map(|_| ())
+        self.ask(office, date, "admission/set", set).await?.done()
     }
 
     async fn admission(
@@ -317,13 +252,12 @@ impl Inventory for DoInventory {
         at: Instant,
         join: bool,
     ) -> ApiResult<AdmissionStatus> {
-        let body = p::Admission {
-            day: day(office, date),
-            user: user.as_str().to_owned(),
+        let ask = Request::Admission {
+            user: user.clone(),
             at_ms: at.timestamp_millis(),
             join,
         };
-        self.call(office, date, "admission", &body).await
+        self.ask(office, date, "admission", ask).await?.admission()
     }
 
     async fn admission_summary(
@@ -331,14 +265,9 @@ impl Inventory for DoInventory {
         office: &OfficeId,
         date: NaiveDate,
     ) -> ApiResult<Option<AdmissionSummary>> {
-        let s: Option<p::AdmissionSummary> = self
-            .call(office, date, "admission/summary", &day(office, date))
-            .await?;
-        Ok(s.map(|s| AdmissionSummary {
-            config: s.config,
-            joined: s.joined,
-            drawn: s.drawn,
-        }))
+        self.ask(office, date, "admission/summary", Request::AdmissionSummary)
+            .await?
+            .summary()
     }
 }
 
@@ -360,14 +289,21 @@ mod tests {
         }
     }
 
-    fn full(holders: &[&HoldRequest]) -> p::HoldAnswer {
-        p::HoldAnswer::Full {
-            holders: Some(
-                holders
-                    .iter()
-                    .map(|r| r.booking_no.as_str().to_owned())
-                    .collect(),
-            ),
+    fn full(holders: &[&HoldRequest]) -> HoldAnswer {
+        HoldAnswer {
+            outcome: HoldOutcome::Full,
+            holders: Some(holders.iter().map(|r| r.booking_no.clone()).collect()),
+        }
+    }
+
+    fn held(holders: Option<Vec<BookingNo>>) -> HoldAnswer {
+        HoldAnswer {
+            outcome: HoldOutcome::Held {
+                start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                end: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+                lapses_at_ms: Some(61_000),
+            },
+            holders,
         }
     }
 
@@ -408,15 +344,7 @@ mod tests {
             !known_full(&b, true, soft + 10),
             "the object could not be asked: b asks"
         );
-        remember_answer(
-            &b,
-            Some(&p::HoldAnswer::Held {
-                start: "09:00".into(),
-                end: "09:30".into(),
-                holders: None,
-            }),
-            soft + 10,
-        );
+        remember_answer(&b, Some(&held(None)), soft + 10);
         assert!(
             !known_full(&a, false, soft + 20),
             "b got a freed place: the period is not known full any more"
@@ -426,11 +354,7 @@ mod tests {
     #[test]
     fn the_hold_that_takes_the_last_place_makes_the_period_known_full() {
         let (a, b) = (req("t-mem-3", 1), req("t-mem-3", 2));
-        let last = p::HoldAnswer::Held {
-            start: "09:00".into(),
-            end: "09:30".into(),
-            holders: Some(vec![a.booking_no.as_str().to_owned()]),
-        };
+        let last = held(Some(vec![a.booking_no.clone()]));
         remember_answer(&a, Some(&last), 0);
         assert!(known_full(&b, false, 10), "nobody had to be refused first");
         assert!(!known_full(&a, true, 10), "a's retry goes to the object");

@@ -4,7 +4,6 @@
 mod client;
 #[cfg(feature = "inventory-object")]
 mod object;
-pub mod protocol;
 
 pub use client::DoInventory;
 #[cfg(feature = "inventory-object")]

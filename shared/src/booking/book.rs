@@ -28,6 +28,7 @@ use crate::authz::authorize_with;
 use crate::catalog::Snapshot;
 use crate::domain::{FieldError, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::inventory::write_by;
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
 use crate::store::*;
@@ -159,12 +160,16 @@ where
 {
     let Prepared { key, req, hold } = prepare(&input)?;
     let booking_no = hold.booking_no.clone();
-    let (start, end) = match inventory.hold(&hold).await? {
-        HoldOutcome::Held { start, end } => (start, end),
+    let (start, end, lapses_at_ms) = match inventory.hold(&hold).await? {
+        HoldOutcome::Held {
+            start,
+            end,
+            lapses_at_ms,
+        } => (start, end, lapses_at_ms),
         HoldOutcome::Full => return Err(ApiError::new(ErrorCode::SlotFull)),
         HoldOutcome::Conflict => return Err(ApiError::new(ErrorCode::IdempotencyMismatch)),
         HoldOutcome::Closed => return Err(closed(store, &req).await),
-        HoldOutcome::NotAdmitted(status) => {
+        HoldOutcome::NotAdmitted { admission: status } => {
             return Err(status.refusal(input.now.timestamp_millis()))
         }
     };
@@ -227,8 +232,17 @@ where
         at: input.now,
     };
 
-    // An error here may hide a committed write: keep the hold; its alarm settles it against D1.
-    match store.create_booking(&booking, &record, &audit).await? {
+    // An error here may hide a committed write: keep the hold; its alarm settles it against D1,
+    // which the fence guarantees shows any write that committed.
+    match store
+        .create_booking(
+            &booking,
+            &record,
+            &audit,
+            write_by(lapses_at_ms, hold.ttl_seconds),
+        )
+        .await?
+    {
         CreateBooking::Created => match confirm_place(inventory, &hold).await {
             Placed::Lost => Err(withdraw(store, &input, &key, &booking).await),
             Placed::Confirmed | Placed::Unknown => Ok(BookOutcome {
@@ -244,6 +258,12 @@ where
         CreateBooking::ActiveExists(_) => {
             abandon_quietly(inventory, &hold).await;
             Err(ApiError::new(ErrorCode::AlreadyBooked))
+        }
+        // The submit took longer than its hold: nothing was written, and the same key may be
+        // sent again.
+        CreateBooking::TooLate => {
+            abandon_quietly(inventory, &hold).await;
+            Err(ApiError::new(ErrorCode::UpstreamUnavailable))
         }
     }
 }

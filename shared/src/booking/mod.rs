@@ -17,4 +17,6 @@ pub use reconcile::{reconcile_day, Reconciliation};
 pub use request::BookRequest;
 
 #[cfg(test)]
+mod simulation;
+#[cfg(test)]
 pub(crate) mod tests;

@@ -39,10 +39,6 @@ impl Reconciliation {
     }
 }
 
-fn occupies(status: BookingStatus) -> bool {
-    !matches!(status, BookingStatus::Cancelled)
-}
-
 pub async fn reconcile_day<S: Bookings, I: Inventory>(
     store: &S,
     inventory: &I,
@@ -56,7 +52,7 @@ pub async fn reconcile_day<S: Bookings, I: Inventory>(
     let bookings = store.bookings_on(office, date).await?;
     let live: HashMap<&BookingNo, &Booking> = bookings
         .iter()
-        .filter(|b| occupies(b.status))
+        .filter(|b| b.status.holds_place())
         .map(|b| (&b.booking_no, b))
         .collect();
     let mut report = Reconciliation {
@@ -76,7 +72,17 @@ pub async fn reconcile_day<S: Bookings, I: Inventory>(
                 report.confirmed.push(no);
             }
             (false, false) if t.expires_at.is_some_and(|e| e > now) => report.in_flight += 1,
-            (false, _) => {
+            // Lapsed with no booking when D1 was read: its submit may have written and
+            // confirmed since, so it is freed only if the object still finds it lapsed.
+            (false, false) => {
+                if inventory
+                    .release_lapsed(office, date, &t.booking_no)
+                    .await?
+                {
+                    report.released.push(no);
+                }
+            }
+            (false, true) => {
                 inventory.release(office, date, &t.booking_no).await?;
                 report.released.push(no);
             }
@@ -93,7 +99,11 @@ pub async fn reconcile_day<S: Bookings, I: Inventory>(
             HoldOutcome::Held { .. } => {
                 // A cancel that committed after D1 was read may have freed the place before
                 // this restore took it back: look again, and give it up if so.
-                if store.booking(no).await?.is_some_and(|b| occupies(b.status)) {
+                if store
+                    .booking(no)
+                    .await?
+                    .is_some_and(|b| b.status.holds_place())
+                {
                     report.restored.push(no.as_str().to_owned());
                 } else {
                     inventory.release(office, date, no).await?;

@@ -166,17 +166,17 @@ pub(crate) fn submit(
 }
 
 /// What a test submit of `user` is made with, owned so that a `BookInput` can borrow it.
-struct Submitting {
-    rules: Rules,
-    signer: QrSigner,
-    caller: UserId,
+pub(crate) struct Submitting {
+    pub(crate) rules: Rules,
+    pub(crate) signer: QrSigner,
+    pub(crate) caller: UserId,
     session: SessionId,
     calendar: crate::rules::calendar::WorkCalendar,
     halls: crate::catalog::Snapshot,
 }
 
 impl Submitting {
-    fn of(s: &MemoryStore, user: &str) -> Self {
+    pub(crate) fn of(s: &MemoryStore, user: &str) -> Self {
         Submitting {
             rules: Rules::default(),
             signer: qr(),
@@ -187,7 +187,12 @@ impl Submitting {
         }
     }
 
-    fn input<'a>(&'a self, key: &'a str, req: &'a BookRequest, at: Instant) -> BookInput<'a> {
+    pub(crate) fn input<'a>(
+        &'a self,
+        key: &'a str,
+        req: &'a BookRequest,
+        at: Instant,
+    ) -> BookInput<'a> {
         BookInput {
             caller: &self.caller,
             session: &self.session,
@@ -217,6 +222,8 @@ fn submit_at(
     req: &BookRequest,
     at: Instant,
 ) -> crate::ApiResult<BookOutcome> {
+    // One clock for the submit, the record and the inventory, as in production.
+    s.set_now(at);
     let submitting = Submitting::of(s, user);
     block_on(book(s, s, &Open, submitting.input(key, req, at)))
 }
@@ -611,7 +618,9 @@ fn a_second_no_show_in_the_window_bars_booking() {
                 request_id: "r".into(),
                 at: now(),
             };
-            s.create_booking(&booking, &idem, &audit).await.unwrap();
+            s.create_booking(&booking, &idem, &audit, None)
+                .await
+                .unwrap();
             s.mark_no_shows(*day, &Actor::System, "r", now())
                 .await
                 .unwrap();
@@ -659,7 +668,7 @@ fn reconciliation_repairs_both_directions() {
 
 #[test]
 fn with_the_waiting_room_on_places_go_in_lottery_order_not_arrival_order() {
-    use crate::booking::admission::{AdmissionConfig, AdmissionStatus};
+    use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
     let s = world(10, 5);
     let opens = now() + chrono::Duration::minutes(10);
     let config = AdmissionConfig {

@@ -121,6 +121,36 @@ fn is_lower_alnum(c: u8) -> bool {
 display_as_str!(ServiceId, OfficeId, PeriodId);
 serde_via_str!(ServiceId, OfficeId, PeriodId);
 
+macro_rules! string_id {
+    ($(#[$doc:meta] $name:ident),*) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+
+string_id!(
+    /// An account: one per (platform, openid).
+    UserId,
+    /// A person bookings are made for (业务办理人): a user's own identity or a principal.
+    ApplicantId,
+    /// One login; refresh tokens rotate within it and a reuse revokes all of it.
+    SessionId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,7 @@ pub use document::{
     parse_document, parse_person, DocumentKind, NamedPerson, PersonDocument, PersonFields,
 };
 pub use id_number::{IdNumber, Sex};
-pub use ids::{OfficeId, PeriodId, ServiceId};
+pub use ids::{ApplicantId, OfficeId, PeriodId, ServiceId, SessionId, UserId};
 pub use name::{NameScript, PersonName};
 pub use passport::ForeignPassport;
 pub use permanent_residence::PermanentResidenceId;

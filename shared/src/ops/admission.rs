@@ -2,9 +2,9 @@
 //! for a release they expect to be stormed (see `crate::booking::admission`), or off.
 
 use super::auth::OpsIdentity;
-use crate::booking::admission::AdmissionConfig;
 use crate::domain::OfficeId;
 use crate::error::{ApiError, ApiResult};
+use crate::inventory::admission::AdmissionConfig;
 use crate::rules::window::release_instant;
 use crate::rules::Rules;
 use crate::store::{AdmissionSummary, Catalog, Inventory};

@@ -139,7 +139,12 @@ fn book(
         at: booking.created_at,
     };
     assert!(matches!(
-        block_on(s.create_booking(&booking, &record, &audit)).unwrap(),
+        block_on(s.create_booking(
+            &booking, &record, &audit,
+            // A record written directly, with no hold to fence.
+            None
+        ))
+        .unwrap(),
         CreateBooking::Created
     ));
     no

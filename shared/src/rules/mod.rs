@@ -39,7 +39,7 @@ pub struct BookingRules {
     pub min_days_ahead: u32,
     /// The day `today + days_ahead` opens at this time today. Releasing at a fixed time rather
     /// than at midnight keeps the rush for new slots to office hours, when support is staffed.
-    #[serde(with = "hhmm")]
+    #[serde(with = "crate::time::hhmm")]
     pub release_time: NaiveTime,
     /// How long an inventory hold waits for the user to confirm before the slot goes back.
     pub hold_seconds: u32,
@@ -312,23 +312,6 @@ fn parse_document<T: DeserializeOwned>(
         return Err(invalid("expected a JSON object".to_owned()));
     }
     serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
-}
-
-/// `NaiveTime` as the contract's strict "HH:MM".
-mod hhmm {
-    use crate::time::{format_hhmm, parse_hhmm};
-    use chrono::NaiveTime;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_hhmm(*t))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_hhmm("release_time", &s)
-            .map_err(|e| D::Error::custom(e.message.render(crate::i18n::Lang::Zh)))
-    }
 }
 
 #[cfg(test)]

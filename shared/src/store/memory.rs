@@ -6,9 +6,11 @@
 
 use super::model::*;
 use super::traits::*;
-use crate::booking::admission::{self, AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
+use crate::inventory::protocol::{object_name, Answer, Message, Request};
+use crate::inventory::{Day, Hold, Stored};
 use crate::notify::{
     Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Outcome, Recipient,
 };
@@ -19,70 +21,6 @@ use chrono::NaiveDate;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
-
-#[derive(Debug, Clone)]
-struct Hold {
-    period: PeriodId,
-    confirmed: bool,
-    expires_at: Instant,
-    /// Submits relying on an unconfirmed hold (see `Inventory::abandon`).
-    attached: u32,
-}
-
-#[derive(Default)]
-struct Day {
-    periods: Vec<PublishedPeriod>,
-    holds: BTreeMap<String, Hold>,
-    /// Numbers refused as full, so a retry of the same submit gets the same answer.
-    rejected: BTreeMap<String, PeriodId>,
-    admission: Option<Waiting>,
-}
-
-/// A day's waiting room, as the inventory object keeps it.
-struct Waiting {
-    config: AdmissionConfig,
-    drawn: bool,
-    /// (user, position once drawn), in order of joining.
-    queue: Vec<(UserId, Option<u64>)>,
-    seed: [u8; 32],
-}
-
-impl Waiting {
-    fn status(&mut self, user: &UserId, at: Instant) -> AdmissionStatus {
-        let at_ms = at.timestamp_millis();
-        if admission::needs_draw(&self.config, self.drawn, at_ms) {
-            let mut order: Vec<usize> = (0..self.queue.len()).collect();
-            admission::draw(&mut order, self.seed);
-            for (pos, i) in order.into_iter().enumerate() {
-                self.queue[i].1 = Some(pos as u64 + 1);
-            }
-            self.drawn = true;
-        }
-        match self.queue.iter().find(|(u, _)| u == user) {
-            None => AdmissionStatus::NotJoined,
-            Some((_, position)) => self.config.status(*position, at_ms),
-        }
-    }
-
-    fn join(&mut self, user: &UserId, at: Instant) -> AdmissionStatus {
-        let status = self.status(user, at);
-        let last = self.queue.iter().filter_map(|(_, p)| *p).max().unwrap_or(0);
-        match admission::join(&status, self.drawn, last) {
-            admission::Join::Keep => status,
-            admission::Join::Enter { position } => {
-                self.queue.retain(|(u, _)| u != user);
-                self.queue.push((user.clone(), position));
-                self.status(user, at)
-            }
-        }
-    }
-}
-
-impl Day {
-    fn taken(&self, period: &PeriodId) -> u32 {
-        self.holds.values().filter(|h| &h.period == period).count() as u32
-    }
-}
 
 /// Something another request does in the middle of a test's call.
 type Hook = Box<dyn FnOnce(&MemoryStore)>;
@@ -109,6 +47,10 @@ struct State {
     templates: BTreeMap<OfficeId, ScheduleTemplate>,
     deliveries: BTreeMap<(String, UserId), (DeliveryStatus, u32)>,
     failures: HashSet<&'static str>,
+    /// See [`MemoryStore::lose_next_answer`].
+    lost_answers: HashSet<&'static str>,
+    /// See [`MemoryStore::interleave`].
+    interleave: bool,
     /// See [`MemoryStore::lose_place_before_next_confirm`].
     lose_place: bool,
     /// See [`MemoryStore::before_next_restore`].
@@ -138,10 +80,49 @@ impl MemoryStore {
         self.state.borrow_mut().failures.insert(op);
     }
 
-    fn check(&self, op: &'static str) -> ApiResult<()> {
+    /// Drops every failure injected and not yet met.
+    pub fn clear_faults(&self) {
+        let mut st = self.state.borrow_mut();
+        st.failures.clear();
+        st.lost_answers.clear();
+        st.lose_place = false;
+    }
+
+    /// Makes the next call of `op` do its work and then fail as if its answer was lost on
+    /// the way back: a D1 write that times out after committing, an object's answer dropped.
+    /// Only the operations that write say where their answer can be lost (`hold`, `confirm`,
+    /// `create_booking`).
+    pub fn lose_next_answer(&self, op: &'static str) {
+        self.state.borrow_mut().lost_answers.insert(op);
+    }
+
+    /// With `on`, every operation first yields once (its future is `Pending` on the first
+    /// poll): a test's executor may then run other requests between any two storage steps of
+    /// one, as concurrent requests interleave at their awaits. [`block_on`] refuses such
+    /// futures.
+    pub fn interleave(&self, on: bool) {
+        self.state.borrow_mut().interleave = on;
+    }
+
+    fn injected(op: &'static str) -> ApiError {
+        ApiError::new(ErrorCode::UpstreamUnavailable)
+            .with_details(serde_json::json!({ "injected": op }))
+    }
+
+    /// The start of every operation: a point where others may run, and an injected failure.
+    async fn step(&self, op: &'static str) -> ApiResult<()> {
+        if self.state.borrow().interleave {
+            YieldOnce(false).await;
+        }
         if self.state.borrow_mut().failures.remove(op) {
-            return Err(ApiError::new(ErrorCode::UpstreamUnavailable)
-                .with_details(serde_json::json!({ "injected": op })));
+            return Err(Self::injected(op));
+        }
+        Ok(())
+    }
+
+    fn answer_lost(&self, op: &'static str) -> ApiResult<()> {
+        if self.state.borrow_mut().lost_answers.remove(op) {
+            return Err(Self::injected(op));
         }
         Ok(())
     }
@@ -172,45 +153,121 @@ impl MemoryStore {
             .unwrap_or_else(|| crate::time::from_unix_millis(0))
     }
 
-    /// Lets unconfirmed holds lapse as the object's alarm would, consulting the record: a hold
-    /// whose booking exists is confirmed, any other is released.
+    /// Lets unconfirmed holds lapse as the object's alarm would, at every day.
     pub fn expire_holds(&self) {
-        let now = self.clock();
-        let mut st = self.state.borrow_mut();
-        let State { days, bookings, .. } = &mut *st;
-        for ((office, date), day) in days.iter_mut() {
-            day.holds.retain(|no, h| {
-                if h.confirmed || h.expires_at > now {
-                    return true;
-                }
-                // The booking must be for this place: a number reused at another hall (the
-                // same key sent elsewhere) does not keep this hold.
-                let booked = bookings.iter().any(|b| {
-                    b.booking_no.as_str() == no
-                        && &b.office_id == office
-                        && b.date == *date
-                        && b.period_id == h.period
-                        && matches!(b.status, BookingStatus::Booked | BookingStatus::CheckedIn)
-                });
-                h.confirmed = booked;
-                booked
-            });
+        let days: Vec<(OfficeId, NaiveDate)> = self.state.borrow().days.keys().cloned().collect();
+        for (office, date) in days {
+            block_on(self.alarm(&office, date));
         }
+    }
+
+    /// The alarm of one day, as the object runs it: its lapsed holds are looked up in the
+    /// record (other requests may run meanwhile) and settled. `false` when the record could
+    /// not be asked about all of them.
+    pub async fn alarm(&self, office: &OfficeId, date: NaiveDate) -> bool {
+        let now = self.clock().timestamp_millis();
+        let lapsed = match self
+            .state
+            .borrow_mut()
+            .days
+            .get_mut(&(office.clone(), date))
+        {
+            Some(day) => day.lapsed(now),
+            None => return true,
+        };
+        let (verdicts, complete) = lapsed_verdicts(self, office, date, &lapsed).await;
+        if let Some(day) = self
+            .state
+            .borrow_mut()
+            .days
+            .get_mut(&(office.clone(), date))
+        {
+            for (no, here) in verdicts {
+                day.settle(&no, here, now);
+            }
+            day.take_changes();
+        }
+        complete
     }
 
     pub fn set_calendar(&self, calendar: WorkCalendar) {
         self.state.borrow_mut().calendar = calendar;
     }
 
+    /// The inventory object is evicted, or crashes, and starts again: every day is rebuilt from
+    /// its storage, forgetting what only its memory held (refusals, who relies on a hold).
+    pub fn restart_inventory(&self) {
+        for day in self.state.borrow_mut().days.values_mut() {
+            *day = Day::new(day.stored().clone());
+        }
+    }
+
+    /// What the inventory of a day holds in its storage: for invariant checks in tests.
+    pub fn inventory_stored(&self, office: &OfficeId, date: NaiveDate) -> Stored {
+        let st = self.state.borrow();
+        st.days
+            .get(&(office.clone(), date))
+            .map(|d| d.stored().clone())
+            .unwrap_or_default()
+    }
+
     /// Counts what the inventory holds for one period: for invariant checks in tests.
     pub fn taken(&self, office: &OfficeId, date: NaiveDate, period: &str) -> u32 {
         let st = self.state.borrow();
-        st.days.get(&(office.clone(), date)).map_or(0, |d| {
-            d.holds
-                .values()
-                .filter(|h| h.period.as_str() == period)
-                .count() as u32
-        })
+        match (
+            st.days.get(&(office.clone(), date)),
+            PeriodId::parse(period),
+        ) {
+            (Some(d), Ok(p)) => d.stored().taken(&p),
+            _ => 0,
+        }
+    }
+
+    /// Sends one message to the day's inventory, as the client sends it to the object: the
+    /// same [`Day`] decides, with its schedule loaded from the record the same way.
+    fn ask(&self, office: &OfficeId, date: NaiveDate, request: Request) -> ApiResult<Answer> {
+        let now = self.clock().timestamp_millis();
+        let mut st = self.state.borrow_mut();
+        let State { days, schedule, .. } = &mut *st;
+        let day = days.entry((office.clone(), date)).or_default();
+        if request.reads_periods() && day.wants_schedule(now) {
+            let published = schedule.get(&(office.clone(), date));
+            day.load_schedule(published.map_or(&[], Vec::as_slice), now);
+        }
+        let msg = Message {
+            office: office.clone(),
+            date,
+            request,
+        };
+        let answer = day.handle(&msg, now, || {
+            // Deterministic per day, so tests can rely on one draw.
+            let mut seed = [0u8; 32];
+            for (i, b) in object_name(office, date).bytes().enumerate() {
+                seed[i % 32] ^= b;
+            }
+            seed
+        });
+        // `Day` has applied its changes to its own storage image already.
+        day.take_changes();
+        Ok(answer)
+    }
+}
+
+/// A future that is `Pending` once, then ready: one point where an executor may switch.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
 
@@ -226,7 +283,7 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
 
 impl Users for MemoryStore {
     async fn user(&self, id: &UserId) -> ApiResult<Option<User>> {
-        self.check("user")?;
+        self.step("user").await?;
         Ok(self
             .state
             .borrow()
@@ -237,7 +294,7 @@ impl Users for MemoryStore {
     }
 
     async fn user_by_openid(&self, platform: Platform, openid: &str) -> ApiResult<Option<User>> {
-        self.check("user_by_openid")?;
+        self.step("user_by_openid").await?;
         let st = self.state.borrow();
         Ok(st
             .users
@@ -247,7 +304,7 @@ impl Users for MemoryStore {
     }
 
     async fn create_user(&self, user: &User) -> ApiResult<User> {
-        self.check("create_user")?;
+        self.step("create_user").await?;
         let mut st = self.state.borrow_mut();
         if let Some(existing) = st
             .users
@@ -264,7 +321,7 @@ impl Users for MemoryStore {
     }
 
     async fn set_phone(&self, id: &UserId, phone: &Phone) -> ApiResult<()> {
-        self.check("set_phone")?;
+        self.step("set_phone").await?;
         let mut st = self.state.borrow_mut();
         let user = st.users.iter_mut().find(|u| &u.id == id);
         user.ok_or_else(ApiError::not_found)?.phone = Some(phone.clone());
@@ -272,7 +329,7 @@ impl Users for MemoryStore {
     }
 
     async fn set_language(&self, id: &UserId, lang: crate::i18n::Lang) -> ApiResult<()> {
-        self.check("set_language")?;
+        self.step("set_language").await?;
         let mut st = self.state.borrow_mut();
         let user = st.users.iter_mut().find(|u| &u.id == id);
         user.ok_or_else(ApiError::not_found)?.lang = lang;
@@ -280,7 +337,7 @@ impl Users for MemoryStore {
     }
 
     async fn bind_identity(&self, user: &UserId, applicant: &ApplicantId) -> ApiResult<()> {
-        self.check("bind_identity")?;
+        self.step("bind_identity").await?;
         let mut st = self.state.borrow_mut();
         let platform = st
             .users
@@ -304,7 +361,7 @@ impl Users for MemoryStore {
     }
 
     async fn users_bound_to(&self, applicant: &ApplicantId) -> ApiResult<Vec<User>> {
-        self.check("users_bound_to")?;
+        self.step("users_bound_to").await?;
         let st = self.state.borrow();
         Ok(st
             .users
@@ -315,7 +372,7 @@ impl Users for MemoryStore {
     }
 
     async fn record_identity_attempt(&self, attempt: &IdentityAttempt) -> ApiResult<()> {
-        self.check("record_identity_attempt")?;
+        self.step("record_identity_attempt").await?;
         self.state
             .borrow_mut()
             .identity_attempts
@@ -326,13 +383,13 @@ impl Users for MemoryStore {
 
 impl Sessions for MemoryStore {
     async fn create_session(&self, session: &Session) -> ApiResult<()> {
-        self.check("create_session")?;
+        self.step("create_session").await?;
         self.state.borrow_mut().sessions.push(session.clone());
         Ok(())
     }
 
     async fn session(&self, id: &SessionId) -> ApiResult<Option<Session>> {
-        self.check("session")?;
+        self.step("session").await?;
         Ok(self
             .state
             .borrow()
@@ -343,7 +400,7 @@ impl Sessions for MemoryStore {
     }
 
     async fn session_by_refresh_hash(&self, hash: &str) -> ApiResult<Option<Session>> {
-        self.check("session_by_refresh_hash")?;
+        self.step("session_by_refresh_hash").await?;
         let st = self.state.borrow();
         Ok(st.sessions.iter().find(|s| s.refresh_hash == hash).cloned())
     }
@@ -354,7 +411,7 @@ impl Sessions for MemoryStore {
         new: &Session,
         at: Instant,
     ) -> ApiResult<Rotation> {
-        self.check("rotate_session")?;
+        self.step("rotate_session").await?;
         let mut st = self.state.borrow_mut();
         let s = st.sessions.iter_mut().find(|s| &s.id == old);
         let s = s.ok_or_else(ApiError::not_found)?;
@@ -367,7 +424,7 @@ impl Sessions for MemoryStore {
     }
 
     async fn revoke_family(&self, family: &SessionId, at: Instant) -> ApiResult<()> {
-        self.check("revoke_family")?;
+        self.step("revoke_family").await?;
         for s in self.state.borrow_mut().sessions.iter_mut() {
             if &s.family == family && s.revoked_at.is_none() {
                 s.revoked_at = Some(at);
@@ -379,7 +436,7 @@ impl Sessions for MemoryStore {
 
 impl Applicants for MemoryStore {
     async fn applicant(&self, id: &ApplicantId) -> ApiResult<Option<Applicant>> {
-        self.check("applicant")?;
+        self.step("applicant").await?;
         Ok(self
             .state
             .borrow()
@@ -390,7 +447,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn applicant_by_document(&self, hash: &str) -> ApiResult<Option<Applicant>> {
-        self.check("applicant_by_document")?;
+        self.step("applicant_by_document").await?;
         let st = self.state.borrow();
         Ok(st
             .applicants
@@ -400,7 +457,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn create_applicant(&self, applicant: &Applicant) -> ApiResult<Applicant> {
-        self.check("create_applicant")?;
+        self.step("create_applicant").await?;
         let mut st = self.state.borrow_mut();
         if let Some(a) = st
             .applicants
@@ -414,7 +471,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn link(&self, helper: &UserId, applicant: &ApplicantId) -> ApiResult<Option<Link>> {
-        self.check("link")?;
+        self.step("link").await?;
         let st = self.state.borrow();
         Ok(st
             .links
@@ -424,7 +481,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn links_of_helper(&self, helper: &UserId) -> ApiResult<Vec<Link>> {
-        self.check("links_of_helper")?;
+        self.step("links_of_helper").await?;
         let st = self.state.borrow();
         Ok(st
             .links
@@ -435,7 +492,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn links_of_applicant(&self, applicant: &ApplicantId) -> ApiResult<Vec<Link>> {
-        self.check("links_of_applicant")?;
+        self.step("links_of_applicant").await?;
         let st = self.state.borrow();
         Ok(st
             .links
@@ -446,7 +503,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn link_by_invitation(&self, invitation_hash: &str) -> ApiResult<Option<Link>> {
-        self.check("link_by_invitation")?;
+        self.step("link_by_invitation").await?;
         let st = self.state.borrow();
         Ok(st
             .links
@@ -456,7 +513,7 @@ impl Applicants for MemoryStore {
     }
 
     async fn put_link(&self, link: &Link) -> ApiResult<()> {
-        self.check("put_link")?;
+        self.step("put_link").await?;
         let mut st = self.state.borrow_mut();
         st.links
             .retain(|l| !(l.helper == link.helper && l.applicant == link.applicant));
@@ -471,7 +528,7 @@ impl Applicants for MemoryStore {
         limits: &LinkLimits,
         audit: &AuditEntry,
     ) -> ApiResult<AddLink> {
-        self.check("add_link")?;
+        self.step("add_link").await?;
         let mut st = self.state.borrow_mut();
         if let Some(p) = new_person {
             if st
@@ -523,7 +580,7 @@ impl Applicants for MemoryStore {
         next: &Link,
         audit: &AuditEntry,
     ) -> ApiResult<bool> {
-        self.check("change_link")?;
+        self.step("change_link").await?;
         let mut st = self.state.borrow_mut();
         let Some(stored) = st.links.iter_mut().find(|l| {
             l.helper == current.helper
@@ -545,7 +602,7 @@ impl Applicants for MemoryStore {
         request_id: &str,
         at: Instant,
     ) -> ApiResult<u32> {
-        self.check("drop_lapsed_invitations")?;
+        self.step("drop_lapsed_invitations").await?;
         let mut st = self.state.borrow_mut();
         let lapsed = |l: &Link| {
             l.status == LinkStatus::Pending
@@ -573,8 +630,12 @@ impl Bookings for MemoryStore {
         booking: &Booking,
         idempotency: &IdempotencyRecord,
         audit: &AuditEntry,
+        write_by: Option<i64>,
     ) -> ApiResult<CreateBooking> {
-        self.check("create_booking")?;
+        self.step("create_booking").await?;
+        if write_by.is_some_and(|by| self.clock().timestamp_millis() >= by) {
+            return Ok(CreateBooking::TooLate);
+        }
         let mut st = self.state.borrow_mut();
         if let Some(b) = st
             .bookings
@@ -600,17 +661,19 @@ impl Bookings for MemoryStore {
         st.bookings.push(booking.clone());
         st.idempotency.push(idempotency.clone());
         st.audit.push(audit.clone());
+        drop(st);
+        self.answer_lost("create_booking")?;
         Ok(CreateBooking::Created)
     }
 
     async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>> {
-        self.check("booking")?;
+        self.step("booking").await?;
         let st = self.state.borrow();
         Ok(st.bookings.iter().find(|b| &b.booking_no == no).cloned())
     }
 
     async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>> {
-        self.check("idempotency")?;
+        self.step("idempotency").await?;
         let st = self.state.borrow();
         Ok(st
             .idempotency
@@ -620,7 +683,7 @@ impl Bookings for MemoryStore {
     }
 
     async fn bookings_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Booking>> {
-        self.check("bookings_of")?;
+        self.step("bookings_of").await?;
         let st = self.state.borrow();
         let mut out: Vec<Booking> = st
             .bookings
@@ -637,7 +700,7 @@ impl Bookings for MemoryStore {
         applicant: &ApplicantId,
         service: ServiceId,
     ) -> ApiResult<Option<Booking>> {
-        self.check("active_booking")?;
+        self.step("active_booking").await?;
         let st = self.state.borrow();
         Ok(st
             .bookings
@@ -658,7 +721,7 @@ impl Bookings for MemoryStore {
         at: Instant,
         audit: &AuditEntry,
     ) -> ApiResult<Option<Booking>> {
-        self.check("cancel_booking")?;
+        self.step("cancel_booking").await?;
         let mut st = self.state.borrow_mut();
         let Some(b) = st.bookings.iter_mut().find(|b| &b.booking_no == no) else {
             return Ok(None);
@@ -685,7 +748,7 @@ impl Bookings for MemoryStore {
         at: Instant,
         audit: &AuditEntry,
     ) -> ApiResult<()> {
-        self.check("withdraw_booking")?;
+        self.step("withdraw_booking").await?;
         let mut st = self.state.borrow_mut();
         let State {
             bookings,
@@ -718,7 +781,7 @@ impl Bookings for MemoryStore {
         applicant: &ApplicantId,
         since: Instant,
     ) -> ApiResult<Vec<Instant>> {
-        self.check("cancellations_since")?;
+        self.step("cancellations_since").await?;
         let st = self.state.borrow();
         let mut out: Vec<Instant> = st
             .bookings
@@ -736,7 +799,7 @@ impl Bookings for MemoryStore {
         applicant: &ApplicantId,
         since: NaiveDate,
     ) -> ApiResult<Vec<NaiveDate>> {
-        self.check("no_shows_since")?;
+        self.step("no_shows_since").await?;
         let st = self.state.borrow();
         Ok(st
             .bookings
@@ -749,7 +812,7 @@ impl Bookings for MemoryStore {
     }
 
     async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>> {
-        self.check("bookings_on")?;
+        self.step("bookings_on").await?;
         let st = self.state.borrow();
         Ok(st
             .bookings
@@ -760,7 +823,7 @@ impl Bookings for MemoryStore {
     }
 
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
-        self.check("check_in")?;
+        self.step("check_in").await?;
         let mut st = self.state.borrow_mut();
         let Some(b) = st.bookings.iter_mut().find(|b| &b.booking_no == no) else {
             return Ok(None);
@@ -781,7 +844,7 @@ impl Bookings for MemoryStore {
         request_id: &str,
         at: Instant,
     ) -> ApiResult<Vec<Booking>> {
-        self.check("cancel_day")?;
+        self.step("cancel_day").await?;
         let mut st = self.state.borrow_mut();
         let mut out = Vec::new();
         for b in st.bookings.iter_mut() {
@@ -813,7 +876,7 @@ impl Bookings for MemoryStore {
         request_id: &str,
         at: Instant,
     ) -> ApiResult<Vec<Booking>> {
-        self.check("mark_no_shows")?;
+        self.step("mark_no_shows").await?;
         let mut st = self.state.borrow_mut();
         let mut out = Vec::new();
         for b in st.bookings.iter_mut() {
@@ -839,189 +902,69 @@ impl Bookings for MemoryStore {
 impl Inventory for MemoryStore {
     fn known_full(&self, req: &HoldRequest) -> bool {
         let st = self.state.borrow();
-        let Some(day) = st.days.get(&(req.office.clone(), req.date)) else {
-            return false;
-        };
-        let no = req.booking_no.as_str();
-        !day.holds.contains_key(no)
-            && day
-                .periods
-                .iter()
-                .find(|p| p.period_id == req.period)
-                .is_some_and(|p| day.taken(&req.period) >= p.capacity)
+        st.days
+            .get(&(req.office.clone(), req.date))
+            .is_some_and(|d| d.known_full(&req.period, &req.booking_no))
     }
 
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
-        self.check("hold")?;
-        let now = self.clock();
-        let mut st = self.state.borrow_mut();
-        let State { days, schedule, .. } = &mut *st;
-        let day = days.entry((req.office.clone(), req.date)).or_default();
-        if day.periods.is_empty() {
-            // Like the object, start from the published schedule the first time a day is used.
-            if let Some(p) = schedule.get(&(req.office.clone(), req.date)) {
-                day.periods = p.clone();
-            }
-        }
-        let Some(p) = day
-            .periods
-            .iter()
-            .find(|p| p.period_id == req.period)
-            .cloned()
-        else {
-            return Ok(HoldOutcome::Closed);
-        };
-        let held = HoldOutcome::Held {
-            start: p.start,
-            end: p.end,
-        };
-        let no = req.booking_no.as_str();
-        if let Some(h) = day.holds.get_mut(no) {
-            if h.period != req.period {
-                return Ok(HoldOutcome::Conflict);
-            }
-            if !h.confirmed {
-                h.attached += 1;
-                h.expires_at = h
-                    .expires_at
-                    .max(now + chrono::Duration::seconds(req.ttl_seconds.into()));
-            }
-            return Ok(held);
-        }
-        if let Some(period) = day.rejected.get(no) {
-            return Ok(if period == &req.period {
-                HoldOutcome::Full
-            } else {
-                HoldOutcome::Conflict
-            });
-        }
-        if day.taken(&req.period) >= p.capacity {
-            day.rejected.insert(no.to_owned(), req.period.clone());
-            return Ok(HoldOutcome::Full);
-        }
-        if let Some(w) = day.admission.as_mut() {
-            let status = w.status(&req.user, req.at);
-            if !status.admits() {
-                return Ok(HoldOutcome::NotAdmitted(status));
-            }
-        }
-        day.holds.insert(
-            no.to_owned(),
-            Hold {
-                period: req.period.clone(),
-                confirmed: false,
-                expires_at: now + chrono::Duration::seconds(req.ttl_seconds.into()),
-                attached: 1,
-            },
-        );
-        Ok(held)
+        self.step("hold").await?;
+        let hold = Request::Hold(Hold::from(req));
+        let answer = self.ask(&req.office, req.date, hold)?;
+        self.answer_lost("hold")?;
+        Ok(answer.hold()?.outcome)
     }
 
     async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
-        self.check("confirm")?;
-        let mut st = self.state.borrow_mut();
-        if std::mem::take(&mut st.lose_place) {
-            if let Some(d) = st.days.get_mut(&(office.clone(), date)) {
-                if let Some(h) = d.holds.remove(no.as_str()) {
-                    let other = BookingNo::from_entropy([0xee; 7]);
-                    d.holds.insert(
-                        other.as_str().to_owned(),
-                        Hold {
-                            confirmed: true,
-                            ..h
-                        },
-                    );
-                }
-            }
+        self.step("confirm").await?;
+        if std::mem::take(&mut self.state.borrow_mut().lose_place) {
+            self.take_place_of(office, date, no);
         }
-        let hold = st
-            .days
-            .get_mut(&(office.clone(), date))
-            .and_then(|d| d.holds.get_mut(no.as_str()));
-        Ok(match hold {
-            Some(h) => {
-                h.confirmed = true;
-                h.attached = 0;
-                true
-            }
-            None => false,
-        })
+        let confirm = Request::Confirm {
+            booking_no: no.clone(),
+        };
+        let answer = self.ask(office, date, confirm)?;
+        self.answer_lost("confirm")?;
+        answer.confirmed()
     }
 
     async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        self.check("abandon")?;
-        let mut st = self.state.borrow_mut();
-        if let Some(d) = st.days.get_mut(&(office.clone(), date)) {
-            if let Some(h) = d.holds.get_mut(no.as_str()) {
-                if !h.confirmed {
-                    h.attached = h.attached.saturating_sub(1);
-                    if h.attached == 0 {
-                        d.holds.remove(no.as_str());
-                    }
-                }
-            }
-        }
-        Ok(())
+        let abandon = Request::Abandon {
+            booking_no: no.clone(),
+        };
+        self.step("abandon").await?;
+        self.ask(office, date, abandon)?.done()
     }
 
     async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        self.check("release")?;
-        let mut st = self.state.borrow_mut();
-        if let Some(d) = st.days.get_mut(&(office.clone(), date)) {
-            d.holds.remove(no.as_str());
-        }
-        Ok(())
+        let release = Request::Release {
+            booking_no: no.clone(),
+        };
+        self.step("release").await?;
+        self.ask(office, date, release)?.done()
+    }
+
+    async fn release_lapsed(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        no: &BookingNo,
+    ) -> ApiResult<bool> {
+        let release = Request::ReleaseLapsed {
+            booking_no: no.clone(),
+        };
+        self.step("release_lapsed").await?;
+        self.ask(office, date, release)?.released()
     }
 
     async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
-        self.check("day")?;
-        let st = self.state.borrow();
-        let key = (office.clone(), date);
-        let day = st.days.get(&key);
-        let periods = match day {
-            Some(d) if !d.periods.is_empty() => d.periods.clone(),
-            _ => st.schedule.get(&key).cloned().unwrap_or_default(),
-        };
-        Ok(periods
-            .into_iter()
-            .map(|p| {
-                let mine: Vec<&Hold> = day
-                    .into_iter()
-                    .flat_map(|d| d.holds.values())
-                    .filter(|h| h.period == p.period_id)
-                    .collect();
-                PeriodInventory {
-                    taken: mine.len() as u32,
-                    holds: mine.iter().filter(|h| !h.confirmed).count() as u32,
-                    period_id: p.period_id,
-                    start: p.start,
-                    end: p.end,
-                    capacity: p.capacity,
-                }
-            })
-            .collect())
+        self.step("day").await?;
+        self.ask(office, date, Request::Periods)?.periods()
     }
 
     async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>> {
-        self.check("taken_on")?;
-        let st = self.state.borrow();
-        Ok(st
-            .days
-            .get(&(office.clone(), date))
-            .map(|d| {
-                d.holds
-                    .iter()
-                    .filter_map(|(no, h)| {
-                        Some(Taken {
-                            booking_no: BookingNo::parse(no).ok()?,
-                            period_id: h.period.clone(),
-                            confirmed: h.confirmed,
-                            expires_at: (!h.confirmed).then_some(h.expires_at),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
+        self.step("taken_on").await?;
+        self.ask(office, date, Request::Taken)?.taken()
     }
 
     async fn restore(
@@ -1030,37 +973,19 @@ impl Inventory for MemoryStore {
         date: NaiveDate,
         period: &PeriodId,
         no: &BookingNo,
-        _applicant: &ApplicantId,
+        applicant: &ApplicantId,
     ) -> ApiResult<HoldOutcome> {
-        self.check("restore")?;
+        self.step("restore").await?;
         let hook = self.state.borrow_mut().before_restore.take();
         if let Some(f) = hook {
             f(self);
         }
-        let now = self.clock();
-        let mut st = self.state.borrow_mut();
-        let day = st.days.entry((office.clone(), date)).or_default();
-        let Some(p) = day.periods.iter().find(|p| &p.period_id == period).cloned() else {
-            return Ok(HoldOutcome::Closed);
+        let restore = Request::Restore {
+            period: period.clone(),
+            booking_no: no.clone(),
+            applicant: applicant.clone(),
         };
-        if !day.holds.contains_key(no.as_str()) {
-            if day.taken(period) >= p.capacity {
-                return Ok(HoldOutcome::Full);
-            }
-            day.holds.insert(
-                no.as_str().to_owned(),
-                Hold {
-                    period: period.clone(),
-                    confirmed: true,
-                    expires_at: now,
-                    attached: 0,
-                },
-            );
-        }
-        Ok(HoldOutcome::Held {
-            start: p.start,
-            end: p.end,
-        })
+        Ok(self.ask(office, date, restore)?.hold()?.outcome)
     }
 
     async fn publish(
@@ -1069,24 +994,11 @@ impl Inventory for MemoryStore {
         date: NaiveDate,
         periods: &[PublishedPeriod],
     ) -> ApiResult<Publish> {
-        self.check("publish")?;
-        let mut st = self.state.borrow_mut();
-        let day = st.days.entry((office.clone(), date)).or_default();
-        for h in day.holds.values() {
-            let taken = day.taken(&h.period);
-            let cap = periods
-                .iter()
-                .find(|p| p.period_id == h.period)
-                .map_or(0, |p| p.capacity);
-            if cap < taken {
-                return Ok(Publish::BelowTaken {
-                    period_id: h.period.clone(),
-                    taken,
-                });
-            }
-        }
-        day.periods = periods.to_vec();
-        Ok(Publish::Published)
+        let publish = Request::Publish {
+            periods: periods.to_vec(),
+        };
+        self.step("publish").await?;
+        self.ask(office, date, publish)?.published()
     }
 
     async fn set_admission(
@@ -1095,28 +1007,11 @@ impl Inventory for MemoryStore {
         date: NaiveDate,
         config: Option<&AdmissionConfig>,
     ) -> ApiResult<()> {
-        self.check("set_admission")?;
-        let mut st = self.state.borrow_mut();
-        let day = st.days.entry((office.clone(), date)).or_default();
-        match (config, day.admission.as_mut()) {
-            (None, _) => day.admission = None,
-            (Some(c), Some(w)) => w.config = *c,
-            (Some(c), None) => {
-                // Deterministic per day, so tests can rely on one draw.
-                let mut seed = [0u8; 32];
-                let key = format!("{office}/{date}");
-                for (i, b) in key.bytes().enumerate() {
-                    seed[i % 32] ^= b;
-                }
-                day.admission = Some(Waiting {
-                    config: *c,
-                    drawn: false,
-                    queue: Vec::new(),
-                    seed,
-                });
-            }
-        }
-        Ok(())
+        let set = Request::SetAdmission {
+            config: config.copied(),
+        };
+        self.step("set_admission").await?;
+        self.ask(office, date, set)?.done()
     }
 
     async fn admission(
@@ -1127,14 +1022,13 @@ impl Inventory for MemoryStore {
         at: Instant,
         join: bool,
     ) -> ApiResult<AdmissionStatus> {
-        self.check("admission")?;
-        let mut st = self.state.borrow_mut();
-        let day = st.days.entry((office.clone(), date)).or_default();
-        Ok(match day.admission.as_mut() {
-            None => AdmissionStatus::Off,
-            Some(w) if join => w.join(user, at),
-            Some(w) => w.status(user, at),
-        })
+        let ask = Request::Admission {
+            user: user.clone(),
+            at_ms: at.timestamp_millis(),
+            join,
+        };
+        self.step("admission").await?;
+        self.ask(office, date, ask)?.admission()
     }
 
     async fn admission_summary(
@@ -1142,23 +1036,33 @@ impl Inventory for MemoryStore {
         office: &OfficeId,
         date: NaiveDate,
     ) -> ApiResult<Option<AdmissionSummary>> {
-        self.check("admission_summary")?;
-        let st = self.state.borrow();
-        Ok(st
-            .days
-            .get(&(office.clone(), date))
-            .and_then(|d| d.admission.as_ref())
-            .map(|w| AdmissionSummary {
-                config: w.config,
-                joined: w.queue.len() as u64,
-                drawn: w.drawn,
-            }))
+        self.step("admission_summary").await?;
+        self.ask(office, date, Request::AdmissionSummary)?.summary()
+    }
+}
+
+impl MemoryStore {
+    /// See [`MemoryStore::lose_place_before_next_confirm`]: the number's place is freed and
+    /// taken by another number, through the day's own decisions.
+    fn take_place_of(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) {
+        let now = self.clock().timestamp_millis();
+        let mut st = self.state.borrow_mut();
+        let Some(day) = st.days.get_mut(&(office.clone(), date)) else {
+            return;
+        };
+        let Some(place) = day.stored().places.get(no).cloned() else {
+            return;
+        };
+        day.release(no);
+        let other = BookingNo::from_entropy([0xee; 7]);
+        day.restore(&place.period, &other, &place.applicant, now);
+        day.take_changes();
     }
 }
 
 impl Applications for MemoryStore {
     async fn open_application(&self, application: &Application) -> ApiResult<Application> {
-        self.check("open_application")?;
+        self.step("open_application").await?;
         let mut st = self.state.borrow_mut();
         if let Some(a) = st
             .applications
@@ -1172,7 +1076,7 @@ impl Applications for MemoryStore {
     }
 
     async fn application(&self, no: &ApplicationNo) -> ApiResult<Option<Application>> {
-        self.check("application")?;
+        self.step("application").await?;
         let st = self.state.borrow();
         Ok(st
             .applications
@@ -1182,7 +1086,7 @@ impl Applications for MemoryStore {
     }
 
     async fn application_of_booking(&self, no: &BookingNo) -> ApiResult<Option<Application>> {
-        self.check("application_of_booking")?;
+        self.step("application_of_booking").await?;
         let st = self.state.borrow();
         Ok(st
             .applications
@@ -1192,7 +1096,7 @@ impl Applications for MemoryStore {
     }
 
     async fn applications_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<Application>> {
-        self.check("applications_of")?;
+        self.step("applications_of").await?;
         let st = self.state.borrow();
         let mut out: Vec<Application> = st
             .applications
@@ -1209,7 +1113,7 @@ impl Applications for MemoryStore {
         application: &Application,
         expected: ApplicationStatus,
     ) -> ApiResult<bool> {
-        self.check("update_application")?;
+        self.step("update_application").await?;
         let mut st = self.state.borrow_mut();
         let Some(a) = st
             .applications
@@ -1226,7 +1130,7 @@ impl Applications for MemoryStore {
     }
 
     async fn documents_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<IssuedDocument>> {
-        self.check("documents_of")?;
+        self.step("documents_of").await?;
         let st = self.state.borrow();
         Ok(st
             .documents
@@ -1237,7 +1141,7 @@ impl Applications for MemoryStore {
     }
 
     async fn add_document(&self, document: &IssuedDocument) -> ApiResult<()> {
-        self.check("add_document")?;
+        self.step("add_document").await?;
         // Like the table's primary key: a second document with the same id is not added.
         let mut st = self.state.borrow_mut();
         if !st.documents.iter().any(|d| d.id == document.id) {
@@ -1250,7 +1154,7 @@ impl Applications for MemoryStore {
 impl Deliveries for MemoryStore {
     async fn claim(&self, items: &[(&Notice, &Recipient)], _at: Instant) -> ApiResult<Vec<bool>> {
         // Checked once, before any is taken: all or none, as in D1's transaction.
-        self.check("claim")?;
+        self.step("claim").await?;
         let mut st = self.state.borrow_mut();
         let mut taken = Vec::with_capacity(items.len());
         for (notice, to) in items {
@@ -1270,7 +1174,7 @@ impl Deliveries for MemoryStore {
     }
 
     async fn settle(&self, outcomes: &[Outcome<'_>], _at: Instant) -> ApiResult<Vec<u32>> {
-        self.check("settle")?;
+        self.step("settle").await?;
         let mut st = self.state.borrow_mut();
         Ok(outcomes
             .iter()
@@ -1300,7 +1204,7 @@ impl MemoryStore {
 
 impl crate::ops::metrics::Stats for MemoryStore {
     async fn day_stats(&self, date: NaiveDate) -> ApiResult<crate::ops::metrics::DayStats> {
-        self.check("day_stats")?;
+        self.step("day_stats").await?;
         let st = self.state.borrow();
         let mut out = crate::ops::metrics::DayStats::default();
         for b in &st.bookings {
@@ -1327,7 +1231,7 @@ impl crate::ops::metrics::Stats for MemoryStore {
 
 impl SubmitReads for MemoryStore {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
-        self.check("submit_facts")?;
+        self.step("submit_facts").await?;
         Ok(SubmitFacts {
             session: self.session(q.session).await?,
             user: self.user(q.caller).await?,
@@ -1345,7 +1249,7 @@ impl SubmitReads for MemoryStore {
 
 impl NoticeReads for MemoryStore {
     async fn notice_facts(&self, notices: &[Notice]) -> ApiResult<Vec<NoticeFacts>> {
-        self.check("notice_facts")?;
+        self.step("notice_facts").await?;
         let mut facts = Vec::with_capacity(notices.len());
         for notice in notices {
             facts.push(self.facts_of(notice).await?);
@@ -1380,19 +1284,19 @@ impl MemoryStore {
 
 impl Audit for MemoryStore {
     async fn record(&self, entry: &AuditEntry) -> ApiResult<()> {
-        self.check("record")?;
+        self.step("record").await?;
         self.state.borrow_mut().audit.push(entry.clone());
         Ok(())
     }
 
     async fn record_all(&self, entries: &[AuditEntry]) -> ApiResult<()> {
-        self.check("record_all")?;
+        self.step("record_all").await?;
         self.state.borrow_mut().audit.extend_from_slice(entries);
         Ok(())
     }
 
     async fn audit_of(&self, subjects: &[ApplicantId], limit: u32) -> ApiResult<Vec<AuditEntry>> {
-        self.check("audit_of")?;
+        self.step("audit_of").await?;
         let st = self.state.borrow();
         // Newest first, and among entries of the same second the last written first, as D1
         // orders them (`at DESC, id DESC`).
@@ -1411,29 +1315,29 @@ impl Audit for MemoryStore {
 
 impl RulesSource for MemoryStore {
     async fn rules(&self) -> ApiResult<Rules> {
-        self.check("rules")?;
+        self.step("rules").await?;
         Ok(self.state.borrow().rules.clone())
     }
 
     async fn calendar(&self) -> ApiResult<WorkCalendar> {
-        self.check("calendar")?;
+        self.step("calendar").await?;
         Ok(self.state.borrow().calendar.clone())
     }
 }
 
 impl Catalog for MemoryStore {
     async fn cities(&self) -> ApiResult<Vec<City>> {
-        self.check("cities")?;
+        self.step("cities").await?;
         Ok(self.state.borrow().cities.clone())
     }
 
     async fn services(&self) -> ApiResult<Vec<ServiceInfo>> {
-        self.check("services")?;
+        self.step("services").await?;
         Ok(self.state.borrow().services.clone())
     }
 
     async fn service(&self, id: ServiceId) -> ApiResult<Option<ServiceInfo>> {
-        self.check("service")?;
+        self.step("service").await?;
         let st = self.state.borrow();
         Ok(st.services.iter().find(|s| s.service_id == id).cloned())
     }
@@ -1443,7 +1347,7 @@ impl Catalog for MemoryStore {
         city: Option<&str>,
         service: Option<ServiceId>,
     ) -> ApiResult<Vec<Office>> {
-        self.check("offices")?;
+        self.step("offices").await?;
         let st = self.state.borrow();
         Ok(st
             .offices
@@ -1456,7 +1360,7 @@ impl Catalog for MemoryStore {
     }
 
     async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>> {
-        self.check("office")?;
+        self.step("office").await?;
         let st = self.state.borrow();
         Ok(st.offices.iter().find(|o| &o.office_id == id).cloned())
     }
@@ -1466,7 +1370,7 @@ impl Catalog for MemoryStore {
         office: &Office,
         template: Option<&ScheduleTemplate>,
     ) -> ApiResult<()> {
-        self.check("put_office")?;
+        self.step("put_office").await?;
         let mut st = self.state.borrow_mut();
         if let Some(t) = template {
             st.templates.insert(t.office_id.clone(), t.clone());
@@ -1482,7 +1386,7 @@ impl Catalog for MemoryStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ApiResult<Vec<(NaiveDate, PublishedPeriod)>> {
-        self.check("schedule")?;
+        self.step("schedule").await?;
         let st = self.state.borrow();
         Ok(st
             .schedule
@@ -1497,7 +1401,7 @@ impl Catalog for MemoryStore {
         date: NaiveDate,
         periods: &[PublishedPeriod],
     ) -> ApiResult<()> {
-        self.check("put_schedule")?;
+        self.step("put_schedule").await?;
         let mut st = self.state.borrow_mut();
         st.schedule.insert((office.clone(), date), periods.to_vec());
         Ok(())
@@ -1509,7 +1413,7 @@ impl Catalog for MemoryStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ApiResult<Vec<NaiveDate>> {
-        self.check("published_days")?;
+        self.step("published_days").await?;
         let st = self.state.borrow();
         Ok(st
             .schedule
@@ -1519,7 +1423,7 @@ impl Catalog for MemoryStore {
     }
 
     async fn templates(&self) -> ApiResult<Vec<ScheduleTemplate>> {
-        self.check("templates")?;
+        self.step("templates").await?;
         Ok(self.state.borrow().templates.values().cloned().collect())
     }
 }

@@ -10,35 +10,7 @@ use crate::time::Instant;
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-macro_rules! string_id {
-    ($(#[$doc:meta] $name:ident),*) => {$(
-        #[$doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    )*};
-}
-
-string_id!(
-    /// An account: one per (platform, openid).
-    UserId,
-    /// A person bookings are made for (业务办理人): a user's own identity or a principal.
-    ApplicantId,
-    /// One login; refresh tokens rotate within it and a reuse revokes all of it.
-    SessionId
-);
+pub use crate::domain::{ApplicantId, SessionId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -258,6 +230,12 @@ pub enum BookingStatus {
 }
 
 impl BookingStatus {
+    /// Whether a booking in this status keeps its place: all but a cancelled one (a no-show's
+    /// period is past, its place was used up).
+    pub fn holds_place(self) -> bool {
+        self != BookingStatus::Cancelled
+    }
+
     /// The status as people read it: `已预约` / `Booked`.
     pub fn label(self) -> Text {
         match self {
@@ -305,6 +283,18 @@ pub struct Booking {
     pub cancelled_by: Option<UserId>,
     pub cancel_reason: Option<String>,
     pub checked_in_at: Option<Instant>,
+}
+
+impl Booking {
+    /// Whether this booking keeps the place a lapsed hold of its number took in (`office`,
+    /// `date`, `period`): the same number sent for another hall or period (the same key reused)
+    /// does not, nor does a cancelled booking.
+    pub fn keeps_place(&self, office: &OfficeId, date: NaiveDate, period: &PeriodId) -> bool {
+        self.status.holds_place()
+            && &self.office_id == office
+            && self.date == date
+            && &self.period_id == period
+    }
 }
 
 /// The first answer to an `Idempotency-Key`, replayed to retries with the same body.
@@ -396,40 +386,6 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub request_id: String,
     pub at: Instant,
-}
-
-/// A period of one (hall, date) as the inventory authority holds it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PeriodInventory {
-    pub period_id: PeriodId,
-    #[serde(with = "crate::store::model::hhmm")]
-    pub start: NaiveTime,
-    #[serde(with = "crate::store::model::hhmm")]
-    pub end: NaiveTime,
-    pub capacity: u32,
-    /// Confirmed bookings plus unexpired holds.
-    pub taken: u32,
-    pub holds: u32,
-}
-
-impl PeriodInventory {
-    pub fn remaining(&self) -> u32 {
-        self.capacity.saturating_sub(self.taken)
-    }
-}
-
-pub(crate) mod hhmm {
-    use chrono::NaiveTime;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::time::format_hhmm(*t))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
-        let raw = String::deserialize(d)?;
-        crate::time::parse_hhmm("time", &raw).map_err(serde::de::Error::custom)
-    }
 }
 
 pub(crate) mod instant_rfc3339 {

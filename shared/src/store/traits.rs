@@ -6,13 +6,16 @@
 #![allow(async_fn_in_trait)]
 
 use super::model::*;
-use crate::booking::admission::{AdmissionConfig, AdmissionStatus};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId};
 use crate::error::ApiResult;
+use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
+pub use crate::inventory::{
+    AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
+};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
 use crate::time::Instant;
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 
 pub trait Users {
     async fn user(&self, id: &UserId) -> ApiResult<Option<User>>;
@@ -119,15 +122,21 @@ pub enum CreateBooking {
     SameNumber(Box<Booking>),
     /// The applicant already has an active booking for the service (the partial unique index).
     ActiveExists(BookingNo),
+    /// The write came after its hold's fence ([`crate::inventory::write_by`]): nothing was
+    /// written.
+    TooLate,
 }
 
 pub trait Bookings {
-    /// Stores the booking, its idempotency record and its audit entry in one transaction.
+    /// Stores the booking, its idempotency record and its audit entry in one transaction, if
+    /// it commits before `write_by` (unix ms) by the record's own clock
+    /// ([`crate::inventory::write_by`]).
     async fn create_booking(
         &self,
         booking: &Booking,
         idempotency: &IdempotencyRecord,
         audit: &AuditEntry,
+        write_by: Option<i64>,
     ) -> ApiResult<CreateBooking>;
     async fn booking(&self, no: &BookingNo) -> ApiResult<Option<Booking>>;
     async fn idempotency(&self, user: &UserId, key: &str) -> ApiResult<Option<IdempotencyRecord>>;
@@ -200,69 +209,27 @@ pub trait Bookings {
     ) -> ApiResult<Vec<Booking>>;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct HoldRequest {
-    pub office: OfficeId,
-    pub date: NaiveDate,
-    pub period: PeriodId,
-    pub booking_no: BookingNo,
-    pub applicant: ApplicantId,
-    pub ttl_seconds: u32,
-    /// Who submits, and when: what the day's waiting room (if on) judges.
-    pub user: UserId,
-    pub at: Instant,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum HoldOutcome {
-    /// A new hold was taken, or this booking number already held this period (a retry, a
-    /// double tap): either way the caller now relies on it, and gives it up with `abandon`.
-    Held {
-        start: NaiveTime,
-        end: NaiveTime,
-    },
-    Full,
-    /// No such period published for that day, or the day is closed.
-    Closed,
-    /// This booking number holds a different period already.
-    Conflict,
-    /// The day's waiting room is on and the submitter's turn has not come (or has passed).
-    NotAdmitted(AdmissionStatus),
-}
-
-/// A day's waiting room as ops see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AdmissionSummary {
-    pub config: AdmissionConfig,
-    pub joined: u64,
-    pub drawn: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Taken {
-    pub booking_no: BookingNo,
-    pub period_id: PeriodId,
-    pub confirmed: bool,
-    /// When an unconfirmed hold lapses.
-    pub expires_at: Option<Instant>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishedPeriod {
-    pub period_id: PeriodId,
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-    pub capacity: u32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Publish {
-    Published,
-    /// Capacity would fall below what is taken, or a period with bookings would disappear.
-    BelowTaken {
-        period_id: PeriodId,
-        taken: u32,
-    },
+/// What the record says of each lapsed hold of (`office`, `date`) (see
+/// [`crate::inventory::Day::lapsed`]): whether its number's booking keeps the place, in order.
+/// Stops at the first lookup that fails, `false` in the second place: the rest wait for the
+/// next alarm, and nothing is freed on a guess.
+pub async fn lapsed_verdicts<B: Bookings>(
+    store: &B,
+    office: &OfficeId,
+    date: NaiveDate,
+    lapsed: &[(BookingNo, PeriodId)],
+) -> (Vec<(BookingNo, bool)>, bool) {
+    let mut verdicts = Vec::with_capacity(lapsed.len());
+    for (no, period) in lapsed {
+        match store.booking(no).await {
+            Ok(booking) => verdicts.push((
+                no.clone(),
+                booking.is_some_and(|b| b.keeps_place(office, date, period)),
+            )),
+            Err(_) => return (verdicts, false),
+        }
+    }
+    (verdicts, true)
 }
 
 /// The per-(hall, date) inventory authority.
@@ -288,6 +255,15 @@ pub trait Inventory {
     /// Frees the hold or confirmed booking whatever relies on it (a cancel, a closed day,
     /// reconciliation); idempotent.
     async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
+    /// Frees the number's hold only if, when the authority gets this, it is still unconfirmed
+    /// and lapsed (reconciliation, which read the record earlier: the submit may have written
+    /// and confirmed since). `true` when it was freed.
+    async fn release_lapsed(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        no: &BookingNo,
+    ) -> ApiResult<bool>;
     async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>>;
     /// What the authority counts as taken (held or confirmed) that day.
     async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>>;
