@@ -1,6 +1,7 @@
 // Runs a command against a fresh local stack on a free port, then tears everything down:
 //   node scripts/with-stack.mjs -- node --test tests/
-// The command sees YUYUE_BASE_URL, YUYUE_FAKES_URL and YUYUE_STACK_LOG (the Workers' log lines).
+// The command sees YUYUE_BASE_URL, YUYUE_FAKES_URL, YUYUE_STACK_LOG (the Workers' log lines) and
+// YUYUE_STATE_DIR (the D1/KV/Durable Object files, for the test that reads them at rest).
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, createWriteStream } from "node:fs";
 import { join } from "node:path";
@@ -24,9 +25,10 @@ let stack;
 let code = 1;
 try {
   // Tests read the metrics they caused at once, so every answer is counted as it happens.
+  const stateDir = join(runDir, "state");
   stack = await startStack({
     port: 0,
-    stateDir: join(runDir, "state"),
+    stateDir,
     onLog: (l) => log.write(l + "\n"),
     vars: { METRICS_FLUSH_MS: "0" },
   });
@@ -38,6 +40,7 @@ try {
         YUYUE_BASE_URL: stack.url,
         YUYUE_FAKES_URL: stack.fakes.urls.wechat.replace(/\/wechat$/, ""),
         YUYUE_STACK_LOG: logPath,
+        YUYUE_STATE_DIR: stateDir,
       },
     });
     const forward = (sig) => child.kill(sig);

@@ -83,11 +83,7 @@ impl Cx {
 
     /// The system of record.
     pub fn store(&self) -> ApiResult<crate::d1::D1Store> {
-        let db = self.env.d1("DB").map_err(|_| {
-            worker::console_error!("binding DB missing");
-            ApiError::internal()
-        })?;
-        Ok(crate::d1::D1Store::new(db))
+        crate::d1::D1Store::from_env(&self.env)
     }
 
     /// A required secret holding bytes as standard base64. Missing or malformed configuration is

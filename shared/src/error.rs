@@ -276,3 +276,15 @@ mod tests {
         }
     }
 }
+
+/// A key in configuration that does not parse. Says which setting, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyError(pub &'static str);
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid key configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for KeyError {}

@@ -23,6 +23,7 @@ pub mod providers;
 pub mod ratelimit;
 pub mod routing;
 pub mod rules;
+pub mod seal;
 pub mod store;
 pub mod time;
 

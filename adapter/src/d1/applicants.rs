@@ -8,7 +8,7 @@ use yuyue_shared::store::{
     StoredDocument, UserId,
 };
 use yuyue_shared::time::{parse_date, rfc3339, Instant};
-use yuyue_shared::{ApiError, ApiResult};
+use yuyue_shared::{mask, ApiError, ApiResult};
 
 /// A snake_case enum column through its serde name, the same spelling the schema's CHECKs use.
 fn to_column<T: Serialize>(value: &T) -> ApiResult<String> {
@@ -37,14 +37,19 @@ pub(super) struct ApplicantRow {
 }
 
 impl ApplicantRow {
-    pub(super) fn into_model(self) -> ApiResult<Applicant> {
+    pub(super) fn into_model(self, store: &D1Store) -> ApiResult<Applicant> {
+        let name = |column: &'static str, stored: &str| {
+            let clear = store.unseal(column, &self.applicant_id, stored)?;
+            PersonName::parse(&clear).map_err(|_| corrupt(column))
+        };
         Ok(Applicant {
-            id: ApplicantId(self.applicant_id),
-            name: PersonName::parse(&self.name).map_err(|_| corrupt("applicants.name"))?,
+            name: name(NAME, &self.name)?,
             name_zh: self
                 .name_zh
-                .map(|n| PersonName::parse(&n).map_err(|_| corrupt("applicants.name_zh")))
+                .as_deref()
+                .map(|n| name(NAME_ZH, n))
                 .transpose()?,
+            id: ApplicantId(self.applicant_id),
             document: StoredDocument {
                 kind: from_column::<DocumentKind>("applicants.doc_kind", &self.doc_kind)?,
                 hash: self.doc_hash,
@@ -61,8 +66,12 @@ impl ApplicantRow {
     }
 }
 
-/// `doc_type` is the kind since migration 0012; `doc_kind` holds it for the rows before.
-pub(super) const APPLICANT_SELECT: &str = "SELECT applicant_id, name, name_zh, COALESCE(doc_type, doc_kind) AS doc_kind, doc_hash, doc_masked, doc_sealed, nationality, birth_date, created_at FROM applicants";
+/// `doc_type` is the kind since migration 0012; `doc_kind` holds it for the rows before. The
+/// names are sealed in `name_sealed` and `name_zh_sealed` since migration 0016 (`name` and
+/// `name_zh` hold them masked); the rows before hold them in clear in `name` and `name_zh`.
+pub(super) const APPLICANT_SELECT: &str = "SELECT applicant_id, COALESCE(name_sealed, name) AS name, COALESCE(name_zh_sealed, name_zh) AS name_zh, COALESCE(doc_type, doc_kind) AS doc_kind, doc_hash, doc_masked, doc_sealed, nationality, birth_date, created_at FROM applicants";
+const NAME: &str = "applicants.name";
+const NAME_ZH: &str = "applicants.name_zh";
 
 #[derive(Deserialize)]
 pub(super) struct LinkRow {
@@ -120,11 +129,11 @@ impl D1Store {
         let d = &a.document;
         self.stmt(
             "INSERT INTO applicants (applicant_id, name, doc_kind, doc_hash, doc_masked, doc_sealed, \
-               nationality, birth_date, created_at, doc_type, name_zh) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (doc_hash) DO NOTHING",
+               nationality, birth_date, created_at, doc_type, name_zh, name_sealed, name_zh_sealed) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (doc_hash) DO NOTHING",
             &[
                 a.id.as_str().into(),
-                a.name.as_str().into(),
+                mask::mask_name(&a.name).into(),
                 legacy_doc_kind(d.kind).into(),
                 d.hash.as_str().into(),
                 d.masked.as_str().into(),
@@ -133,7 +142,13 @@ impl D1Store {
                 a.birth_date.map(|b| b.to_string()).map_or(Arg::Null, Arg::Owned),
                 rfc3339(&a.created_at).into(),
                 d.kind.as_str().into(),
-                a.name_zh.as_ref().map(|n| n.as_str()).into(),
+                a.name_zh.as_ref().map(mask::mask_name).map_or(Arg::Null, Arg::Owned),
+                self.seal(NAME, a.id.as_str(), a.name.as_str())?.into(),
+                a.name_zh
+                    .as_ref()
+                    .map(|n| self.seal(NAME_ZH, a.id.as_str(), n.as_str()))
+                    .transpose()?
+                    .map_or(Arg::Null, Arg::Owned),
             ],
         )
     }
@@ -184,7 +199,7 @@ impl D1Store {
     ) -> ApiResult<Option<Applicant>> {
         let sql = format!("{APPLICANT_SELECT} WHERE {clause}");
         let row: Option<ApplicantRow> = self.first(&sql, args).await?;
-        row.map(ApplicantRow::into_model).transpose()
+        row.map(|r| r.into_model(self)).transpose()
     }
 
     async fn links_where(&self, clause: &str, args: &[Arg<'_>]) -> ApiResult<Vec<Link>> {
@@ -215,7 +230,7 @@ impl Applicants for D1Store {
         rows.into_iter()
             .next()
             .ok_or_else(ApiError::internal)?
-            .into_model()
+            .into_model(self)
     }
 
     async fn link(&self, helper: &UserId, applicant: &ApplicantId) -> ApiResult<Option<Link>> {

@@ -4,11 +4,18 @@ use serde::Deserialize;
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use yuyue_shared::store::*;
 use yuyue_shared::time::{format_hhmm, parse_date, parse_hhmm, rfc3339, Instant};
-use yuyue_shared::{ApiError, ApiResult, ErrorCode};
+use yuyue_shared::{mask, ApiError, ApiResult, ErrorCode};
 
+/// What a booking is read as. The phone is sealed in `phone_sealed` (`phone` holds it masked);
+/// rows from before migration 0016 have it in clear in `phone` only.
 const BOOKING_COLUMNS: &str = "booking_no, applicant_id, booked_by, service_id, office_id, date, \
-    period_id, start_time, end_time, phone, pickup_json, photo_receipt_no, status, created_at, \
-    cancelled_at, cancelled_by, cancel_reason, checked_in_at";
+    period_id, start_time, end_time, COALESCE(phone_sealed, phone) AS phone, pickup_json, \
+    photo_receipt_no, status, created_at, cancelled_at, cancelled_by, cancel_reason, checked_in_at";
+const INSERT_COLUMNS: &str = "booking_no, applicant_id, booked_by, service_id, office_id, date, \
+    period_id, start_time, end_time, phone, phone_sealed, pickup_json, photo_receipt_no, status, \
+    created_at";
+const PHONE: &str = "bookings.phone";
+const ADDRESS: &str = "bookings.address";
 
 #[derive(Deserialize)]
 struct BookingRow {
@@ -54,8 +61,31 @@ fn bad<E>(what: &'static str) -> impl Fn(E) -> ApiError {
     move |_| corrupt(what)
 }
 
+/// The pickup as stored: a mail address sealed where it stands in the JSON.
+fn seal_pickup(store: &D1Store, no: &BookingNo, pickup: &Pickup) -> ApiResult<String> {
+    let stored = match pickup {
+        Pickup::Collect => Pickup::Collect,
+        Pickup::Mail { address } => Pickup::Mail {
+            address: store.seal(ADDRESS, no.as_str(), address)?,
+        },
+    };
+    serde_json::to_string(&stored).map_err(|_| ApiError::internal())
+}
+
+fn open_pickup(store: &D1Store, no: &str, json: &str) -> ApiResult<Pickup> {
+    Ok(
+        match serde_json::from_str(json).map_err(bad("bookings.pickup_json"))? {
+            Pickup::Collect => Pickup::Collect,
+            Pickup::Mail { address } => Pickup::Mail {
+                address: store.unseal(ADDRESS, no, &address)?,
+            },
+        },
+    )
+}
+
 impl BookingRow {
-    fn into_model(self) -> ApiResult<Booking> {
+    fn into_model(self, store: &D1Store) -> ApiResult<Booking> {
+        let phone = store.unseal(PHONE, &self.booking_no, &self.phone)?;
         Ok(Booking {
             booking_no: BookingNo::parse(&self.booking_no).map_err(bad("bookings.booking_no"))?,
             applicant_id: ApplicantId(self.applicant_id),
@@ -66,8 +96,8 @@ impl BookingRow {
             period_id: PeriodId::parse(&self.period_id).map_err(bad("bookings.period_id"))?,
             start: parse_hhmm("start", &self.start_time).map_err(bad("bookings.start_time"))?,
             end: parse_hhmm("end", &self.end_time).map_err(bad("bookings.end_time"))?,
-            phone: Phone::parse(&self.phone).map_err(bad("bookings.phone"))?,
-            pickup: serde_json::from_str(&self.pickup_json).map_err(bad("bookings.pickup_json"))?,
+            phone: Phone::parse(&phone).map_err(bad("bookings.phone"))?,
+            pickup: open_pickup(store, &self.booking_no, &self.pickup_json)?,
             photo_receipt_no: self.photo_receipt_no,
             status: status(&self.status)?,
             created_at: instant(&self.created_at)?,
@@ -79,8 +109,8 @@ impl BookingRow {
     }
 }
 
-fn models(rows: Vec<BookingRow>) -> ApiResult<Vec<Booking>> {
-    rows.into_iter().map(BookingRow::into_model).collect()
+fn models(store: &D1Store, rows: Vec<BookingRow>) -> ApiResult<Vec<Booking>> {
+    rows.into_iter().map(|r| r.into_model(store)).collect()
 }
 
 #[derive(Deserialize)]
@@ -136,7 +166,7 @@ impl NoShowRow {
 impl D1Store {
     async fn one_booking(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<Booking>> {
         let row: Option<BookingRow> = self.first(sql, args).await?;
-        row.map(BookingRow::into_model).transpose()
+        row.map(|r| r.into_model(self)).transpose()
     }
 }
 
@@ -160,9 +190,9 @@ impl Bookings for D1Store {
                 )
             })
             .transpose()?;
-        let pickup = serde_json::to_string(&b.pickup).map_err(|_| ApiError::internal())?;
+        let pickup = seal_pickup(self, &b.booking_no, &b.pickup)?;
         let insert = self.stmt(
-            &format!("INSERT INTO bookings ({BOOKING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, NULL, NULL, NULL)"),
+            &format!("INSERT INTO bookings ({INSERT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
             &[
                 b.booking_no.as_str().into(),
                 b.applicant_id.as_str().into(),
@@ -173,7 +203,8 @@ impl Bookings for D1Store {
                 b.period_id.as_str().into(),
                 format_hhmm(b.start).into(),
                 format_hhmm(b.end).into(),
-                b.phone.as_str().into(),
+                mask::mask_phone(&b.phone).into(),
+                self.seal(PHONE, b.booking_no.as_str(), b.phone.as_str())?.into(),
                 pickup.into(),
                 b.photo_receipt_no.as_deref().into(),
                 b.status.as_str().into(),
@@ -267,7 +298,7 @@ impl Bookings for D1Store {
                 &[ids.into()],
             )
             .await?;
-        models(rows)
+        models(self, rows)
     }
 
     async fn active_booking(
@@ -362,7 +393,7 @@ impl Bookings for D1Store {
                 &[office.as_str().into(), date.to_string().into()],
             )
             .await?;
-        models(rows)
+        models(self, rows)
     }
 
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>> {
@@ -412,7 +443,7 @@ impl Bookings for D1Store {
             ],
         )?;
         let results = self.batch(vec![audit, update]).await?;
-        models(rows(results.get(1).ok_or_else(ApiError::internal)?)?)
+        models(self, rows(results.get(1).ok_or_else(ApiError::internal)?)?)
     }
 
     async fn mark_no_shows(
@@ -443,6 +474,6 @@ impl Bookings for D1Store {
             &[day.as_str().into()],
         )?;
         let results = self.batch(vec![audit, update]).await?;
-        models(rows(results.get(1).ok_or_else(ApiError::internal)?)?)
+        models(self, rows(results.get(1).ok_or_else(ApiError::internal)?)?)
     }
 }

@@ -57,18 +57,18 @@ struct NoticeFactsRow {
 }
 
 impl NoticeFactsRow {
-    fn into_model(self) -> ApiResult<NoticeFacts> {
+    fn into_model(self, store: &D1Store) -> ApiResult<NoticeFacts> {
         Ok(NoticeFacts {
             service: self.service.map(ServiceRow::into_model).transpose()?,
             office: self.office.map(OfficeRow::into_model).transpose()?,
-            applicant: self.applicant.map(ApplicantRow::into_model).transpose()?,
+            applicant: self.applicant.map(|a| a.into_model(store)).transpose()?,
             bound: self
                 .bound
                 .into_iter()
-                .map(UserRow::into_model)
+                .map(|u| u.into_model(store))
                 .collect::<ApiResult<_>>()?,
             actor_link: self.actor_link.map(LinkRow::into_model).transpose()?,
-            actor: self.actor.map(UserRow::into_model).transpose()?,
+            actor: self.actor.map(|u| u.into_model(store)).transpose()?,
         })
     }
 }
@@ -104,7 +104,7 @@ impl NoticeReads for D1Store {
                 first::<FactsColumn>(Some(r))?
                     .ok_or_else(ApiError::internal)?
                     .parse::<NoticeFactsRow>("notice facts")?
-                    .into_model()
+                    .into_model(self)
             })
             .collect()
     }

@@ -16,18 +16,89 @@ mod submit;
 mod users;
 
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use yuyue_shared::seal::{is_sealed, SealKeys};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// The system of record. Cheap to construct per request.
 pub struct D1Store {
     pub(crate) db: D1Database,
+    /// The keys personal values are sealed with at rest; `None` where the function was given
+    /// none (catalog reads no personal data), which only a sealed value's read or write minds.
+    seal: Option<Rc<SealKeys>>,
+}
+
+thread_local! {
+    /// The parsed keys of this isolate, with the setting they were parsed from.
+    static SEAL: RefCell<Option<(String, Rc<SealKeys>)>> = const { RefCell::new(None) };
+}
+
+/// The personal-data keys from `ID_SEAL_KEY`, parsed once per isolate; `None` when the function
+/// has no such setting or it does not parse (logged, without the value).
+fn seal_keys(env: &Env) -> Option<Rc<SealKeys>> {
+    let spec = crate::cx::config_of(env, "ID_SEAL_KEY").filter(|v| !v.trim().is_empty())?;
+    if let Some(keys) = SEAL.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(s, _)| *s == spec)
+            .map(|(_, k)| Rc::clone(k))
+    }) {
+        return Some(keys);
+    }
+    match SealKeys::parse(&spec, "ID_SEAL_KEY") {
+        Ok(keys) => {
+            let keys = Rc::new(keys);
+            SEAL.with(|c| *c.borrow_mut() = Some((spec, Rc::clone(&keys))));
+            Some(keys)
+        }
+        Err(e) => {
+            crate::auth::key_error(e);
+            None
+        }
+    }
 }
 
 impl D1Store {
-    pub fn new(db: D1Database) -> Self {
-        D1Store { db }
+    /// The store of `env`'s `DB` binding, with the function's sealing keys.
+    pub fn from_env(env: &Env) -> ApiResult<Self> {
+        let db = env.d1("DB").map_err(|_| {
+            worker::console_error!("binding DB missing");
+            ApiError::internal()
+        })?;
+        Ok(D1Store {
+            db,
+            seal: seal_keys(env),
+        })
+    }
+
+    fn keys(&self) -> ApiResult<&SealKeys> {
+        self.seal.as_deref().ok_or_else(|| {
+            worker::console_error!(
+                "{}",
+                serde_json::json!({"level": "error", "event": "config_missing", "name": "ID_SEAL_KEY"})
+            );
+            ApiError::internal()
+        })
+    }
+
+    /// `clear` sealed for column `column` of the row keyed `row`: the value opens in that place
+    /// only.
+    pub(crate) fn seal(&self, column: &str, row: &str, clear: &str) -> ApiResult<String> {
+        let mut entropy = crate::auth::fresh_entropy()?;
+        self.keys()?
+            .seal(&format!("{column}:{row}"), clear, &mut entropy)
+    }
+
+    /// What `stored` (column `column` of the row keyed `row`) holds in clear. A row written
+    /// before values were sealed holds its value in clear and is read as it is.
+    pub(crate) fn unseal(&self, column: &str, row: &str, stored: &str) -> ApiResult<String> {
+        if !is_sealed(stored) {
+            return Ok(stored.to_owned());
+        }
+        self.keys()?.open(&format!("{column}:{row}"), stored)
     }
 
     pub(crate) fn stmt(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<D1PreparedStatement> {

@@ -88,9 +88,9 @@ impl SubmitReads for D1Store {
         let f: FactsRow = column.parse("submit facts")?;
         Ok(SubmitFacts {
             session: f.session.map(SessionRow::into_model).transpose()?,
-            user: f.user.map(UserRow::into_model).transpose()?,
+            user: f.user.map(|u| u.into_model(self)).transpose()?,
             link: f.link.map(LinkRow::into_model).transpose()?,
-            applicant: f.applicant.map(ApplicantRow::into_model).transpose()?,
+            applicant: f.applicant.map(|a| a.into_model(self)).transpose()?,
             office: f.office.map(OfficeRow::into_model).transpose()?,
             service: f.service.map(ServiceRow::into_model).transpose()?,
             no_shows: f

@@ -36,14 +36,17 @@ pub(super) struct UserRow {
 }
 
 impl UserRow {
-    pub(super) fn into_model(self) -> ApiResult<User> {
+    pub(super) fn into_model(self, store: &D1Store) -> ApiResult<User> {
+        let phone = self
+            .phone
+            .map(|p| store.unseal(PHONE, &self.user_id, &p))
+            .transpose()?;
         Ok(User {
             id: UserId(self.user_id),
             platform: platform(&self.platform)?,
             openid: self.openid,
             unionid: self.unionid,
-            phone: self
-                .phone
+            phone: phone
                 .map(|p| Phone::parse(&p).map_err(|_| corrupt("users.phone")))
                 .transpose()?,
             applicant_id: self.applicant_id.map(ApplicantId),
@@ -53,14 +56,19 @@ impl UserRow {
     }
 }
 
-/// The phone is in `user_phones` (migration 0003 says why `users.phone` stays empty).
-pub(super) const USER_SELECT: &str = "SELECT u.user_id, u.platform, u.openid, u.unionid, p.phone, \
-     u.applicant_id, u.lang, u.created_at FROM users u LEFT JOIN user_phones p ON p.user_id = u.user_id";
+/// The phone is sealed in `user_phones_sealed` (migration 0016); a phone bound before that is in
+/// clear in `user_phones` (migration 0003 says why `users.phone` stays empty) until it is bound
+/// again.
+pub(super) const USER_SELECT: &str = "SELECT u.user_id, u.platform, u.openid, u.unionid, \
+     COALESCE(s.phone_sealed, p.phone) AS phone, u.applicant_id, u.lang, u.created_at FROM users u \
+     LEFT JOIN user_phones_sealed s ON s.user_id = u.user_id \
+     LEFT JOIN user_phones p ON p.user_id = u.user_id";
+const PHONE: &str = "user_phones.phone";
 
 impl D1Store {
     async fn one_user(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<User>> {
         let row: Option<UserRow> = self.first(sql, args).await?;
-        row.map(UserRow::into_model).transpose()
+        row.map(|r| r.into_model(self)).transpose()
     }
 
     /// An UPDATE of one user: `NOT_FOUND` when there is no such user, `CONFLICT` when a unique
@@ -77,18 +85,30 @@ impl D1Store {
         Ok(())
     }
 
-    /// Sets the user's phone if the user exists; changes no row otherwise.
-    fn phone_stmt(&self, id: &UserId, phone: &Phone) -> ApiResult<worker::D1PreparedStatement> {
-        self.stmt(
-            "INSERT INTO user_phones (user_id, phone, updated_at) \
-             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?1) \
-             ON CONFLICT (user_id) DO UPDATE SET phone = excluded.phone, updated_at = excluded.updated_at",
-            &[
-                id.as_str().into(),
-                phone.as_str().into(),
-                rfc3339(&crate::clock::system_now()).into(),
-            ],
-        )
+    /// Sets the user's phone, sealed, if the user exists (the first statement changes no row
+    /// otherwise), and drops the clear copy a phone bound before sealing left.
+    fn phone_stmts(
+        &self,
+        id: &UserId,
+        phone: &Phone,
+    ) -> ApiResult<[worker::D1PreparedStatement; 2]> {
+        Ok([
+            self.stmt(
+                "INSERT INTO user_phones_sealed (user_id, phone_sealed, updated_at) \
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?1) \
+                 ON CONFLICT (user_id) DO UPDATE SET phone_sealed = excluded.phone_sealed, \
+                   updated_at = excluded.updated_at",
+                &[
+                    id.as_str().into(),
+                    self.seal(PHONE, id.as_str(), phone.as_str())?.into(),
+                    rfc3339(&crate::clock::system_now()).into(),
+                ],
+            )?,
+            self.stmt(
+                "DELETE FROM user_phones WHERE user_id = ?1",
+                &[id.as_str().into()],
+            )?,
+        ])
     }
 }
 
@@ -122,7 +142,7 @@ impl Users for D1Store {
             ],
         )?];
         if let Some(phone) = &user.phone {
-            stmts.push(self.phone_stmt(&user.id, phone)?);
+            stmts.extend(self.phone_stmts(&user.id, phone)?);
         }
         stmts.push(self.stmt(
             &format!("{USER_SELECT} WHERE u.platform = ?1 AND u.openid = ?2"),
@@ -133,16 +153,12 @@ impl Users for D1Store {
         rows.into_iter()
             .next()
             .ok_or_else(ApiError::internal)?
-            .into_model()
+            .into_model(self)
     }
 
     async fn set_phone(&self, id: &UserId, phone: &Phone) -> ApiResult<()> {
-        let result = self
-            .phone_stmt(id, phone)?
-            .run()
-            .await
-            .map_err(storage_error)?;
-        if super::changes(&result) == 0 {
+        let results = self.batch(self.phone_stmts(id, phone)?.into()).await?;
+        if results.first().map_or(0, super::changes) == 0 {
             return Err(ApiError::not_found());
         }
         Ok(())
@@ -168,7 +184,7 @@ impl Users for D1Store {
     async fn users_bound_to(&self, applicant: &ApplicantId) -> ApiResult<Vec<User>> {
         let sql = format!("{USER_SELECT} WHERE u.applicant_id = ?1 ORDER BY u.created_at");
         let rows: Vec<UserRow> = self.all(&sql, &[applicant.as_str().into()]).await?;
-        rows.into_iter().map(UserRow::into_model).collect()
+        rows.into_iter().map(|r| r.into_model(self)).collect()
     }
 
     async fn record_identity_attempt(&self, attempt: &IdentityAttempt) -> ApiResult<()> {

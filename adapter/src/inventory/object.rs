@@ -153,7 +153,8 @@ impl Inventory {
     }
 
     fn store(&self) -> Result<D1Store> {
-        Ok(D1Store::new(self.env.d1("DB")?))
+        D1Store::from_env(&self.env)
+            .map_err(|e| worker::Error::RustError(e.code.as_str().to_owned()))
     }
 
     /// Reads the whole day from SQLite: its periods and places (hundreds) and its waiting room

@@ -452,7 +452,7 @@ async fn run_scheduled(
     request_id: &str,
 ) -> ApiResult<serde_json::Value> {
     let unavailable = |_| yuyue_adapter::ApiError::internal();
-    let store = D1Store::new(env.d1("DB").map_err(unavailable)?);
+    let store = D1Store::from_env(env)?;
     let inventory = DoInventory::new(env.durable_object("INVENTORY").map_err(unavailable)?);
     let (rules, calendar) = rules_cache::current(&store).await?;
     let jcx = JobContext {
@@ -489,7 +489,8 @@ async fn queue(
     env: worker::Env,
     _ctx: worker::Context,
 ) -> worker::Result<()> {
-    let store = D1Store::new(env.d1("DB")?);
+    let store = D1Store::from_env(&env)
+        .map_err(|e| worker::Error::RustError(e.code.as_str().to_owned()))?;
     let now = yuyue_adapter::clock::system_now();
     let base = yuyue_adapter::cx::config_of(&env, "NOTIFY_RETRY_SECONDS")
         .and_then(|v| v.parse().ok())

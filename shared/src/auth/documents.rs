@@ -4,46 +4,36 @@
 //! database (Worker secrets); without them neither column gives the numbers back, and the hash
 //! cannot be reversed by trying every possible ID number, as an unkeyed one could.
 
-use super::tokens::KeyError;
 use crate::domain::{DocumentKind, PersonDocument};
 use crate::entropy::Entropy;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiResult, KeyError};
+use crate::seal::SealKeys;
 use crate::store::StoredDocument;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Names the format and key generation, so keys can be rotated by adding a `v2` beside it.
-const SEALED_PREFIX: &str = "v1.";
-const NONCE_LEN: usize = 12;
-
 pub struct DocumentKeys {
     hash_key: Vec<u8>,
-    cipher: Aes256Gcm,
+    seal: SealKeys,
 }
 
 impl DocumentKeys {
-    /// `hash_key_b64`: at least 32 random bytes; `seal_key_b64`: exactly 32 (AES-256).
-    pub fn from_base64(hash_key_b64: &str, seal_key_b64: &str) -> Result<Self, KeyError> {
+    /// `hash_key_b64`: at least 32 random bytes; `seal_spec`: the sealing keys
+    /// ([`SealKeys::parse`]), the same that seal every other personal value.
+    pub fn from_base64(hash_key_b64: &str, seal_spec: &str) -> Result<Self, KeyError> {
         let hash_key = B64
             .decode(hash_key_b64.trim())
             .ok()
             .filter(|k| k.len() >= 32)
             .ok_or(KeyError("ID_HASH_KEY"))?;
-        let seal_key = B64
-            .decode(seal_key_b64.trim())
-            .ok()
-            .filter(|k| k.len() == 32)
-            .ok_or(KeyError("ID_SEAL_KEY"))?;
-        if seal_key == hash_key {
+        let seal = SealKeys::parse(seal_spec, "ID_SEAL_KEY")?;
+        if seal.current_bytes()[..] == hash_key[..] {
             // One key for two purposes would tie their rotation and their compromise together.
             return Err(KeyError("ID_SEAL_KEY"));
         }
-        let cipher = Aes256Gcm::new_from_slice(&seal_key).map_err(|_| KeyError("ID_SEAL_KEY"))?;
-        Ok(DocumentKeys { hash_key, cipher })
+        Ok(DocumentKeys { hash_key, seal })
     }
 
     /// The lookup key of a document: the same person gives the same hash, whoever adds them.
@@ -60,43 +50,13 @@ impl DocumentKeys {
     /// Encrypts `number`, bound to `hash` (the row's lookup key) as associated data, so a sealed
     /// value copied onto another person's row does not open.
     pub fn seal(&self, hash: &str, number: &str, entropy: &mut Entropy) -> ApiResult<String> {
-        let nonce_bytes = entropy.bytes::<NONCE_LEN>();
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                &Nonce::from(nonce_bytes),
-                Payload {
-                    msg: number.as_bytes(),
-                    aad: hash.as_bytes(),
-                },
-            )
-            .map_err(|_| ApiError::internal())?;
-        let mut out = nonce_bytes.to_vec();
-        out.extend_from_slice(&ciphertext);
-        Ok(format!("{SEALED_PREFIX}{}", B64.encode(out)))
+        self.seal.seal(hash, number, entropy)
     }
 
     /// The number sealed in `sealed` for the row keyed `hash`. Failure means a wrong key or a
     /// tampered row: an internal error, never shown in detail.
     pub fn open(&self, hash: &str, sealed: &str) -> ApiResult<String> {
-        let raw = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .and_then(|b| B64.decode(b).ok())
-            .filter(|r| r.len() > NONCE_LEN)
-            .ok_or_else(ApiError::internal)?;
-        let (nonce, ciphertext) = raw.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| ApiError::internal())?;
-        let clear = self
-            .cipher
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: hash.as_bytes(),
-                },
-            )
-            .map_err(|_| ApiError::internal())?;
-        String::from_utf8(clear).map_err(|_| ApiError::internal())
+        self.seal.open(hash, sealed)
     }
 
     /// The lookup key of a person's document.

@@ -12,7 +12,6 @@ use crate::time::Instant;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine as _;
 use jwt_simple::prelude::*;
-use std::fmt;
 
 /// Who issues access tokens, and for whom: a token minted for another service or by another
 /// issuer sharing a key is refused.
@@ -29,17 +28,7 @@ pub const LEEWAY_SECONDS: u64 = 30;
 /// Far above any token we issue, so a huge header or body is refused before it is parsed.
 const MAX_TOKEN_LENGTH: usize = 2048;
 
-/// A key in configuration that does not parse. Says which setting, never the key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyError(pub &'static str);
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid key configuration: {}", self.0)
-    }
-}
-
-impl std::error::Error for KeyError {}
+pub use crate::error::KeyError;
 
 /// The claim beyond the registered ones: which session the token belongs to, so revoking the
 /// session (logout, refresh-token reuse) ends its access tokens too.
