@@ -3,7 +3,6 @@
 //! `self`) or hold an active link to them. Anything else is `404 NOT_FOUND`, never `403`, so an id
 //! that belongs to someone else is indistinguishable from one that does not exist.
 
-use crate::booking::request::parse_applicant_id;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::helpers::guardian_link_active;
 use crate::rules::Rules;
@@ -123,7 +122,7 @@ pub async fn acting_for<S: Applicants>(
 ) -> ApiResult<Vec<Acting>> {
     match filter.filter(|f| !f.is_empty()) {
         Some(raw) => {
-            let id = parse_applicant_id("applicant_id", raw)?;
+            let id = ApplicantId::parse(raw).map_err(|e| e.at("applicant_id"))?;
             Ok(vec![authorize(store, caller, &id, rules, today).await?])
         }
         None => acting_for_all(store, caller, rules, today).await,
@@ -163,7 +162,7 @@ pub async fn record_views<S: Audit>(
 pub(crate) mod tests {
     use super::*;
     use crate::domain::{DocumentKind, PersonName};
-    use crate::store::memory::{block_on, MemoryStore};
+    use crate::fake::{block_on, MemoryStore};
     use crate::store::StoredDocument;
     use crate::time::{at, Instant};
     use chrono::NaiveTime;

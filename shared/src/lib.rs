@@ -10,11 +10,12 @@ pub mod domain;
 pub mod entropy;
 pub mod envelope;
 pub mod error;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod fake;
 pub mod helper;
 pub mod i18n;
 pub mod inventory;
 pub mod login;
-pub mod mask;
 pub mod notify;
 pub mod openapi;
 pub mod ops;

@@ -2,13 +2,14 @@ use super::users::{instant, opt_instant};
 use super::{changes, corrupt, Arg, D1Store};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use yuyue_shared::domain::mask;
 use yuyue_shared::domain::{DocumentKind, PersonName};
 use yuyue_shared::store::{
     Actor, AddLink, Applicant, ApplicantId, Applicants, AuditEntry, Link, LinkLimits,
     StoredDocument, UserId,
 };
 use yuyue_shared::time::{parse_date, rfc3339, Instant};
-use yuyue_shared::{mask, ApiError, ApiResult};
+use yuyue_shared::{ApiError, ApiResult};
 
 /// A snake_case enum column through its serde name, the same spelling the schema's CHECKs use.
 fn to_column<T: Serialize>(value: &T) -> ApiResult<String> {

@@ -1,10 +1,11 @@
 use super::{corrupt, is_unique_violation, rows, storage_error, Arg, D1Store};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use yuyue_shared::domain::mask;
 use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use yuyue_shared::store::*;
 use yuyue_shared::time::{format_hhmm, parse_date, parse_hhmm, rfc3339, Instant};
-use yuyue_shared::{mask, ApiError, ApiResult, ErrorCode};
+use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// What a booking is read as. The phone is sealed in `phone_sealed` (`phone` holds it masked);
 /// rows from before migration 0016 have it in clear in `phone` only.

@@ -215,7 +215,7 @@ pub(crate) fn is_unique_violation(err: &worker::Error) -> bool {
 pub(crate) fn storage_error(err: worker::Error) -> ApiError {
     worker::console_error!(
         "{}",
-        serde_json::json!({"level": "error", "event": "d1_error", "error": yuyue_shared::mask::scrub(&err.to_string())})
+        serde_json::json!({"level": "error", "event": "d1_error", "error": yuyue_shared::domain::mask::scrub(&err.to_string())})
     );
     ApiError::new(ErrorCode::UpstreamUnavailable)
 }

@@ -102,7 +102,7 @@ pub fn require_identity(user: User) -> ApiResult<Identified> {
 mod tests {
     use super::tokens::tests::{signer, t0, verifier};
     use super::*;
-    use crate::store::memory::{block_on, MemoryStore};
+    use crate::fake::{block_on, MemoryStore};
     use crate::store::Platform;
     use chrono::Duration;
 

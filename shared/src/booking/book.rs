@@ -26,7 +26,7 @@ use super::view::booking_view;
 use crate::auth::session_live;
 use crate::authz::authorize_with;
 use crate::catalog::Snapshot;
-use crate::domain::{FieldError, ServiceId};
+use crate::domain::FieldError;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::write_by;
 use crate::rules::calendar::WorkCalendar;
@@ -369,7 +369,9 @@ async fn checks<S: SubmitReads>(
             t!("office.service_not_offered"),
         ));
     }
-    if requires_photo_receipt(office.requires_photo_receipt, req.service)
+    if req
+        .service
+        .needs_photo_receipt(office.requires_photo_receipt)
         && req.photo_receipt_no.is_none()
     {
         return Err(ApiError::invalid(
@@ -406,11 +408,6 @@ const RESIDENT_ID_ONLY: FieldError =
     FieldError::new("document_not_accepted", "booking.resident_id_only");
 const FOREIGNERS_ONLY: FieldError =
     FieldError::new("document_not_accepted", "booking.foreigners_only");
-
-/// Halls that require a photo receipt number require it for ID-card applications.
-pub fn requires_photo_receipt(hall_requires: bool, service: ServiceId) -> bool {
-    hall_requires && service == ServiceId::IdCard
-}
 
 /// The guide lists the pickup methods a service offers (`pickup_options[].method`).
 fn pickup_offered(guide: &Value, pickup: &Pickup) -> bool {

@@ -116,7 +116,7 @@ mod tests {
     }
 
     fn sign(s: &QrSigner, c: &QrClaims) -> String {
-        crate::store::memory::block_on(s.sign(c)).unwrap()
+        crate::fake::block_on(s.sign(c)).unwrap()
     }
 
     #[test]
@@ -181,7 +181,7 @@ mod tests {
         let s = QrSigner::from_seed(&[7u8; 32])
             .unwrap()
             .signing_with(elsewhere(7, true));
-        let err = crate::store::memory::block_on(s.sign(&claims())).unwrap_err();
+        let err = crate::fake::block_on(s.sign(&claims())).unwrap_err();
         assert_eq!(err.code, ErrorCode::Internal);
     }
 }

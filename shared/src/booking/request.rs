@@ -48,14 +48,6 @@ pub struct ValidBooking {
 
 pub const MAX_ADDRESS_CHARS: usize = 200;
 
-pub fn parse_applicant_id(field: &str, s: &str) -> ApiResult<ApplicantId> {
-    let ok = (3..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    ok.then(|| ApplicantId(s.to_owned()))
-        .ok_or_else(|| ApiError::invalid(field, t!("booking.bad_applicant_id")))
-}
-
 /// `Idempotency-Key`: required on every submit so a retry can be recognised.
 pub fn parse_idempotency_key(key: Option<&str>) -> ApiResult<String> {
     let key = key.map(str::trim).unwrap_or("");
@@ -124,7 +116,8 @@ impl BookRequest {
             ));
         }
         Ok(ValidBooking {
-            applicant_id: parse_applicant_id("applicant_id", &self.applicant_id)?,
+            applicant_id: ApplicantId::parse(&self.applicant_id)
+                .map_err(|e| e.at("applicant_id"))?,
             service: ServiceId::parse(&self.service).map_err(|e| e.at("service"))?,
             office_id: OfficeId::parse(&self.office_id).map_err(|e| e.at("office_id"))?,
             date: parse_date("date", &self.date)?,

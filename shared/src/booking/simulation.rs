@@ -21,7 +21,7 @@ use super::reconcile::reconcile_day;
 use super::tests::{d, hm, now, request, world, Submitting};
 use crate::domain::{BookingNo, OfficeId, PeriodId};
 use crate::error::ApiResult;
-use crate::store::memory::MemoryStore;
+use crate::fake::MemoryStore;
 use crate::store::*;
 use crate::time::Instant;
 use chrono::NaiveDate;
@@ -360,7 +360,7 @@ impl<'s> Sim<'s> {
 
     fn bookings(&self) -> Vec<Booking> {
         self.store.interleave(false);
-        let all = crate::store::memory::block_on(self.store.bookings_on(&office(), date()));
+        let all = crate::fake::block_on(self.store.bookings_on(&office(), date()));
         self.store.interleave(true);
         all.unwrap()
     }
@@ -455,7 +455,7 @@ impl<'s> Sim<'s> {
         self.clock += chrono::Duration::seconds(3_600);
         self.store.set_now(self.clock);
         self.store.expire_holds();
-        crate::store::memory::block_on(reconcile_day(
+        crate::fake::block_on(reconcile_day(
             self.store,
             self.store,
             &office(),
@@ -502,7 +502,7 @@ fn world_of(seed: u64) -> (MemoryStore, Vec<Submitting>) {
             capacity,
         })
         .collect();
-    crate::store::memory::block_on(store.put_schedule(&office(), date(), &periods)).unwrap();
+    crate::fake::block_on(store.put_schedule(&office(), date(), &periods)).unwrap();
     let clients = (0..CLIENTS)
         .map(|i| Submitting::of(&store, &format!("u{i}")))
         .collect();

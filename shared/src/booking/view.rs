@@ -1,9 +1,9 @@
 //! A booking as the contract shows it: personal data masked, the QR payload attached.
 
 use super::qr::{QrClaims, QrSigner};
+use crate::domain::mask;
 use crate::error::ApiResult;
 use crate::i18n::Lang;
-use crate::mask;
 use crate::store::{Applicant, Booking, BookingStatus, Pickup};
 use crate::time::{format_hhmm, rfc3339};
 use serde_json::{json, Value};

@@ -41,7 +41,7 @@ pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::block_on;
+    use crate::fake::block_on;
     use std::cell::Cell;
     use std::rc::Rc;
 

@@ -10,7 +10,6 @@ use crate::t;
 pub mod join;
 pub mod slots;
 
-use crate::booking::book::requires_photo_receipt;
 use crate::domain::{DocumentKind, OfficeId, ServiceId};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Lang;
@@ -90,7 +89,7 @@ impl Snapshot {
         let receipt_halls: Vec<Value> = self
             .offices
             .iter()
-            .filter(|o| o.services.contains(&id) && requires_photo_receipt(o.requires_photo_receipt, id))
+            .filter(|o| o.services.contains(&id) && id.needs_photo_receipt(o.requires_photo_receipt))
             .map(|o| json!({ "office_id": o.office_id.as_str(), "name": o.name, "city_id": o.city_id }))
             .collect();
         out.insert(
@@ -138,7 +137,7 @@ impl Snapshot {
         let receipt_for: Vec<&str> = o
             .services
             .iter()
-            .filter(|s| requires_photo_receipt(o.requires_photo_receipt, **s))
+            .filter(|s| s.needs_photo_receipt(o.requires_photo_receipt))
             .map(|s| s.as_str())
             .collect();
         let location = match (o.lat, o.lng) {

@@ -3,9 +3,9 @@
 use super::slots::*;
 use super::*;
 use crate::domain::{BookingNo, PeriodId};
+use crate::fake::{block_on, MemoryStore};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
-use crate::store::memory::{block_on, MemoryStore};
 use crate::store::*;
 use crate::time::{at, Instant};
 use chrono::{NaiveDate, NaiveTime};

@@ -77,7 +77,7 @@ fn han_char() -> impl Strategy<Value = char> {
 pub fn han_name() -> impl Strategy<Value = String> {
     let surname = prop_oneof![
         3 => han_char().prop_map(String::from),
-        1 => select(crate::mask::COMPOUND_SURNAMES).prop_map(String::from),
+        1 => select(crate::domain::mask::COMPOUND_SURNAMES).prop_map(String::from),
     ];
     (surname, proptest::collection::vec(han_char(), 1..=10)).prop_map(|(surname, given)| {
         let mut s = surname;

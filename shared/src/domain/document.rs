@@ -2,8 +2,8 @@
 //! foreigner's permanent residence ID card; and how a request body gives it.
 
 use super::{FieldError, ForeignPassport, IdNumber, NameScript, PermanentResidenceId, PersonName};
+use crate::domain::mask;
 use crate::error::ApiResult;
-use crate::mask;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

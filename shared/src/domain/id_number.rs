@@ -2,7 +2,7 @@
 //! digit gives the sex, and an ISO 7064 MOD 11-2 check character.
 
 use super::FieldError;
-use crate::mask;
+use crate::domain::mask;
 use chrono::{Datelike, NaiveDate};
 use serde::{Serialize, Serializer};
 use std::fmt;

@@ -51,6 +51,12 @@ impl ServiceId {
             .ok_or(UNKNOWN_SERVICE)
     }
 
+    /// Offices that require a photo receipt number (the hall's photo booth's) require it for
+    /// ID-card applications only.
+    pub fn needs_photo_receipt(self, office_requires: bool) -> bool {
+        office_requires && self == ServiceId::IdCard
+    }
+
     /// Visa and residence services are for foreigners (a passport, or the permanent residence
     /// card that replaces one at the counter); the rest are for Chinese citizens.
     pub fn accepted_documents(self) -> &'static [DocumentKind] {
@@ -150,6 +156,20 @@ string_id!(
     /// One login; refresh tokens rotate within it and a reuse revokes all of it.
     SessionId
 );
+
+const BAD_APPLICANT_ID: FieldError =
+    FieldError::new("bad_applicant_id", "booking.bad_applicant_id");
+
+impl ApplicantId {
+    /// An applicant id as a client sends it: 3..=64 of `[A-Za-z0-9_-]`.
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let ok = (3..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        ok.then(|| ApplicantId(s.to_owned()))
+            .ok_or(BAD_APPLICANT_ID)
+    }
+}
 
 #[cfg(test)]
 mod tests {

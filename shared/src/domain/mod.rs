@@ -44,6 +44,7 @@ mod crockford;
 pub mod document;
 pub mod id_number;
 pub mod ids;
+pub mod mask;
 pub mod name;
 pub mod passport;
 pub mod permanent_residence;

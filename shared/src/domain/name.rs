@@ -2,7 +2,7 @@
 //! a minority name) for ID card holders, uppercase Latin letters for foreigners' passports.
 
 use super::FieldError;
-use crate::mask;
+use crate::domain::mask;
 use std::fmt;
 
 const BAD_LENGTH: FieldError = FieldError::new("bad_length", "name.bad_length");

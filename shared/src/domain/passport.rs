@@ -2,7 +2,7 @@
 
 use super::country;
 use super::FieldError;
-use crate::mask;
+use crate::domain::mask;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -4,7 +4,7 @@
 
 use super::id_number::{parse_gb11643, Gb11643Reasons};
 use super::FieldError;
-use crate::mask;
+use crate::domain::mask;
 use chrono::NaiveDate;
 use std::fmt;
 

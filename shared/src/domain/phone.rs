@@ -1,7 +1,7 @@
 //! Mainland China mobile numbers, the only kind the SMS reminders can reach.
 
 use super::FieldError;
-use crate::mask;
+use crate::domain::mask;
 use std::fmt;
 
 const BAD_FORMAT: FieldError = FieldError::new("bad_format", "phone.bad_format");

@@ -8,7 +8,6 @@ use super::view::{applicant_view, helper_view};
 use crate::auth::documents::DocumentKeys;
 use crate::auth::Identified;
 use crate::authz::link_gives_rights;
-use crate::booking::request::parse_applicant_id;
 use crate::domain::{FieldError, InvitationCode};
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -233,7 +232,7 @@ pub async fn remove_applicant<S: Applicants>(
     caller: &UserId,
     raw_id: &str,
 ) -> ApiResult<Value> {
-    let id = parse_applicant_id("applicant_id", raw_id).map_err(|_| ApiError::not_found())?;
+    let id = ApplicantId::parse(raw_id).map_err(|_| ApiError::not_found())?;
     let link = store
         .link(caller, &id)
         .await?

@@ -3,8 +3,8 @@
 
 use crate::auth::Identified;
 use crate::authz::link_gives_rights;
+use crate::domain::mask::mask_name;
 use crate::error::{ApiError, ApiResult};
-use crate::mask::mask_name;
 use crate::rules::helpers::{age_on, may_add_without_consent};
 use crate::rules::Rules;
 use crate::store::{

@@ -11,7 +11,7 @@ use crate::domain::arb::resident;
 use crate::domain::{arb, IdNumber, PersonDocument, PersonName};
 use crate::entropy::Entropy;
 use crate::error::ErrorCode;
-use crate::store::memory::{block_on, MemoryStore};
+use crate::fake::{block_on, MemoryStore};
 use crate::store::{
     Applicants, Consent, IdentityOutcome, LinkStatus, Platform, Relation, SessionId, Sessions,
     UserId, Users,

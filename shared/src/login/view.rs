@@ -1,8 +1,8 @@
 //! The account as the login endpoints and `GET /v1/me` show it: personal data masked, since the
 //! mini-program only needs to show the user that it is theirs.
 
+use crate::domain::mask;
 use crate::error::{ApiError, ApiResult};
-use crate::mask;
 use crate::store::{Applicants, DocumentView, Platform, User};
 use crate::time;
 use serde::Serialize;

@@ -16,10 +16,10 @@ pub mod render;
 #[cfg(test)]
 mod tests;
 
+use crate::domain::mask::mask_name;
 use crate::domain::ServiceId;
 use crate::error::ApiResult;
 use crate::i18n::Lang;
-use crate::mask::mask_name;
 use crate::store::{
     Applicant, ApplicantId, Application, ApplicationStatus, Booking, Link, LinkStatus, Office,
     Platform, ServiceInfo, User, UserId,

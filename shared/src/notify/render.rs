@@ -4,8 +4,8 @@
 //! time), so a message is never refused for its shape (errcode 47003).
 
 use super::{Notice, NoticeFacts, NoticeKind};
+use crate::domain::mask::mask_name;
 use crate::i18n::{Lang, Text};
-use crate::mask::mask_name;
 use crate::store::ApplicationStatus;
 use crate::t;
 use serde_json::{Map, Value};

@@ -4,7 +4,7 @@ use super::render::{character_string, message, phrase, thing, Names};
 use super::*;
 use crate::booking::tests::{request, submit, world};
 use crate::domain::BookingNo;
-use crate::store::memory::{block_on, MemoryStore};
+use crate::fake::{block_on, MemoryStore};
 use crate::store::{Applicants, BookingStatus, Bookings};
 use crate::time::at;
 use chrono::{NaiveDate, NaiveTime};

@@ -10,9 +10,9 @@
 use super::machine::{issues_document, may_move, Delivery};
 use super::validity::{term, valid_until};
 use super::view::{application_view, document_view};
+use crate::domain::mask;
 use crate::domain::{ApplicationNo, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::mask;
 use crate::store::*;
 use crate::t;
 use crate::time::{self, parse_date, Instant};

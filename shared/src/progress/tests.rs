@@ -8,11 +8,11 @@ use crate::authz::tests::{applicant, link};
 use crate::booking::qr::{QrClaims, QrSigner};
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::ErrorCode;
+use crate::fake::{block_on, MemoryStore};
 use crate::i18n::Lang;
 use crate::ops::auth::{OpsIdentity, OpsRole};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::Rules;
-use crate::store::memory::{block_on, MemoryStore};
 use crate::store::*;
 use crate::time::{at, Instant};
 use chrono::{NaiveDate, NaiveTime};
@@ -151,7 +151,7 @@ fn book(
 }
 
 fn payload(no: &BookingNo, date: NaiveDate, period: &str) -> String {
-    crate::store::memory::block_on(qr().sign(&QrClaims {
+    crate::fake::block_on(qr().sign(&QrClaims {
         booking_no: no.clone(),
         office_id: OfficeId::parse("sz-futian").unwrap(),
         date,

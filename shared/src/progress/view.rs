@@ -1,8 +1,8 @@
 //! Applications and documents as the contract shows them, personal data masked.
 
 use super::validity::LONG_TERM_UNTIL;
+use crate::domain::mask;
 use crate::i18n::Lang;
-use crate::mask;
 use crate::store::{Applicant, Application, ApplicationStatus, IssuedDocument};
 use crate::time::rfc3339;
 use chrono::{Months, NaiveDate};

@@ -3,7 +3,6 @@
 
 use super::{MinorLinkPolicy, Rules};
 use crate::error::{ApiError, ErrorCode};
-use crate::store::LinkLimits;
 use crate::t;
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
@@ -37,6 +36,13 @@ pub fn guardian_link_active(rules: &Rules, principal_birth: NaiveDate, today: Na
         MinorLinkPolicy::LapseAtAge => may_add_without_consent(rules, principal_birth, today),
         MinorLinkPolicy::Continue => true,
     }
+}
+
+/// How many live links a helper and a principal may each have (`rules.helpers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkLimits {
+    pub principals_per_user: u32,
+    pub helpers_per_principal: u32,
 }
 
 /// The limits a new link must fit within, as the store checks them.

@@ -1,7 +1,6 @@
-//! Storage: the records of the system ([`model`]), the traits business logic is written against
-//! ([`traits`]), and an in-memory implementation for native tests ([`memory`]).
+//! Storage: the records of the system ([`model`]) and the traits business logic is written
+//! against ([`traits`]); their in-memory implementation for native tests is `crate::fake`.
 
-pub mod memory;
 pub mod model;
 pub mod traits;
 

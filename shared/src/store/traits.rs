@@ -1,5 +1,5 @@
 //! The storage each function needs, as traits. The Workers adapter implements them over D1 and
-//! the inventory Durable Objects; [`super::memory::MemoryStore`] implements them in memory for
+//! the inventory Durable Objects; `crate::fake::MemoryStore` implements them in memory for
 //! native tests. Business logic is written against these traits only.
 //!
 //! Futures are not `Send`: Workers run one request at a time per isolate thread.
@@ -13,6 +13,7 @@ pub use crate::inventory::{
     AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
 };
 use crate::rules::calendar::WorkCalendar;
+pub use crate::rules::helpers::LinkLimits;
 use crate::rules::Rules;
 use crate::time::Instant;
 use chrono::NaiveDate;
@@ -94,13 +95,6 @@ pub trait Applicants {
         request_id: &str,
         at: Instant,
     ) -> ApiResult<u32>;
-}
-
-/// How many live links a helper and a principal may each have (`rules.helpers`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkLimits {
-    pub principals_per_user: u32,
-    pub helpers_per_principal: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,21 @@
+//! A submit's reads in one call, as D1 batches them.
+
+use super::*;
+
+impl SubmitReads for MemoryStore {
+    async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
+        self.step("submit_facts").await?;
+        Ok(SubmitFacts {
+            session: self.session(q.session).await?,
+            user: self.user(q.caller).await?,
+            link: self.link(q.caller, q.applicant).await?,
+            applicant: self.applicant(q.applicant).await?,
+            office: self.office(q.office).await?,
+            service: self.service(q.service).await?,
+            no_shows: self.no_shows_since(q.applicant, q.no_shows_since).await?,
+            cancellations: self
+                .cancellations_since(q.applicant, q.cancellations_since)
+                .await?,
+        })
+    }
+}
