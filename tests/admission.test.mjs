@@ -4,9 +4,8 @@
 // clock override.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiFresh, assertError, assertOk, clientIp, idNumber, loginIdentified, pool, shanghaiDate } from "./helpers.mjs";
+import { api, apiFresh, assertError, assertOk, clientIp, idNumber, loginIdentified, OPS as ADMIN, pool, shanghaiDate } from "./helpers.mjs";
 
-const ADMIN = { authorization: "Bearer dev-ops-token" };
 const STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
 const HALL = "sh-xuhui";
 const PEOPLE = 200;

@@ -3,9 +3,7 @@
 // inventory object and D1.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
-
-const OPS = { authorization: "Bearer dev-ops-token" };
+import { api, assertError, assertOk, idNumber, loginIdentified, OPS, publish, shanghaiDate } from "./helpers.mjs";
 
 // Days 1..6 from today (shanghaiDate) are always inside the booking window.
 let seq = 0;
@@ -17,10 +15,6 @@ async function person(tag) {
   const day = String(1 + (Math.floor(n / 30) % 28)).padStart(2, "0");
   const id = idNumber(`${year}05${day}`, Math.floor(n / 840) % 1000, "440305");
   return loginIdentified(`${tag}-${process.pid}-${seq}`, id, "李四");
-}
-
-async function publish(office, date, periods) {
-  return assertOk(await api("POST", "/v1/ops/schedules", { headers: OPS, body: { office_id: office, date, periods } }));
 }
 
 async function dayView(office, date) {

@@ -2,19 +2,13 @@
 // authority's remaining, and how stale a cached page may be), and the API description.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, waitForLog } from "./helpers.mjs";
+import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, OPS, publish, shanghaiDate, waitForLog } from "./helpers.mjs";
 
-const OPS = { authorization: "Bearer dev-ops-token" };
 const SERVICES = ["passport", "hk_macau_permit", "taiwan_permit", "visa_extension", "visa_renewal", "visa_reissue", "residence_permit", "id_card"];
 // Nobody else's tests publish schedules here.
 const HALL = "hz-binjiang";
 /** The promised bound: a freed place shows within a second. */
 const VISIBLE_WITHIN_MS = 1000;
-
-/** YYYY-MM-DD in Asia/Shanghai, `plus` days from today: 1..6 are always inside the window. */
-function shanghaiDate(plus, from = Date.now()) {
-  return new Date(from + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,10 +18,6 @@ async function person(tag) {
   const n = (process.pid % 500) * 100 + seq;
   const id = idNumber(`${1970 + (n % 30)}07${String(1 + (Math.floor(n / 30) % 28)).padStart(2, "0")}`, Math.floor(n / 840) % 1000, "330106");
   return loginIdentified(`${tag}-${process.pid}-${seq}`, id, "赵六");
-}
-
-async function publish(office, date, periods, headers = {}) {
-  return assertOk(await api("POST", "/v1/ops/schedules", { headers: { ...OPS, ...headers }, body: { office_id: office, date, periods } }));
 }
 
 let keySeq = 0;

@@ -4,9 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { api, assertOk, BASE, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
+import { api, assertOk, BASE, idNumber, loginIdentified, OPS as ADMIN, shanghaiDate } from "./helpers.mjs";
 
-const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "bj-chaoyang";
 
 const DAY = shanghaiDate(2);

@@ -4,9 +4,8 @@
 // and every text in English when Accept-Language asks for it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, loginWechat, shanghaiDate, until, wechatCode, withCheck } from "./helpers.mjs";
+import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, loginWechat, OPS, publish, shanghaiDate, until, wechatCode, withCheck } from "./helpers.mjs";
 
-const OPS = { authorization: "Bearer dev-ops-token" };
 const EN = { "accept-language": "en-US,en;q=0.9" };
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 const OFFICE = "bj-dongcheng"; // offers every service, needs no photo receipt
@@ -34,9 +33,7 @@ async function foreigner(tag, name = "SMITH JOHN", nationality = "USA") {
   return { ...session, number, me: assertOk(res) };
 }
 
-async function publish(date, periods) {
-  assertOk(await api("POST", "/v1/ops/schedules", { headers: OPS, body: { office_id: OFFICE, date, periods } }));
-}
+const publishOn = (date, periods) => publish(OFFICE, date, periods);
 
 let keySeq = 0;
 function book(who, applicantId, service, date, periodId) {
@@ -58,7 +55,7 @@ function book(who, applicantId, service, date, periodId) {
 
 test("a foreigner binds a passport, books a visa extension, is refused a passport, cancels and rebooks", async () => {
   const date = shanghaiDate(3);
-  await publish(date, [{ period_id: "fx-1", start: "09:00", end: "10:00", capacity: 5 }]);
+  await publishOn(date, [{ period_id: "fx-1", start: "09:00", end: "10:00", capacity: 5 }]);
   const john = await foreigner("fx-john", "smith john");
   const identity = john.me.identity;
   assert.equal(identity.name, "S**** J***");
@@ -131,7 +128,7 @@ test("a permanent residence card holder binds, with a Chinese name kept beside t
 
 test("a resident adds a foreign parent by face check and books a residence permit; the parent sees it", async () => {
   const date = shanghaiDate(6);
-  await publish(date, [{ period_id: "fx-rp", start: "10:00", end: "11:00", capacity: 3 }]);
+  await publishOn(date, [{ period_id: "fx-rp", start: "10:00", end: "11:00", capacity: 3 }]);
   const son = await loginIdentified(`fx-son-${process.pid}`, idNumber("19880808", (process.pid % 900) + 11, "110101"), "王明");
   const number = passportNo();
   const added = await api("POST", "/v1/applicants", {
@@ -267,7 +264,7 @@ test("English on request for errors and every service's name and guide; Chinese 
 
 test("an account signed in in English is told in English; its phrase stays Chinese as WeChat requires", async () => {
   const date = shanghaiDate(3);
-  await publish(date, [{ period_id: "fx-1", start: "09:00", end: "10:00", capacity: 5 }]);
+  await publishOn(date, [{ period_id: "fx-1", start: "09:00", end: "10:00", capacity: 5 }]);
   const name = `fx-notify-${process.pid}`;
   const signIn = (headers) =>
     api("POST", "/v1/auth/wechat", { headers: { ...headers, "cf-connecting-ip": clientIp() }, body: { code: wechatCode(name) } });

@@ -3,9 +3,8 @@
 // endpoint that takes an id, tried by every party that may not use it, refused with no effect.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified, loginWechat, shanghaiDate } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, loginWechat, OPS as ADMIN, shanghaiDate } from "./helpers.mjs";
 
-const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "bj-haidian";
 
 const DAY = shanghaiDate(3);

@@ -1,49 +1,20 @@
 // Black-box helpers: every test talks HTTP to the stack started by scripts/with-stack.mjs.
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
+import { publish as publishAt, request } from "./support.mjs";
+
+export { OPS, idNumber, pool, shanghaiDate, withCheck } from "./support.mjs";
 
 export const BASE = process.env.YUYUE_BASE_URL;
 if (!BASE) throw new Error("YUYUE_BASE_URL is not set: run the suite through `make test`");
 export const FAKES = process.env.YUYUE_FAKES_URL;
 
-/** One request; resolves to { status, headers, body (parsed JSON or null), text }. */
-export async function api(method, path, { body, headers = {}, token, raw, retryOnReset = false } = {}) {
+/** One request to the suite's stack, from a client address of its own (see `request`). */
+export function api(method, path, { headers = {}, ...options } = {}) {
   // Without one, every call of every test file would come from the same address ("unknown" to
   // the functions), and booking submits are limited per client address: a burst in one file
   // could be refused for another file's submits in the same second.
-  const h = { "cf-connecting-ip": clientIp(), ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  let payload;
-  if (raw !== undefined) payload = raw;
-  else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    h["content-type"] ??= "application/json";
-  }
-  let res;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      res = await fetch(BASE + path, { method, headers: h, body: payload });
-      break;
-    } catch (err) {
-      // A keep-alive connection the server closed just as it was reused resets a POST that
-      // undici will not retry itself. Setup steps that are safe to repeat opt in to one retry;
-      // what a test is about never does, so a reset there still fails it.
-      const reset = err.cause?.code === "ECONNRESET" || err.cause?.code === "UND_ERR_SOCKET";
-      if (!(retryOnReset && reset && attempt < 3)) {
-        // undici hides the reason (reset, refused, timeout) in `cause`.
-        throw new Error(`${method} ${path}: ${err.message}: ${err.cause?.code ?? err.cause?.message ?? "?"}`);
-      }
-      await new Promise((r) => setTimeout(r, 50 * attempt));
-    }
-  }
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON: left null so the assertion on it fails visibly */
-  }
-  return { status: res.status, headers: res.headers, body: json, text };
+  return request(BASE, method, path, { ...options, headers: { "cf-connecting-ip": clientIp(), ...headers } });
 }
 
 /** Asserts the contract's error envelope with `code` and `status`. */
@@ -145,18 +116,6 @@ export async function loginIdentified(name, idNumber, fullName = "张三", { pla
   return { ...session, user, applicantId: user.identity.applicant_id };
 }
 
-/** A valid 18-digit ID number (GB 11643 check character) born on `yyyymmdd`, sequence `seq`. */
-export function idNumber(yyyymmdd = "19900307", seq = 1, region = "110101") {
-  return withCheck(`${region}${yyyymmdd}${String(seq % 1000).padStart(3, "0")}`);
-}
-
-/** 17 digits with their GB 11643 check character (ID and permanent residence numbers). */
-export function withCheck(first17) {
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
-  return first17 + "10X98765432"[sum % 11];
-}
-
 /**
  * `api()` over a fresh connection that closes after the answer (node:http, no agent). A wave of
  * thousands of submits sent through fetch's keep-alive pool would reuse connections the server
@@ -196,24 +155,9 @@ export async function apiFresh(method, path, { body, headers = {}, token } = {})
   });
 }
 
-/** The date `plus` days from today in Asia/Shanghai, `YYYY-MM-DD`. */
-export function shanghaiDate(plus) {
-  return new Date(Date.now() + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Runs `fn` over `items` with at most `width` in flight; the results in the items' order. */
-export async function pool(items, width, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
+/** Publishes `periods` at `office` on `date` (replacing the day's) and returns the day. */
+export async function publish(office, date, periods, headers = {}) {
+  return assertOk(await publishAt(BASE, { office, date, periods, headers }));
 }
 
 /** What the provider fakes recorded of `kind` (subscribe_messages, face_verifications, …). */

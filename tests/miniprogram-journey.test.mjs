@@ -5,14 +5,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
-import { api, assertOk, BASE, clientIp, idNumber, shanghaiDate } from "./helpers.mjs";
+import { api, assertOk, BASE, clientIp, idNumber, OPS, shanghaiDate } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const { createClient } = require("../miniprogram-stub/utils/api.js");
 const qr = require("../miniprogram-stub/utils/qr.js");
 const { decodeModules } = require("../miniprogram-stub/tests/qr-decode.js");
 
-const OPS = { authorization: "Bearer dev-ops-token" };
 const CJK = /[\u4e00-\u9fff]/;
 
 /** YYYYMMDD of the first of January `years` years ago. */

@@ -5,9 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { api, assertOk, FAKES, idNumber, loginIdentified, records, shanghaiDate, until, waitForLog } from "./helpers.mjs";
+import { api, assertOk, FAKES, idNumber, loginIdentified, OPS as ADMIN, records, shanghaiDate, until, waitForLog } from "./helpers.mjs";
 
-const ADMIN = { authorization: "Bearer dev-ops-token" };
 const HALL = "hz-xihu";
 
 const DAY = shanghaiDate(3);

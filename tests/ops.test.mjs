@@ -4,9 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { api, assertError, assertOk, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, OPS as ADMIN, shanghaiDate } from "./helpers.mjs";
 
-const ADMIN = { authorization: "Bearer dev-ops-token" };
 const STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
 const HOLIDAYS = new Set(JSON.parse(readFileSync(new URL("../shared/data/calendar-cn.json", import.meta.url))).holidays.map(([d]) => d));
 

@@ -4,9 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { api, assertError, assertOk, idNumber, loginIdentified, shanghaiDate } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, OPS as ADMIN, publish, shanghaiDate } from "./helpers.mjs";
 
-const ADMIN = { authorization: "Bearer dev-ops-token" };
 const FUTIAN_STAFF = { authorization: "Bearer dev-hall-sz-futian-token" };
 const SECRET = "dev-webhook-secret";
 
@@ -22,9 +21,7 @@ async function person(tag) {
   return loginIdentified(`${tag}-${process.pid}-${seq}`, id, "钱七");
 }
 
-async function publish(office, periods) {
-  assertOk(await api("POST", "/v1/ops/schedules", { headers: ADMIN, body: { office_id: office, date: DAY, periods } }));
-}
+const publishOn = (office, periods) => publish(office, DAY, periods);
 
 let keySeq = 0;
 async function book(who, { office = "sz-futian", period = "g-a", service = "passport", pickup = { method: "collect" } } = {}) {
@@ -56,8 +53,8 @@ function tenYearsAfter(date) {
 }
 
 test("check-in opens an accepted application, once, for today's booking at the caller's hall", async () => {
-  await publish("sz-futian", [{ period_id: "g-a", start: "09:00", end: "10:00", capacity: 10 }]);
-  await publish("hz-binjiang", [{ period_id: "g-x", start: "09:00", end: "10:00", capacity: 10 }]);
+  await publishOn("sz-futian", [{ period_id: "g-a", start: "09:00", end: "10:00", capacity: 10 }]);
+  await publishOn("hz-binjiang", [{ period_id: "g-x", start: "09:00", end: "10:00", capacity: 10 }]);
   const me = await person("prog-checkin");
   const other = await person("prog-elsewhere");
   const b = await book(me);
@@ -101,7 +98,7 @@ test("check-in opens an accepted application, once, for today's booking at the c
 });
 
 test("signed events move the application along its timeline to the issued passport", async () => {
-  await publish("sz-futian", [{ period_id: "g-a", start: "09:00", end: "10:00", capacity: 10 }]);
+  await publishOn("sz-futian", [{ period_id: "g-a", start: "09:00", end: "10:00", capacity: 10 }]);
   const me = await person("prog-timeline");
   const stranger = await person("prog-stranger");
   const b = await book(me);
@@ -179,7 +176,7 @@ test("signed events move the application along its timeline to the issued passpo
 });
 
 test("a rejection carries its reason; a mailed permit is issued when posted and flagged before it expires", async () => {
-  await publish("sz-futian", [{ period_id: "g-a", start: "09:00", end: "10:00", capacity: 10 }]);
+  await publishOn("sz-futian", [{ period_id: "g-a", start: "09:00", end: "10:00", capacity: 10 }]);
   const me = await person("prog-reject");
   const hk = await book(me, { service: "hk_macau_permit" });
   const tw = await book(me, { service: "taiwan_permit", pickup: { method: "mail", address: "深圳市福田区福中三路1号市民中心" } });

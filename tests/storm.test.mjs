@@ -3,9 +3,8 @@
 // double submits under one key change nothing.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiFresh, assertOk, clientIp, idNumber, loginIdentified, pool, shanghaiDate } from "./helpers.mjs";
+import { api, apiFresh, assertOk, clientIp, idNumber, loginIdentified, OPS, pool, shanghaiDate } from "./helpers.mjs";
 
-const OPS = { authorization: "Bearer dev-ops-token" };
 const PEOPLE = Number(process.env.STORM_PEOPLE ?? 2000);
 const CAPACITY = 100;
 

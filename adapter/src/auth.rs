@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yuyue_shared::auth::documents::DocumentKeys;
 use yuyue_shared::auth::tokens::{KeyError, TokenCache, TokenSigner, TokenVerifier};
-use yuyue_shared::auth::Caller;
+use yuyue_shared::auth::{Caller, TokenCheck};
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::entropy::Entropy;
 use yuyue_shared::{ApiError, ApiResult};
@@ -30,7 +30,8 @@ const TOKEN_CACHE_ENTRIES: usize = 20_000;
 thread_local! {
     /// The verifier for the `JWT_PUBLIC_KEYS` it was built from: parsed once per isolate.
     static VERIFIER: RefCell<Option<(String, Rc<TokenVerifier>)>> = const { RefCell::new(None) };
-    static VERIFIED: RefCell<TokenCache> = RefCell::new(TokenCache::new(TOKEN_CACHE_ENTRIES));
+    /// Tokens this isolate verified (`yuyue_shared::auth::TokenCheck::verified`).
+    static VERIFIED: Rc<RefCell<TokenCache>> = Rc::new(RefCell::new(TokenCache::new(TOKEN_CACHE_ENTRIES)));
     /// The QR signing key for the `QR_SIGNING_SEED` it was derived from.
     static QR: RefCell<Option<(String, Rc<QrSigner>)>> = const { RefCell::new(None) };
 }
@@ -56,11 +57,29 @@ impl Cx {
     }
 
     /// Verifies `Authorization: Bearer <access token>` and that its session is live (one D1
-    /// read). `TOKEN_EXPIRED` tells the client to refresh; `UNAUTHENTICATED` to log in again.
+    /// read): `yuyue_shared::auth::authenticate` over this function's keys, WebCrypto and D1.
+    /// `TOKEN_EXPIRED` tells the client to refresh; `UNAUTHENTICATED` to log in again.
     pub async fn authenticate(&self) -> ApiResult<Caller> {
-        let caller = self.verify_token().await?;
-        self.ensure_session(&caller).await?;
-        Ok(caller)
+        let keys = self.token_keys()?;
+        let header = self.header("authorization");
+        yuyue_shared::auth::authenticate(
+            &keys.check(),
+            &self.store()?,
+            header.as_deref(),
+            system_now(),
+        )
+        .await
+    }
+
+    /// The configured key set, its parsed verifier and this isolate's verified tokens.
+    fn token_keys(&self) -> ApiResult<TokenKeys> {
+        let spec = self.required_config("JWT_PUBLIC_KEYS")?;
+        let verifier = self.token_verifier(&spec)?;
+        Ok(TokenKeys {
+            spec,
+            verifier,
+            verified: VERIFIED.with(Rc::clone),
+        })
     }
 
     fn token_verifier(&self, spec: &str) -> ApiResult<Rc<TokenVerifier>> {
@@ -132,82 +151,46 @@ impl Cx {
     }
 }
 
+/// What `yuyue_shared::auth::TokenCheck` borrows, owned for the length of a request.
+struct TokenKeys {
+    spec: String,
+    verifier: Rc<TokenVerifier>,
+    verified: Rc<RefCell<TokenCache>>,
+}
+
+impl TokenKeys {
+    fn check(&self) -> TokenCheck<'_> {
+        TokenCheck {
+            keys: &self.spec,
+            verifier: &self.verifier,
+            signatures: &crate::webcrypto::WebCryptoEd25519,
+            verified: &self.verified,
+        }
+    }
+}
+
 /// Authentication in two steps, for the booking path: the token alone (no storage) before the
 /// inventory object is asked, the session's liveness (a D1 read) only once a place is held, so a
 /// refusal for a full period never touches D1. Together they check what `authenticate` checks.
 impl Cx {
     /// The caller named by a valid, unexpired access token; the session is not yet checked.
-    /// The shared code parses the token and judges its claims; the signature in between is
-    /// checked by the runtime's WebCrypto (see `webcrypto`).
     pub async fn verify_token(&self) -> ApiResult<Caller> {
-        let spec = self.required_config("JWT_PUBLIC_KEYS")?;
+        let keys = self.token_keys()?;
         let header = self.header("authorization");
-        let token = yuyue_shared::auth::bearer_token(header.as_deref())?;
-        let now = system_now();
-        let cached = VERIFIED.with(|c| c.borrow_mut().get(&spec, token, now));
-        let claims = match cached {
-            Some(answer) => answer?,
-            None => {
-                let verifier = self.token_verifier(&spec)?;
-                let unverified = verifier.parse(token)?;
-                let signed = crate::webcrypto::ed25519_verify(
-                    &unverified.public_key,
-                    unverified.signed,
-                    &unverified.signature,
-                )
-                .await
-                .map_err(|_| {
-                    crate::log::event("error", "webcrypto_failed", &[]);
-                    ApiError::internal()
-                })?;
-                if !signed {
-                    return Err(ApiError::new(yuyue_shared::ErrorCode::Unauthenticated));
-                }
-                let claims = unverified.accept(now)?;
-                VERIFIED.with(|c| c.borrow_mut().put(&spec, token, &claims));
-                claims
-            }
-        };
-        Ok(Caller {
-            user_id: claims.user_id,
-            session_id: claims.session_id,
-        })
+        yuyue_shared::auth::verify_token(&keys.check(), header.as_deref(), system_now()).await
     }
 
-    /// The caller a bearer token names, its signature not checked: `None` unless the token
-    /// parses, names one of our keys, and its claims would be accepted (so an expired token
-    /// still gets `TOKEN_EXPIRED` from [`Cx::verify_token`]). Only for answers that anyone may
-    /// have without a token (`yuyue_shared::booking::refused_as_full`).
+    /// The caller a bearer token names, its signature not checked
+    /// (`yuyue_shared::auth::claimed_caller`).
     pub fn claimed_caller(&self) -> Option<Caller> {
         let spec = self.config("JWT_PUBLIC_KEYS")?;
-        let header = self.header("authorization");
-        let token = yuyue_shared::auth::bearer_token(header.as_deref()).ok()?;
-        let now = system_now();
-        // A token this isolate verified names its caller for certain, and finding it is
-        // cheaper than parsing it again.
-        let known = VERIFIED.with(|c| c.borrow_mut().get(&spec, token, now));
-        let claims = match known {
-            Some(answer) => answer.ok()?,
-            None => self.claimed_unverified(&spec, token, now)?,
+        let keys = TokenKeys {
+            verifier: self.token_verifier(&spec).ok()?,
+            spec,
+            verified: VERIFIED.with(Rc::clone),
         };
-        Some(Caller {
-            user_id: claims.user_id,
-            session_id: claims.session_id,
-        })
-    }
-
-    fn claimed_unverified(
-        &self,
-        spec: &str,
-        token: &str,
-        now: yuyue_shared::time::Instant,
-    ) -> Option<yuyue_shared::auth::tokens::AccessClaims> {
-        self.token_verifier(spec)
-            .ok()?
-            .parse(token)
-            .ok()?
-            .claimed(now)
-            .ok()
+        let header = self.header("authorization");
+        yuyue_shared::auth::claimed_caller(&keys.check(), header.as_deref(), system_now())
     }
 
     /// That the caller's session is live (not logged out, not revoked by refresh-token reuse).

@@ -1,4 +1,4 @@
-//! The catalog (cities, services with their guides, halls), cached per isolate. It changes a
+//! The catalog (cities, services with their guides, offices), cached per isolate. It changes a
 //! few times a year and every page of the mini-program reads it, so each isolate reads D1 once
 //! per [`TTL_MS`] instead of once per request: an ops change reaches every isolate within that.
 //! KV would add a network read to every request to save one D1 read per isolate per TTL, and
@@ -29,7 +29,7 @@ pub async fn current(store: &D1Store) -> ApiResult<Rc<Snapshot>> {
         return Ok(s);
     }
     let snapshot = Rc::new(Snapshot::load(store).await?);
-    // A catalog without halls or services is a database still being migrated or seeded (a
+    // A catalog without offices or services is a database still being migrated or seeded (a
     // fresh deploy, `make dev` starting): answer from it, but do not keep it for the TTL.
     if !snapshot.offices.is_empty() && !snapshot.services.is_empty() {
         CACHE.with(|c| *c.borrow_mut() = Some((Rc::clone(&snapshot), now)));

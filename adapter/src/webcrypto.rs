@@ -83,6 +83,27 @@ pub async fn ed25519_verify(
     Ok(verdict.as_bool() == Some(true))
 }
 
+/// Access tokens' signatures checked by the runtime (`yuyue_shared::auth::Ed25519Verifying`).
+pub struct WebCryptoEd25519;
+
+impl yuyue_shared::auth::Ed25519Verifying for WebCryptoEd25519 {
+    fn verify<'a>(
+        &'a self,
+        public_key: &'a [u8; 32],
+        message: &'a [u8],
+        signature: &'a [u8; 64],
+    ) -> yuyue_shared::auth::VerifyFuture<'a> {
+        Box::pin(async move {
+            ed25519_verify(public_key, message, signature)
+                .await
+                .map_err(|_| {
+                    crate::log::event("error", "webcrypto_failed", &[]);
+                    yuyue_shared::ApiError::internal()
+                })
+        })
+    }
+}
+
 /// Signs with the Ed25519 key of `seed`, imported once per isolate; `public_key` (the seed's,
 /// derived by the caller) names it. Deterministic: the same bytes as any RFC 8032 signer.
 async fn ed25519_sign(

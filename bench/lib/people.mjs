@@ -1,65 +1,15 @@
-// Setup plumbing for scenarios that need people: plain HTTP calls to the bench stack, a bounded
-// pool for them, and identified users (WeChat login + real-name binding through the fakes), the
-// way tests/helpers.mjs makes them, but against the stack a bench run starts (no
-// YUYUE_BASE_URL) and with a client address of our choosing.
+// Setup plumbing for scenarios that need people: HTTP calls to the bench stack, a bounded pool
+// for them (both from tests/support.mjs, as the black-box suite has them), and identified users
+// (WeChat login + real-name binding through the fakes), the way tests/helpers.mjs makes them, but
+// against the stack a bench run starts (no YUYUE_BASE_URL) and with a client address of our
+// choosing.
 
-export const OPS = { authorization: "Bearer dev-ops-token" };
+import { idNumber, pool, publish, request } from "../../tests/support.mjs";
 
-/** The Asia/Shanghai calendar date `plus` days from now, YYYY-MM-DD. */
-export function shanghaiDate(plus = 0, now = Date.now()) {
-  return new Date(now + 8 * 3600_000 + plus * 86_400_000).toISOString().slice(0, 10);
-}
+export { OPS, idNumber, pool, shanghaiDate, shanghaiDateAt } from "../../tests/support.mjs";
 
-/** Runs `fn(item, i)` over `items` with at most `width` calls in flight; resolves to the results in order. */
-export async function pool(items, width, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
-
-/**
- * One request to the stack; resolves to { status, body (parsed JSON or null), text }.
- * `retryOnReset`: retry (twice) a request whose keep-alive connection the server closed just as
- * it was reused; only for setup steps that are safe to repeat.
- */
-export async function api(base, method, path, { body, headers = {}, token, retryOnReset = false } = {}) {
-  const h = { ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  let payload;
-  if (body !== undefined) {
-    payload = JSON.stringify(body);
-    h["content-type"] ??= "application/json";
-  }
-  let res;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      res = await fetch(base + path, { method, headers: h, body: payload });
-      break;
-    } catch (err) {
-      const reset = err.cause?.code === "ECONNRESET" || err.cause?.code === "UND_ERR_SOCKET";
-      if (!(retryOnReset && reset && attempt < 3)) {
-        throw new Error(`${method} ${path}: ${err.message}: ${err.cause?.code ?? err.cause?.message ?? "?"}`);
-      }
-      await new Promise((r) => setTimeout(r, 50 * attempt));
-    }
-  }
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON: left null, and the caller's check reports `text`
-  }
-  return { status: res.status, body: json, text };
-}
+/** One request to the stack at `base` (`tests/support.mjs` `request`). */
+export const api = request;
 
 /** The `data` of a success envelope with `status`, or an Error saying what came instead. */
 export function dataOf(res, what, status = 200) {
@@ -67,14 +17,6 @@ export function dataOf(res, what, status = 200) {
     throw new Error(`${what}: expected ${status} OK, got ${res.status}: ${res.text.slice(0, 300)}`);
   }
   return res.body.data;
-}
-
-/** A valid 18-digit ID number (GB 11643 check character) born on `yyyymmdd`, sequence `seq`. */
-export function idNumber(yyyymmdd, seq, region) {
-  const first17 = `${region}${yyyymmdd}${String(seq % 1000).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
-  return first17 + "10X98765432"[sum % 11];
 }
 
 /**
@@ -91,9 +33,10 @@ export async function publishPeriod(base, { office, date, period, capacity }) {
  */
 export async function publishDay(base, { office, date, periods }) {
   const hour = (h) => `${String(h).padStart(2, "0")}:00`;
-  const res = await api(base, "POST", "/v1/ops/schedules", {
-    headers: OPS,
-    body: { office_id: office, date, periods: periods.map(({ period, capacity }, k) => ({ period_id: period, start: hour(9 + k), end: hour(10 + k), capacity })) },
+  const res = await publish(base, {
+    office,
+    date,
+    periods: periods.map(({ period, capacity }, k) => ({ period_id: period, start: hour(9 + k), end: hour(10 + k), capacity })),
   });
   if (res.status === 404) {
     throw new Error(`publishing at ${office} answered 404: the ops function does not know the hall (a catalog cached before the hall was inserted?)`);

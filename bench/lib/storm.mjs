@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load, envelopeCode } from "./load.mjs";
 import { cpuSnapshot, coresBetween } from "./cpu.mjs";
-import { OPS, api, dataOf, identifiedPeople, pool, publishDay, publishPeriod, SERVICE, shanghaiDate, submission } from "./people.mjs";
+import { OPS, api, dataOf, identifiedPeople, pool, publishDay, publishPeriod, SERVICE, shanghaiDateAt, submission } from "./people.mjs";
 
 /** Bookings a storm makes in total, whatever the number of halls. */
 export const TOTAL_CAPACITY = 100;
@@ -40,7 +40,7 @@ const HOLIDAYS = new Set(
 
 /** The days 1..6 ahead (Asia/Shanghai; inside the booking window at any hour) that are not public holidays. */
 export function stormDates(now = Date.now()) {
-  return [1, 2, 3, 4, 5, 6].map((k) => shanghaiDate(k, now)).filter((d) => !HOLIDAYS.has(d));
+  return [1, 2, 3, 4, 5, 6].map((k) => shanghaiDateAt(k, now)).filter((d) => !HOLIDAYS.has(d));
 }
 
 /**

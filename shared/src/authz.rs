@@ -176,7 +176,7 @@ pub(crate) mod tests {
 
     pub fn applicant(id: &str, birth: Option<NaiveDate>) -> Applicant {
         Applicant {
-            id: ApplicantId(id.into()),
+            id: ApplicantId::parse(id).unwrap(),
             name: PersonName::parse("张三").unwrap(),
             name_zh: None,
             document: StoredDocument {
@@ -193,8 +193,8 @@ pub(crate) mod tests {
 
     pub fn link(helper: &str, applicant: &str, status: LinkStatus, consent: Consent) -> Link {
         Link {
-            helper: UserId(helper.into()),
-            applicant: ApplicantId(applicant.into()),
+            helper: UserId::parse(helper).unwrap(),
+            applicant: ApplicantId::parse(applicant).unwrap(),
             relation: if consent == Consent::Own {
                 Relation::Own
             } else {
@@ -242,27 +242,38 @@ pub(crate) mod tests {
                 .unwrap();
             let r = Rules::default();
             let today = d(2026, 11, 21);
-            let me = UserId("u1".into());
+            let me = UserId::parse("u1").unwrap();
+            assert!(authorize_applicant(
+                &s,
+                &me,
+                &ApplicantId::parse("a-self").unwrap(),
+                &r,
+                today
+            )
+            .await
+            .is_ok());
             assert!(
-                authorize_applicant(&s, &me, &ApplicantId("a-self".into()), &r, today)
-                    .await
-                    .is_ok()
-            );
-            assert!(
-                authorize_applicant(&s, &me, &ApplicantId("a-mum".into()), &r, today)
+                authorize_applicant(&s, &me, &ApplicantId::parse("a-mum").unwrap(), &r, today)
                     .await
                     .is_ok()
             );
             for other in ["a-pending", "a-nobody"] {
-                let err = authorize_applicant(&s, &me, &ApplicantId(other.into()), &r, today)
-                    .await
-                    .unwrap_err();
+                let err =
+                    authorize_applicant(&s, &me, &ApplicantId::parse(other).unwrap(), &r, today)
+                        .await
+                        .unwrap_err();
                 assert_eq!(err.code, crate::ErrorCode::NotFound);
             }
-            let stranger = UserId("u2".into());
-            let err = authorize_applicant(&s, &stranger, &ApplicantId("a-self".into()), &r, today)
-                .await
-                .unwrap_err();
+            let stranger = UserId::parse("u2").unwrap();
+            let err = authorize_applicant(
+                &s,
+                &stranger,
+                &ApplicantId::parse("a-self").unwrap(),
+                &r,
+                today,
+            )
+            .await
+            .unwrap_err();
             assert_eq!(err.code, crate::ErrorCode::NotFound);
             let all = acting_for_all(&s, &me, &r, today).await.unwrap();
             let ids: Vec<_> = all.iter().map(|a| a.applicant.id.as_str()).collect();

@@ -20,7 +20,6 @@ const CAPACITY = 30;
 // Cut the wave once this many submits were told "booked": well inside it, not at its edge.
 const CUT_AFTER = 8;
 const HOLD_SECONDS = "3";
-const OPS = { authorization: "Bearer dev-ops-token" };
 const stateDir = join(ROOT, ".yuyue", `run-crash-${process.pid}`);
 
 let port;
@@ -106,7 +105,7 @@ test(`SIGKILL of the whole stack mid-wave (${PEOPLE} people, ${CAPACITY} places)
   const period = "crash-1";
   h.assertOk(
     await h.api("POST", "/v1/ops/schedules", {
-      headers: OPS,
+      headers: h.OPS,
       body: { office_id: office, date, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity: CAPACITY }] },
     }),
   );
@@ -167,17 +166,17 @@ test(`SIGKILL of the whole stack mid-wave (${PEOPLE} people, ${CAPACITY} places)
   assert.equal(new Set(numbers).size, numbers.length, "no booking number given twice");
   assert.equal(numbers.length, CAPACITY, "the period ends exactly full");
 
-  const restarted = h.assertOk(await h.api("GET", `/v1/ops/offices/${office}/days/${date}`, { headers: OPS })).periods[0];
+  const restarted = h.assertOk(await h.api("GET", `/v1/ops/offices/${office}/days/${date}`, { headers: h.OPS })).periods[0];
   t.diagnostic(`after the restart and the second wave: taken ${restarted.taken}, holds ${restarted.holds}, D1 ${restarted.d1.booked}`);
   // Holds the crash left unconfirmed settle against D1 when they lapse; then object == D1 == full.
   let view;
   for (const deadline = Date.now() + 30_000; ; ) {
-    view = h.assertOk(await h.api("GET", `/v1/ops/offices/${office}/days/${date}`, { headers: OPS })).periods[0];
+    view = h.assertOk(await h.api("GET", `/v1/ops/offices/${office}/days/${date}`, { headers: h.OPS })).periods[0];
     if (view.holds === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   assert.deepEqual([view.taken, view.holds, view.d1.booked], [CAPACITY, 0, CAPACITY], JSON.stringify(view));
-  const rec = h.assertOk(await h.api("POST", "/v1/ops/reconcile", { headers: OPS, body: { office_id: office, date } }));
+  const rec = h.assertOk(await h.api("POST", "/v1/ops/reconcile", { headers: h.OPS, body: { office_id: office, date } }));
   assert.equal(rec.record_count, CAPACITY);
   assert.deepEqual([rec.released, rec.confirmed, rec.restored], [[], [], []], "nothing left for reconciliation to repair");
   // Each person holds at most one booking, and every one told booked can see theirs.

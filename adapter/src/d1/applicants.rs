@@ -50,7 +50,8 @@ impl ApplicantRow {
                 .as_deref()
                 .map(|n| name(NAME_ZH, n))
                 .transpose()?,
-            id: ApplicantId(self.applicant_id),
+            id: ApplicantId::parse(&self.applicant_id)
+                .map_err(|_| corrupt("applicants.applicant_id"))?,
             document: StoredDocument {
                 kind: from_column::<DocumentKind>("applicants.doc_kind", &self.doc_kind)?,
                 hash: self.doc_hash,
@@ -90,8 +91,10 @@ pub(super) struct LinkRow {
 impl LinkRow {
     pub(super) fn into_model(self) -> ApiResult<Link> {
         Ok(Link {
-            helper: UserId(self.helper_user_id),
-            applicant: ApplicantId(self.applicant_id),
+            helper: UserId::parse(&self.helper_user_id)
+                .map_err(|_| corrupt("links.helper_user_id"))?,
+            applicant: ApplicantId::parse(&self.applicant_id)
+                .map_err(|_| corrupt("links.applicant_id"))?,
             relation: from_column("links.relation", &self.relation)?,
             status: from_column("links.status", &self.status)?,
             consent: from_column("links.consent", &self.consent)?,

@@ -1,7 +1,7 @@
 //! The applicants' audit trail (`audit_log`): every action anyone took for a person.
 
 use super::bookings::instant;
-use super::{storage_error, Arg, D1Store};
+use super::{corrupt, storage_error, Arg, D1Store};
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 use yuyue_shared::store::{Actor, ApplicantId, Audit, AuditEntry, UserId};
@@ -129,13 +129,16 @@ impl Audit for D1Store {
         rows.into_iter()
             .map(|r| {
                 let actor = match (r.actor_kind.as_str(), r.actor_id) {
-                    ("user", Some(id)) => Actor::User(UserId(id)),
+                    ("user", Some(id)) => {
+                        Actor::User(UserId::parse(&id).map_err(|_| corrupt("audit_log.actor_id"))?)
+                    }
                     ("ops", Some(name)) => Actor::Ops(name),
                     _ => Actor::System,
                 };
                 Ok(AuditEntry {
                     actor,
-                    subject: ApplicantId(r.subject),
+                    subject: ApplicantId::parse(&r.subject)
+                        .map_err(|_| corrupt("audit_log.subject"))?,
                     action: r.action,
                     target: r.target,
                     request_id: r.request_id,

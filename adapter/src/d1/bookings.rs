@@ -89,8 +89,9 @@ impl BookingRow {
         let phone = store.unseal(PHONE, &self.booking_no, &self.phone)?;
         Ok(Booking {
             booking_no: BookingNo::parse(&self.booking_no).map_err(bad("bookings.booking_no"))?,
-            applicant_id: ApplicantId(self.applicant_id),
-            booked_by: UserId(self.booked_by),
+            applicant_id: ApplicantId::parse(&self.applicant_id)
+                .map_err(|_| corrupt("bookings.applicant_id"))?,
+            booked_by: UserId::parse(&self.booked_by).map_err(|_| corrupt("bookings.booked_by"))?,
             service: ServiceId::parse(&self.service_id).map_err(bad("bookings.service_id"))?,
             office_id: OfficeId::parse(&self.office_id).map_err(bad("bookings.office_id"))?,
             date: parse_date("date", &self.date).map_err(bad("bookings.date"))?,
@@ -103,7 +104,11 @@ impl BookingRow {
             status: status(&self.status)?,
             created_at: instant(&self.created_at)?,
             cancelled_at: opt_instant(self.cancelled_at.as_deref())?,
-            cancelled_by: self.cancelled_by.map(UserId),
+            cancelled_by: self
+                .cancelled_by
+                .map(|u| UserId::parse(&u))
+                .transpose()
+                .map_err(bad("bookings.cancelled_by"))?,
             cancel_reason: self.cancel_reason,
             checked_in_at: opt_instant(self.checked_in_at.as_deref())?,
         })
@@ -264,7 +269,7 @@ impl Bookings for D1Store {
             .await?;
         row.map(|r| {
             Ok(IdempotencyRecord {
-                user_id: UserId(r.user_id),
+                user_id: UserId::parse(&r.user_id).map_err(bad("idempotency_keys.user_id"))?,
                 key: r.idem_key,
                 fingerprint: r.fingerprint,
                 booking_no: BookingNo::parse(&r.booking_no)

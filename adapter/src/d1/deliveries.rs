@@ -15,7 +15,7 @@ use yuyue_shared::notify::{
 use yuyue_shared::time::{rfc3339, Instant};
 use yuyue_shared::{ApiError, ApiResult};
 
-/// ?1 service, ?2 hall, ?3 applicant, ?4 the actor (NULL when the notice has none).
+/// ?1 service, ?2 office, ?3 applicant, ?4 the actor (NULL when the notice has none).
 fn notice_facts_sql() -> Option<String> {
     Some(facts_statement(&[
         ("service", record(SERVICE_SELECT, "WHERE service_id = ?1")?),

@@ -1,5 +1,5 @@
 use super::users::{instant, opt_instant};
-use super::{changes, D1Store};
+use super::{changes, corrupt, D1Store};
 use serde::Deserialize;
 use yuyue_shared::store::{Rotation, Session, SessionId, Sessions, UserId};
 use yuyue_shared::time::{rfc3339, Instant};
@@ -20,9 +20,9 @@ pub(super) struct SessionRow {
 impl SessionRow {
     pub(super) fn into_model(self) -> ApiResult<Session> {
         Ok(Session {
-            id: SessionId(self.session_id),
-            user_id: UserId(self.user_id),
-            family: SessionId(self.family),
+            id: SessionId::parse(&self.session_id).map_err(|_| corrupt("sessions.session_id"))?,
+            user_id: UserId::parse(&self.user_id).map_err(|_| corrupt("sessions.user_id"))?,
+            family: SessionId::parse(&self.family).map_err(|_| corrupt("sessions.family"))?,
             refresh_hash: self.refresh_hash,
             expires_at: instant("sessions.expires_at", &self.expires_at)?,
             rotated_at: opt_instant("sessions.rotated_at", self.rotated_at.as_deref())?,

@@ -1,5 +1,5 @@
 //! The reads of a booking submit in one D1 statement: the session, the caller, their link to the
-//! applicant, the applicant, the hall, the service and the applicant's recent no-shows and
+//! applicant, the applicant, the office, the service and the applicant's recent no-shows and
 //! cancellations, as one JSON value (`json_rows`). One round trip instead of eight, which was
 //! most of what a successful booking cost, and one value across the JavaScript boundary instead
 //! of eight results.

@@ -42,14 +42,18 @@ impl UserRow {
             .map(|p| store.unseal(PHONE, &self.user_id, &p))
             .transpose()?;
         Ok(User {
-            id: UserId(self.user_id),
+            id: UserId::parse(&self.user_id).map_err(|_| corrupt("users.user_id"))?,
             platform: platform(&self.platform)?,
             openid: self.openid,
             unionid: self.unionid,
             phone: phone
                 .map(|p| Phone::parse(&p).map_err(|_| corrupt("users.phone")))
                 .transpose()?,
-            applicant_id: self.applicant_id.map(ApplicantId),
+            applicant_id: self
+                .applicant_id
+                .map(|a| ApplicantId::parse(&a))
+                .transpose()
+                .map_err(|_| corrupt("users.applicant_id"))?,
             lang: Lang::parse(&self.lang).ok_or_else(|| corrupt("users.lang"))?,
             created_at: instant("users.created_at", &self.created_at)?,
         })

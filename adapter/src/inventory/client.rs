@@ -58,12 +58,12 @@ impl DoInventory {
 }
 
 /// A refresh's start: as late as leaves it (one hold, a few ms even in a wave) time to come back
-/// before the hard bound. The fewer refreshes, the less a wave spread over many halls costs
+/// before the hard bound. The fewer refreshes, the less a wave spread over many offices costs
 /// their objects.
 const SOLD_OUT_SOFT_MS: u64 = 600;
 /// The slot page's bound (`PAGE_HARD_MS` in `functions/catalog`).
 const SOLD_OUT_HARD_MS: u64 = 750;
-/// Full periods remembered per isolate: the halls of a release morning many times over.
+/// Full periods remembered per isolate: the offices of a release morning many times over.
 const SOLD_OUT_ENTRIES: usize = 4096;
 
 thread_local! {
@@ -282,9 +282,9 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             period: PeriodId::parse("am-1").unwrap(),
             booking_no: BookingNo::from_entropy([seed; 7]),
-            applicant: ApplicantId(format!("ap{seed}")),
+            applicant: ApplicantId::parse(&format!("ap{seed}")).unwrap(),
             ttl_seconds: 60,
-            user: UserId(format!("u{seed}")),
+            user: UserId::parse(&format!("u{seed}")).unwrap(),
             at: from_unix_millis(0),
         }
     }

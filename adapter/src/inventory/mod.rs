@@ -1,4 +1,4 @@
-//! The per-(hall, date) inventory: the client every function uses ([`DoInventory`], the shared
+//! The per-(office, date) inventory: the client every function uses ([`DoInventory`], the shared
 //! `Inventory` trait over the object's stub) and, in the `objects` build only, the object itself.
 
 mod client;

@@ -1,4 +1,4 @@
-//! The inventory object: one SQLite-backed Durable Object per (hall, date), the only place that
+//! The inventory object: one SQLite-backed Durable Object per (office, date), the only place that
 //! decides whether a place is taken. The decisions are [`Day`]'s, in `shared`; this is its
 //! storage and its protocol. The day lives in memory beside its SQLite, which holds what
 //! [`Stored`] holds, one table per map, and each [`Change`] a decision returns is written as one
@@ -197,7 +197,7 @@ impl Inventory {
             let no = BookingNo::parse(&t.booking_no).map_err(|_| corrupt("booking number"))?;
             let place = Place {
                 period: PeriodId::parse(&t.period_id).map_err(|_| corrupt("period"))?,
-                applicant: ApplicantId(t.applicant_id),
+                applicant: ApplicantId::parse(&t.applicant_id).map_err(|_| corrupt("applicant"))?,
                 confirmed: t.confirmed != 0.0,
                 expires_at_ms: t.expires_at.map(|v| v as i64),
                 created_at_ms: t.created_at as i64,
@@ -223,7 +223,7 @@ impl Inventory {
             self.rows("SELECT user_id, joined_at, position FROM queue", vec![])?;
         for q in queue {
             stored.queue.insert(
-                UserId(q.user_id),
+                UserId::parse(&q.user_id).map_err(|_| corrupt("user"))?,
                 Queued {
                     joined_at_ms: q.joined_at as i64,
                     position: q.position.map(|p| p as u64),

@@ -32,7 +32,7 @@ fn routes() -> Routes {
 struct SubmitSetup {
     rules: Rules,
     calendar: WorkCalendar,
-    halls: Rc<Snapshot>,
+    catalog: Rc<Snapshot>,
     qr: Rc<QrSigner>,
     number_secret: Vec<u8>,
     fault: Option<Fault>,
@@ -48,7 +48,7 @@ impl SubmitSetup {
         Ok(SubmitSetup {
             rules,
             calendar,
-            halls: catalog_cache::current(store).await?,
+            catalog: catalog_cache::current(store).await?,
             qr: cx.qr_signer()?,
             number_secret: cx.secret_bytes("BOOKING_NO_SECRET")?,
             fault: cx.dev_fault()?,
@@ -69,7 +69,7 @@ impl SubmitSetup {
             request,
             rules: &self.rules,
             calendar: &self.calendar,
-            halls: &self.halls,
+            catalog: &self.catalog,
             now: cx.now(),
             request_id: &cx.request_id,
             number_secret: &self.number_secret,

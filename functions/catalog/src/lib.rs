@@ -1,9 +1,9 @@
-//! The `catalog` function: services and their guides, halls, the slot page, and the API
+//! The `catalog` function: services and their guides, offices, the slot page, and the API
 //! description. Public (no login) and read-only, and what a booking wave refreshes most, so
 //! every answer comes from memory where it can:
 //!
-//! - cities, services, halls: one snapshot per isolate, at most `catalog_cache::TTL_MS` old;
-//! - the slot page: per (hall, range), at most [`PAGE_HARD_MS`] older than the inventory
+//! - cities, services, offices: one snapshot per isolate, at most `catalog_cache::TTL_MS` old;
+//! - the slot page: per (office, range), at most [`PAGE_HARD_MS`] older than the inventory
 //!   authority (see `yuyue_shared::cache`), rebuilt in the background about once per
 //!   [`PAGE_SOFT_MS`] under load;
 //! - `openapi.json`: converted from the embedded YAML once per isolate.
@@ -25,7 +25,7 @@ pub const PAGE_SOFT_MS: u64 = 250;
 /// No slot page older than this is ever served: a place freed by a cancellation shows within
 /// this (plus the rebuild's own time), well inside the one second the product promises.
 pub const PAGE_HARD_MS: u64 = 750;
-/// Pages kept per isolate: halls × the ranges clients actually ask for.
+/// Pages kept per isolate: offices × the ranges clients actually ask for.
 const PAGE_ENTRIES: usize = 512;
 
 /// The project's API description, embedded at build time (`scripts/build.sh` rebuilds this

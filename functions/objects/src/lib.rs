@@ -1,4 +1,4 @@
-//! The `objects` Worker: the home of every Durable Object class, `Inventory` (one per hall and
+//! The `objects` Worker: the home of every Durable Object class, `Inventory` (one per office and
 //! date, from the adapter's `inventory-object` feature), `Metrics` (`metrics-object`) and
 //! `RateLimiter` (here). It binds no other Worker, so every function can bind its classes by
 //! `script_name = "yuyue-objects"` without a cycle, and a fresh account can deploy it first:

@@ -1,4 +1,4 @@
-//! The `ops` function: what hall staff, admins and the processing system do, and the scheduled
+//! The `ops` function: what office staff, admins and the processing system do, and the scheduled
 //! jobs (cron triggers) of `yuyue_shared::ops::jobs`.
 
 use serde::Deserialize;
@@ -75,7 +75,7 @@ async fn office(mut cx: Cx) -> ApiResult<Reply> {
 }
 
 /// The ops dashboard: a static page that asks for an ops token and charts, for a chosen day, each
-/// hall's fill by period and the booking rate, from `GET /v1/ops/metrics` and the day views.
+/// office's fill by period and the booking rate, from `GET /v1/ops/metrics` and the day views.
 async fn dashboard(_cx: Cx) -> ApiResult<Reply> {
     Ok(Reply::page(include_str!("../dashboard.html")))
 }
@@ -239,7 +239,7 @@ async fn day(cx: Cx) -> ApiResult<Reply> {
     })))
 }
 
-/// Closes a day: its bookings cancelled by the hall, the day emptied, everyone told.
+/// Closes a day: its bookings cancelled by the office, the day emptied, everyone told.
 async fn close(mut cx: Cx) -> ApiResult<Reply> {
     let who = cx.ops_identity()?;
     let (office, date) = (
@@ -329,7 +329,7 @@ struct CheckinBody {
     qr_payload: Option<String>,
 }
 
-/// Hall staff scan the applicant's QR code (or type the booking number): arrival, and the
+/// Office staff scan the applicant's QR code (or type the booking number): arrival, and the
 /// application opened. `201` when this call opened it, `200` when it was open already.
 async fn checkin(mut cx: Cx) -> ApiResult<Reply> {
     let who = cx.ops_identity()?;

@@ -1,10 +1,10 @@
 //! `POST /v1/bookings`: the steps between the inventory authority and the record.
 //!
 //! 1. Validate the request and the booking window (no storage).
-//! 2. Hold a place in the (hall, date) inventory object under a number derived from the caller
+//! 2. Hold a place in the (office, date) inventory object under a number derived from the caller
 //!    and the `Idempotency-Key`. A full period is answered here, before D1 is touched.
 //! 3. With the hold: the session, the caller's identity, the right to act for the applicant,
-//!    the hall and service, the penalties and quotas (D1 reads). Any refusal releases the hold.
+//!    the office and service, the penalties and quotas (D1 reads). Any refusal releases the hold.
 //! 4. Write booking + idempotency record + audit entry in one D1 transaction; the partial unique
 //!    index refuses a second active booking of the applicant for the service.
 //! 5. Confirm the hold.
@@ -45,11 +45,11 @@ pub struct BookInput<'a> {
     pub request: &'a BookRequest,
     pub rules: &'a Rules,
     pub calendar: &'a WorkCalendar,
-    /// The halls as this isolate knows them (the catalog cache): a submit for a hall not in it
+    /// The offices as this isolate knows them (the catalog cache): a submit for an office not in it
     /// is `404` before any inventory object is asked, so no object is ever made for a name
-    /// that is no hall. The record still decides whether the hall is active once a place is
+    /// that is no office. The record still decides whether the office is active once a place is
     /// held.
-    pub halls: &'a Snapshot,
+    pub catalog: &'a Snapshot,
     pub now: Instant,
     pub request_id: &'a str,
     /// Keys the derivation of booking numbers.
@@ -110,7 +110,7 @@ struct Prepared {
 fn prepare(input: &BookInput<'_>) -> ApiResult<Prepared> {
     let key = parse_idempotency_key(input.idempotency_key)?;
     let req = input.request.validate()?;
-    if input.halls.office(&req.office_id).is_none() {
+    if input.catalog.office(&req.office_id).is_none() {
         return Err(ApiError::not_found());
     }
     // The date-level window needs no storage; the period's own start is checked once the hold
@@ -463,7 +463,7 @@ async fn replay<S: Bookings, I: Inventory>(
     })
 }
 
-/// The object has no such period that day: an unknown hall is 404, a known one is closed.
+/// The object has no such period that day: an unknown office is 404, a known one is closed.
 async fn closed<S: Catalog>(store: &S, req: &ValidBooking) -> ApiError {
     match store.office(&req.office_id).await {
         Ok(None) => ApiError::not_found(),

@@ -27,13 +27,13 @@ mod tests {
 
     #[test]
     fn same_submit_same_number_and_anything_else_differs() {
-        let u = UserId("u_1".into());
+        let u = UserId::parse("u_1").unwrap();
         let a = derive_booking_no(b"k", &u, "key-000001");
         assert_eq!(a, derive_booking_no(b"k", &u, "key-000001"));
         assert_ne!(a, derive_booking_no(b"k", &u, "key-000002"));
         assert_ne!(
             a,
-            derive_booking_no(b"k", &UserId("u_2".into()), "key-000001")
+            derive_booking_no(b"k", &UserId::parse("u_2").unwrap(), "key-000001")
         );
         assert_ne!(a, derive_booking_no(b"other-secret", &u, "key-000001"));
         assert!(BookingNo::parse(a.as_str()).is_ok());

@@ -1,4 +1,4 @@
-//! The QR code shown at the hall. Halls verify it offline with the public key alone: it is
+//! The QR code shown at the office. Offices verify it offline with the public key alone: it is
 //! signed (Ed25519), names the booking but no person, and cannot be forged without the key.
 //! `YY1.<booking_no>.<office_id>.<yyyymmdd>.<period_id>.<signature, base64url>`
 

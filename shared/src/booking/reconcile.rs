@@ -1,4 +1,4 @@
-//! Compares one (hall, date) inventory object with the bookings D1 holds for it, and repairs
+//! Compares one (office, date) inventory object with the bookings D1 holds for it, and repairs
 //! the object: the record decides which bookings exist, the object decides nothing here. Run by
 //! cron and on demand by ops; it normally finds nothing to do.
 

@@ -36,23 +36,23 @@ fn qr() -> QrSigner {
     QrSigner::from_seed(&[9u8; 32]).unwrap()
 }
 
-/// A hall with one period `am-1` of `capacity` on 2026-11-25, and `users` users each with a bound
+/// An office with one period `am-1` of `capacity` on 2026-11-25, and `users` users each with a bound
 /// identity (`u0`… with applicant `ap0`…).
 pub(crate) fn world(capacity: u32, users: usize) -> MemoryStore {
     let s = MemoryStore::new();
     s.set_now(now());
     block_on(async {
-        for hall in ["sz-futian", "sz-nanshan", "gz-tianhe"] {
+        for id in ["sz-futian", "sz-nanshan", "gz-tianhe"] {
             s.put_office(
                 &Office {
-                    office_id: OfficeId::parse(hall).unwrap(),
+                    office_id: OfficeId::parse(id).unwrap(),
                     city_id: "sz".into(),
                     name: "大厅".into(),
                     district: "福田区".into(),
                     address: "地址".into(),
                     phone: "0755-1".into(),
                     opening_hours: "9-17".into(),
-                    requires_photo_receipt: hall == "gz-tianhe",
+                    requires_photo_receipt: id == "gz-tianhe",
                     lat: None,
                     lng: None,
                     services: vec![ServiceId::Passport, ServiceId::IdCard],
@@ -63,7 +63,7 @@ pub(crate) fn world(capacity: u32, users: usize) -> MemoryStore {
             .await
             .unwrap();
             s.put_schedule(
-                &OfficeId::parse(hall).unwrap(),
+                &OfficeId::parse(id).unwrap(),
                 d(2026, 11, 25),
                 &[PublishedPeriod {
                     period_id: PeriodId::parse("am-1").unwrap(),
@@ -103,7 +103,7 @@ async fn add_user_with(s: &MemoryStore, user: &str, app: &str, kind: DocumentKin
     a.document.kind = kind;
     s.create_applicant(&a).await.unwrap();
     s.create_user(&User {
-        id: UserId(user.into()),
+        id: UserId::parse(user).unwrap(),
         platform: Platform::Wechat,
         openid: format!("wx-{user}"),
         unionid: None,
@@ -114,9 +114,12 @@ async fn add_user_with(s: &MemoryStore, user: &str, app: &str, kind: DocumentKin
     })
     .await
     .unwrap();
-    s.bind_identity(&UserId(user.into()), &ApplicantId(app.into()))
-        .await
-        .unwrap();
+    s.bind_identity(
+        &UserId::parse(user).unwrap(),
+        &ApplicantId::parse(app).unwrap(),
+    )
+    .await
+    .unwrap();
     s.put_link(&link(user, app, LinkStatus::Active, Consent::Own))
         .await
         .unwrap();
@@ -126,9 +129,9 @@ async fn add_user_with(s: &MemoryStore, user: &str, app: &str, kind: DocumentKin
 /// A live login of `user`, session `s-<user>`, as `submit` presents it.
 async fn add_session(s: &MemoryStore, user: &str) {
     s.create_session(&Session {
-        id: SessionId(format!("s-{user}")),
-        user_id: UserId(user.into()),
-        family: SessionId(format!("s-{user}")),
+        id: SessionId::parse(&format!("s-{user}")).unwrap(),
+        user_id: UserId::parse(user).unwrap(),
+        family: SessionId::parse(&format!("s-{user}")).unwrap(),
         refresh_hash: format!("h-{user}"),
         expires_at: now() + chrono::Duration::days(30),
         rotated_at: None,
@@ -172,7 +175,7 @@ pub(crate) struct Submitting {
     pub(crate) caller: UserId,
     session: SessionId,
     calendar: crate::rules::calendar::WorkCalendar,
-    halls: crate::catalog::Snapshot,
+    catalog: crate::catalog::Snapshot,
 }
 
 impl Submitting {
@@ -180,10 +183,10 @@ impl Submitting {
         Submitting {
             rules: Rules::default(),
             signer: qr(),
-            caller: UserId(user.into()),
-            session: SessionId(format!("s-{user}")),
+            caller: UserId::parse(user).unwrap(),
+            session: SessionId::parse(&format!("s-{user}")).unwrap(),
             calendar: block_on(s.calendar()).unwrap(),
-            halls: block_on(crate::catalog::Snapshot::load(s)).unwrap(),
+            catalog: block_on(crate::catalog::Snapshot::load(s)).unwrap(),
         }
     }
 
@@ -200,7 +203,7 @@ impl Submitting {
             request: req,
             rules: &self.rules,
             calendar: &self.calendar,
-            halls: &self.halls,
+            catalog: &self.catalog,
             now: at,
             request_id: "req-test",
             number_secret: SECRET,
@@ -236,7 +239,7 @@ pub(crate) fn cancel_as(
 ) -> crate::ApiResult<serde_json::Value> {
     let rules = Rules::default();
     let signer = qr();
-    let caller = UserId(user.into());
+    let caller = UserId::parse(user).unwrap();
     block_on(cancel(
         s,
         s,
@@ -363,7 +366,7 @@ fn the_same_key_with_another_body_is_a_mismatch() {
     elsewhere.office_id = "sz-nanshan".into();
     let e = submit(&s, "u0", "key-00000001", &elsewhere).unwrap_err();
     assert_eq!(e.code, ErrorCode::IdempotencyMismatch);
-    // The hold taken at the other hall for the mismatched submit was given back.
+    // The hold taken at the other office for the mismatched submit was given back.
     assert_eq!(
         s.taken(
             &OfficeId::parse("sz-nanshan").unwrap(),
@@ -376,12 +379,12 @@ fn the_same_key_with_another_body_is_a_mismatch() {
 }
 
 #[test]
-fn one_applicant_at_several_halls_gets_exactly_one_booking() {
+fn one_applicant_at_several_offices_gets_exactly_one_booking() {
     let s = world(5, 1);
     let mut ok = 0;
-    for (i, hall) in ["sz-futian", "sz-nanshan", "gz-tianhe"].iter().enumerate() {
+    for (i, id) in ["sz-futian", "sz-nanshan", "gz-tianhe"].iter().enumerate() {
         let mut r = request("ap0");
-        r.office_id = (*hall).into();
+        r.office_id = (*id).into();
         r.service = "passport".into();
         match submit(&s, "u0", &format!("key-hall-{i:04}"), &r) {
             Ok(_) => ok += 1,
@@ -412,7 +415,7 @@ fn identity_and_links_are_required() {
     let s = world(5, 1);
     block_on(async {
         s.create_user(&User {
-            id: UserId("u-new".into()),
+            id: UserId::parse("u-new").unwrap(),
             platform: Platform::Wechat,
             openid: "wx-new".into(),
             unionid: None,
@@ -470,7 +473,7 @@ fn the_release_instant_is_the_edge_of_the_window() {
 }
 
 #[test]
-fn the_hall_service_and_photo_rules_apply() {
+fn the_office_service_and_photo_rules_apply() {
     let s = world(5, 1);
     let mut r = request("ap0");
     r.service = "visa_extension".into();
@@ -583,8 +586,8 @@ fn a_second_no_show_in_the_window_bars_booking() {
         for (i, day) in [d(2026, 9, 1), d(2026, 10, 15)].iter().enumerate() {
             let booking = Booking {
                 booking_no: crate::domain::BookingNo::from_entropy([i as u8; 7]),
-                applicant_id: ApplicantId("ap0".into()),
-                booked_by: UserId("u0".into()),
+                applicant_id: ApplicantId::parse("ap0").unwrap(),
+                booked_by: UserId::parse("u0").unwrap(),
                 service: ServiceId::HkMacauPermit,
                 office_id: office(),
                 date: *day,
@@ -602,7 +605,7 @@ fn a_second_no_show_in_the_window_bars_booking() {
                 checked_in_at: None,
             };
             let idem = IdempotencyRecord {
-                user_id: UserId("u0".into()),
+                user_id: UserId::parse("u0").unwrap(),
                 key: format!("old-key-{i:04}"),
                 fingerprint: String::new(),
                 booking_no: booking.booking_no.clone(),
@@ -612,7 +615,7 @@ fn a_second_no_show_in_the_window_bars_booking() {
             };
             let audit = AuditEntry {
                 actor: Actor::System,
-                subject: ApplicantId("ap0".into()),
+                subject: ApplicantId::parse("ap0").unwrap(),
                 action: "test".into(),
                 target: None,
                 request_id: "r".into(),
@@ -644,9 +647,9 @@ fn reconciliation_repairs_both_directions() {
         date: d(2026, 11, 25),
         period: PeriodId::parse("am-1").unwrap(),
         booking_no: crate::domain::BookingNo::from_entropy([42; 7]),
-        applicant: ApplicantId("ap1".into()),
+        applicant: ApplicantId::parse("ap1").unwrap(),
         ttl_seconds: 60,
-        user: UserId("u-test".into()),
+        user: UserId::parse("u-test").unwrap(),
         at: crate::time::from_unix_millis(0),
     };
     block_on(s.hold(&stray)).unwrap();
@@ -679,7 +682,14 @@ fn with_the_waiting_room_on_places_go_in_lottery_order_not_arrival_order() {
     };
     block_on(s.set_admission(&office(), d(2026, 11, 25), Some(&config))).unwrap();
     let status = |u: &str, at: Instant, join: bool| {
-        block_on(s.admission(&office(), d(2026, 11, 25), &UserId(u.into()), at, join)).unwrap()
+        block_on(s.admission(
+            &office(),
+            d(2026, 11, 25),
+            &UserId::parse(u).unwrap(),
+            at,
+            join,
+        ))
+        .unwrap()
     };
     for u in ["u0", "u1", "u2", "u3"] {
         assert_eq!(
@@ -774,7 +784,7 @@ fn a_period_published_on_a_holiday_is_not_bookable_as_the_slot_page_says() {
 #[test]
 fn a_revoked_or_missing_session_books_nothing_and_frees_the_hold() {
     let s = world(5, 2);
-    block_on(s.revoke_family(&SessionId("s-u0".into()), now())).unwrap();
+    block_on(s.revoke_family(&SessionId::parse("s-u0").unwrap(), now())).unwrap();
     let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthenticated);
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
@@ -812,7 +822,7 @@ fn a_refusing_gate_frees_the_place_and_reads_nothing() {
     assert!(block_on(s.submit_facts(&SubmitQuery {
         caller: &submitting.caller,
         session: &submitting.session,
-        applicant: &ApplicantId("ap0".into()),
+        applicant: &ApplicantId::parse("ap0").unwrap(),
         office: &office(),
         service: crate::domain::ServiceId::Passport,
         no_shows_since: d(2026, 1, 1),
@@ -841,9 +851,9 @@ fn hold_of(office: &str, no: &crate::domain::BookingNo, user: &str) -> HoldReque
         date: d(2026, 11, 25),
         period: PeriodId::parse("am-1").unwrap(),
         booking_no: no.clone(),
-        applicant: ApplicantId(format!("ap-{user}")),
+        applicant: ApplicantId::parse(&format!("ap-{user}")).unwrap(),
         ttl_seconds: 60,
-        user: UserId(user.into()),
+        user: UserId::parse(user).unwrap(),
         at: now(),
     }
 }
@@ -957,7 +967,7 @@ fn a_booking_whose_hold_lapsed_before_its_write_takes_its_place_back_or_says_so(
 fn a_hold_under_a_number_booked_elsewhere_lapses_and_frees_its_place() {
     let s = world(1, 1);
     let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
-    // The same number holding a place at another hall (the same key sent there, its submit
+    // The same number holding a place at another office (the same key sent there, its submit
     // lost before it gave the hold up).
     let stray = hold_of("sz-nanshan", &number_of(&o), "u0");
     block_on(s.hold(&stray)).unwrap();
@@ -975,14 +985,14 @@ fn cancelling_again_frees_a_place_the_first_cancel_did_not_reach() {
     let no = number_of(&o);
     // The first cancel committed in the record but never reached the object.
     let audit = AuditEntry {
-        actor: Actor::User(UserId("u0".into())),
-        subject: ApplicantId("ap0".into()),
+        actor: Actor::User(UserId::parse("u0").unwrap()),
+        subject: ApplicantId::parse("ap0").unwrap(),
         action: "booking.cancel".into(),
         target: Some(no.as_str().to_owned()),
         request_id: "req-test".into(),
         at: now(),
     };
-    block_on(s.cancel_booking(&no, &UserId("u0".into()), None, now(), &audit))
+    block_on(s.cancel_booking(&no, &UserId::parse("u0").unwrap(), None, now(), &audit))
         .unwrap()
         .unwrap();
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
@@ -1003,7 +1013,7 @@ fn a_booking_whose_place_was_lost_before_its_confirmation_is_withdrawn_and_answe
     assert_eq!(count_booked(&s), 0);
     // The withdrawal is nobody's cancellation: it counts against no quota.
     assert!(block_on(s.cancellations_since(
-        &ApplicantId("ap0".into()),
+        &ApplicantId::parse("ap0").unwrap(),
         now() - chrono::Duration::days(30)
     ))
     .unwrap()
@@ -1030,7 +1040,7 @@ fn a_booking_whose_place_was_lost_before_its_confirmation_is_withdrawn_and_answe
 }
 
 #[test]
-fn a_hall_that_is_not_in_the_catalog_is_not_found_before_any_object_is_asked() {
+fn a_office_that_is_not_in_the_catalog_is_not_found_before_any_object_is_asked() {
     let s = world(1, 1);
     s.fail_next("hold");
     let mut nowhere = request("ap0");

@@ -20,7 +20,7 @@ pub async fn booking_view(
             json!({ "method": "mail", "address": mask::mask_address(address) })
         }
     };
-    // A QR code only means something while the booking can still be used at the hall.
+    // A QR code only means something while the booking can still be used at the office.
     let qr_payload = if b.status == BookingStatus::Booked {
         let claims = QrClaims {
             booking_no: b.booking_no.clone(),

@@ -1,6 +1,6 @@
-//! What people read before they book: services with their guides, halls, and the slot page.
+//! What people read before they book: services with their guides, offices, and the slot page.
 //!
-//! The reference data (cities, services, halls) changes a few times a year and is read on every
+//! The reference data (cities, services, offices) changes a few times a year and is read on every
 //! page of the mini-program, so the functions keep one [`Snapshot`] of it per isolate and answer
 //! from memory; the views here are pure functions of that snapshot. The slot page ([`slots`])
 //! is different: its numbers come from the inventory authority and are cached only briefly
@@ -16,12 +16,12 @@ use crate::i18n::Lang;
 use crate::store::{Catalog, City, Office, ServiceInfo};
 use serde_json::{json, Map, Value};
 
-/// The catalog as one read: cities, services and active halls.
+/// The catalog as one read: cities, services and active offices.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
     pub cities: Vec<City>,
     pub services: Vec<ServiceInfo>,
-    /// Active halls only: an inactive hall is not found.
+    /// Active offices only: an inactive office is not found.
     pub offices: Vec<Office>,
 }
 
@@ -53,7 +53,7 @@ impl Snapshot {
             .map_or_else(|| id.as_str().to_owned(), |s| s.name_in(lang).to_owned())
     }
 
-    /// An active hall by the id in a URL; a malformed id cannot be a hall, so it is not found.
+    /// An active office by the id in a URL; a malformed id cannot be an office, so it is not found.
     pub fn office_by_param(&self, raw: &str) -> ApiResult<&Office> {
         OfficeId::parse(raw)
             .ok()
@@ -72,7 +72,7 @@ impl Snapshot {
     }
 
     /// `GET /v1/services/{service}/guide`: the guide document as ops wrote it, with the facts
-    /// the system holds about the service, and the halls that require a photo receipt number.
+    /// the system holds about the service, and the offices that require a photo receipt number.
     pub fn guide_view(&self, raw_service: &str, lang: Lang) -> ApiResult<Value> {
         let id = ServiceId::parse(raw_service).map_err(|_| ApiError::not_found())?;
         let service = self.service(id).ok_or_else(ApiError::not_found)?;
@@ -86,7 +86,7 @@ impl Snapshot {
                 out.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
-        let receipt_halls: Vec<Value> = self
+        let receipt_offices: Vec<Value> = self
             .offices
             .iter()
             .filter(|o| o.services.contains(&id) && id.needs_photo_receipt(o.requires_photo_receipt))
@@ -94,12 +94,12 @@ impl Snapshot {
             .collect();
         out.insert(
             "photo_receipt_required_at".into(),
-            Value::Array(receipt_halls),
+            Value::Array(receipt_offices),
         );
         Ok(Value::Object(out))
     }
 
-    /// `GET /v1/offices?city=&service=`. A well-formed city without halls is an empty list.
+    /// `GET /v1/offices?city=&service=`. A well-formed city without offices is an empty list.
     pub fn offices_view(
         &self,
         city: Option<&str>,
@@ -127,7 +127,7 @@ impl Snapshot {
         Ok(json!({ "offices": offices }))
     }
 
-    /// One hall as the contract shows it. A hall's phone is an office line, not personal data.
+    /// One office as the contract shows it. An office's phone is an office line, not personal data.
     pub fn office_view(&self, o: &Office, lang: Lang) -> Value {
         let services: Vec<Value> = o
             .services

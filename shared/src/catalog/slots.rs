@@ -71,7 +71,7 @@ pub fn resolve_range(
     })
 }
 
-/// `service=` narrows nothing (a hall's periods serve all its services), but a service the hall
+/// `service=` narrows nothing (an office's periods serve all its services), but a service the office
 /// does not offer is a mistake the client should hear about rather than a page it could not use:
 /// `400` with `details.reason = not_offered`, as the booking call answers it.
 pub fn check_service(office: &Office, raw: Option<&str>) -> ApiResult<()> {

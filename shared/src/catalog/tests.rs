@@ -273,9 +273,9 @@ fn the_page_takes_remaining_from_the_authority_including_holds() {
             date: d(11, 23),
             period: PeriodId::parse(period).unwrap(),
             booking_no: BookingNo::from_entropy([no; 7]),
-            applicant: ApplicantId(format!("ap{no}")),
+            applicant: ApplicantId::parse(&format!("ap{no}")).unwrap(),
             ttl_seconds: 60,
-            user: UserId("u-test".into()),
+            user: UserId::parse("u-test").unwrap(),
             at: crate::time::from_unix_millis(0),
         }))
         .unwrap()
@@ -372,9 +372,9 @@ fn a_full_day_is_full_and_an_unreleased_day_says_when_it_opens() {
             date: d(11, 24),
             period: PeriodId::parse(p).unwrap(),
             booking_no: BookingNo::from_entropy([i as u8 + 10; 7]),
-            applicant: ApplicantId(format!("ap{i}")),
+            applicant: ApplicantId::parse(&format!("ap{i}")).unwrap(),
             ttl_seconds: 60,
-            user: UserId("u-test".into()),
+            user: UserId::parse("u-test").unwrap(),
             at: crate::time::from_unix_millis(0),
         }))
         .unwrap();
@@ -463,7 +463,7 @@ fn services_list_every_service_with_fee_in_fen_and_yuan() {
 }
 
 #[test]
-fn a_guide_merges_the_document_with_the_facts_and_names_receipt_halls() {
+fn a_guide_merges_the_document_with_the_facts_and_names_receipt_offices() {
     let snap = snapshot(&world());
     let g = snap.guide_view("id_card", Lang::Zh).unwrap();
     assert_eq!(g["materials"], json!(["身份证"]));
@@ -472,14 +472,14 @@ fn a_guide_merges_the_document_with_the_facts_and_names_receipt_halls() {
         g["fee_fen"], 2000,
         "the system's fee wins over a stale guide field"
     );
-    let halls: Vec<&str> = g["photo_receipt_required_at"]
+    let offices: Vec<&str> = g["photo_receipt_required_at"]
         .as_array()
         .unwrap()
         .iter()
         .map(|h| h["office_id"].as_str().unwrap())
         .collect();
     assert_eq!(
-        halls,
+        offices,
         ["sz-futian"],
         "sz-longgang does not offer id_card, bj-dongcheng requires none"
     );
@@ -497,7 +497,7 @@ fn a_guide_merges_the_document_with_the_facts_and_names_receipt_halls() {
 }
 
 #[test]
-fn offices_filter_by_city_and_service_and_hide_inactive_halls() {
+fn offices_filter_by_city_and_service_and_hide_inactive_offices() {
     let snap = snapshot(&world());
     let ids = |v: Value| -> Vec<String> {
         v["offices"]
@@ -563,7 +563,7 @@ fn offices_filter_by_city_and_service_and_hide_inactive_halls() {
 }
 
 #[test]
-fn the_service_must_be_offered_by_the_hall() {
+fn the_service_must_be_offered_by_the_office() {
     let snap = snapshot(&world());
     let longgang = snap.office_by_param("sz-longgang").unwrap();
     assert!(check_service(longgang, None).is_ok());

@@ -1,4 +1,4 @@
-//! Numbers handed to applicants: the booking number they quote at the hall or over the phone,
+//! Numbers handed to applicants: the booking number they quote at the office or over the phone,
 //! and the application number opened at check-in. Both are Crockford base32 with a check symbol
 //! so a mistyped number is caught before any lookup, and random so they cannot be enumerated.
 

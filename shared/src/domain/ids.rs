@@ -2,6 +2,7 @@
 //! They come from URLs and config, so they are matched exactly, never case-folded or trimmed.
 
 use super::{DocumentKind, FieldError};
+use crate::entropy::Entropy;
 
 const UNKNOWN_SERVICE: FieldError = FieldError::new("unknown_service", "service.unknown_service");
 const BAD_OFFICE_ID: FieldError = FieldError::new("bad_office_id", "office.bad_office_id");
@@ -51,7 +52,7 @@ impl ServiceId {
             .ok_or(UNKNOWN_SERVICE)
     }
 
-    /// Offices that require a photo receipt number (the hall's photo booth's) require it for
+    /// Offices that require a photo receipt number (the office's photo booth's) require it for
     /// ID-card applications only.
     pub fn needs_photo_receipt(self, office_requires: bool) -> bool {
         office_requires && self == ServiceId::IdCard
@@ -128,13 +129,26 @@ display_as_str!(ServiceId, OfficeId, PeriodId);
 serde_via_str!(ServiceId, OfficeId, PeriodId);
 
 macro_rules! string_id {
-    ($(#[$doc:meta] $name:ident),*) => {$(
+    ($(#[$doc:meta] $name:ident, $prefix:literal, $min:literal, $error:expr);* $(;)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub String);
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
 
         impl $name {
+            /// The id as it comes from a request, a token or a row: `[A-Za-z0-9_-]`, of a length
+            /// an id we made could have.
+            pub fn parse(s: &str) -> Result<Self, FieldError> {
+                let ok = ($min..=64).contains(&s.len())
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                ok.then(|| $name(s.to_owned())).ok_or($error)
+            }
+
+            /// A new id: the kind's prefix and 128 random bits.
+            pub fn generate(entropy: &mut Entropy) -> Self {
+                $name(entropy.id($prefix))
+            }
+
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -145,31 +159,19 @@ macro_rules! string_id {
                 f.write_str(&self.0)
             }
         }
-    )*};
+    )*
+    serde_via_str!($($name),*);
+    };
 }
 
 string_id!(
     /// An account: one per (platform, openid).
-    UserId,
+    UserId, "u", 1, FieldError::new("bad_user_id", "auth.bad_user_id");
     /// A person bookings are made for (业务办理人): a user's own identity or a principal.
-    ApplicantId,
+    ApplicantId, "a", 3, FieldError::new("bad_applicant_id", "booking.bad_applicant_id");
     /// One login; refresh tokens rotate within it and a reuse revokes all of it.
-    SessionId
+    SessionId, "s", 1, FieldError::new("bad_session_id", "auth.bad_session_id");
 );
-
-const BAD_APPLICANT_ID: FieldError =
-    FieldError::new("bad_applicant_id", "booking.bad_applicant_id");
-
-impl ApplicantId {
-    /// An applicant id as a client sends it: 3..=64 of `[A-Za-z0-9_-]`.
-    pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let ok = (3..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        ok.then(|| ApplicantId(s.to_owned()))
-            .ok_or(BAD_APPLICANT_ID)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -48,7 +48,7 @@ impl MemoryStore {
         self.state
             .borrow()
             .deliveries
-            .get(&(event_id.to_owned(), UserId(user.to_owned())))
+            .get(&(event_id.to_owned(), UserId::parse(user).ok()?))
             .map(|(status, _)| *status)
     }
 }

@@ -147,7 +147,7 @@ pub async fn add_applicant<S: Users + Applicants, F: FaceCheck>(
     let new_person = match &known {
         Some(_) => None,
         None => Some(Applicant {
-            id: ApplicantId(entropy.id("a")),
+            id: ApplicantId::generate(entropy),
             name: person.name.clone(),
             name_zh: person.name_zh.clone(),
             document: keys.protect(&person.document, entropy)?,
@@ -309,7 +309,8 @@ pub async fn revoke_helper<S: Applicants>(
     me: &Identified,
     raw_user: &str,
 ) -> ApiResult<Value> {
-    let helper = UserId(raw_user.to_owned());
+    // Not an id of ours: no such helper.
+    let helper = UserId::parse(raw_user).map_err(|_| ApiError::not_found())?;
     let link = store
         .link(&helper, &me.applicant_id)
         .await?

@@ -94,7 +94,7 @@ impl World {
         let id = IdNumber::parse(id, now().date_naive()).unwrap();
         let applicant = block_on(
             self.s.create_applicant(&Applicant {
-                id: ApplicantId(format!("a-{user}")),
+                id: ApplicantId::parse(&format!("a-{user}")).unwrap(),
                 name: PersonName::parse(name).unwrap(),
                 name_zh: None,
                 document: keys()
@@ -109,7 +109,7 @@ impl World {
         )
         .unwrap();
         let u = block_on(self.s.create_user(&User {
-            id: UserId(user.into()),
+            id: UserId::parse(user).unwrap(),
             platform: Platform::Wechat,
             openid: format!("wx-{user}"),
             unionid: None,
@@ -173,7 +173,7 @@ impl World {
     }
 
     fn can_act(&self, who: &UserId, applicant: &str, t: Instant) -> bool {
-        let id = ApplicantId(applicant.into());
+        let id = ApplicantId::parse(applicant).unwrap();
         block_on(authorize(&self.s, who, &id, &self.rules, t.date_naive())).is_ok()
     }
 
@@ -227,7 +227,7 @@ fn a_parent_adds_a_child_under_16_directly() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["is_self"], true);
     assert_eq!(rows[1]["applicant_id"], applicant_id(&added));
-    let subject = ApplicantId(applicant_id(&added));
+    let subject = ApplicantId::parse(&applicant_id(&added)).unwrap();
     assert_eq!(w.audit_actions(&subject), ["helper.linked"]);
 }
 
@@ -638,13 +638,13 @@ fn a_stale_link_change_loses_and_writes_nothing() {
     let w = World::new();
     let son = w.person("son", "赵强", &id_born(d(1980, 1, 1), 1));
     w.add(&son, "赵建国", &adult(), "parent").unwrap();
-    let dad_id = ApplicantId(
+    let dad_id = ApplicantId::parse(
         block_on(list_applicants(&w.s, &son.user.id, &w.rules, now())).unwrap()["applicants"][1]
             ["applicant_id"]
             .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+            .unwrap(),
+    )
+    .unwrap();
     let link = block_on(w.s.link(&son.user.id, &dad_id)).unwrap().unwrap();
     let stale = Link {
         updated_at: now() - Duration::seconds(5),

@@ -1,11 +1,11 @@
-//! The waiting room ops can switch on for a hall's release day: instead of a race that scripts
+//! The waiting room ops can switch on for an office's release day: instead of a race that scripts
 //! win, everyone who joins before the release time gets a place in a lottery drawn at that time,
 //! and people are admitted in that order, `batch_size` at the release and `batch_size` more
 //! every `batch_interval_seconds`. Whoever joins after the draw queues behind, in arrival order.
 //! An admission lasts `admitted_for_seconds`; a submit from someone not (or no longer) admitted
 //! is `429 RATE_LIMITED` with their position and a `Retry-After` of when their turn comes.
 //!
-//! The (hall, date) day ([`super::day`]) keeps the queue and decides, in the same place and step
+//! The (office, date) day ([`super::day`]) keeps the queue and decides, in the same place and step
 //! as the hold, so a refusal costs nothing beyond the object. This module is the arithmetic.
 
 use crate::error::{ApiError, ApiResult, ErrorCode};

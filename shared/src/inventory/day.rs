@@ -1,4 +1,4 @@
-//! The decisions of one (hall, date): who gets a place, who waits, what a lapsed hold becomes.
+//! The decisions of one (office, date): who gets a place, who waits, what a lapsed hold becomes.
 //! This is the rule the project stands on — a period never holds more places than its capacity,
 //! and a place confirmed is only freed by a release — written once. The Durable Object keeps a
 //! `Day` in memory beside its SQLite and writes the [`Change`]s each decision returns; the
@@ -122,7 +122,7 @@ impl Day {
         self.changes.push(change);
     }
 
-    /// Learns which (hall, date) this is, the first time it is told.
+    /// Learns which (office, date) this is, the first time it is told.
     pub fn name(&mut self, office: &OfficeId, date: NaiveDate) {
         if self.stored.day.is_none() {
             self.change(Change::Named(office.clone(), date));

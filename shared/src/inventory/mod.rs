@@ -1,4 +1,4 @@
-//! The inventory of a (hall, date): its periods and places, holds and confirmations, refusals
+//! The inventory of a (office, date): its periods and places, holds and confirmations, refusals
 //! remembered, and the waiting room. [`day::Day`] decides; [`stored`] is what it writes;
 //! [`protocol`] is how an isolate asks the Durable Object that hosts a day. Below the storage
 //! traits: it knows nothing of the record, and is told what the record says.

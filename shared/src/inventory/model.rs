@@ -1,4 +1,4 @@
-//! What the inventory of a (hall, date) answers: the values of the storage trait
+//! What the inventory of a (office, date) answers: the values of the storage trait
 //! ([`crate::store::Inventory`]) and of the protocol between an isolate and the object alike.
 
 use super::admission::{AdmissionConfig, AdmissionStatus};
@@ -100,7 +100,7 @@ pub enum Publish {
     },
 }
 
-/// A period of one (hall, date) as the inventory authority holds it.
+/// A period of one (office, date) as the inventory authority holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodInventory {
     pub period_id: PeriodId,

@@ -1,4 +1,4 @@
-//! The messages between a function's isolate and the inventory object of a (hall, date), typed
+//! The messages between a function's isolate and the inventory object of a (office, date), typed
 //! on both sides: the client in the adapter serializes a [`Message`], the object deserializes it
 //! and answers with what [`Day::handle`] returns.
 
@@ -85,7 +85,7 @@ impl Request {
     }
 }
 
-/// The object's name: one per (hall, date).
+/// The object's name: one per (office, date).
 pub fn object_name(office: &OfficeId, date: NaiveDate) -> String {
     format!("{office}/{date}")
 }
@@ -187,9 +187,9 @@ mod tests {
         let hold = Request::Hold(Hold {
             period: PeriodId::parse("am-1").unwrap(),
             booking_no: no.clone(),
-            applicant: ApplicantId("ap1".into()),
+            applicant: ApplicantId::parse("ap1").unwrap(),
             ttl_seconds: 60,
-            user: UserId("u1".into()),
+            user: UserId::parse("u1").unwrap(),
             at_ms: 1_000,
         });
         for m in [

@@ -40,7 +40,7 @@ pub struct Queued {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stored {
-    /// Which (hall, date) this is, learnt from the first message, for asking D1 about it.
+    /// Which (office, date) this is, learnt from the first message, for asking D1 about it.
     pub day: Option<(OfficeId, NaiveDate)>,
     /// When D1 was last asked for the schedule of a day that had none.
     pub schedule_checked_at_ms: Option<i64>,

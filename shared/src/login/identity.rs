@@ -126,7 +126,7 @@ pub async fn bind_identity<S: Users + Applicants, F: FaceCheck>(
         None => {
             store
                 .create_applicant(&Applicant {
-                    id: ApplicantId(entropy.id("a")),
+                    id: ApplicantId::generate(entropy),
                     name: person.name.clone(),
                     name_zh: person.name_zh.clone(),
                     document: cx.keys.protect(&person.document, entropy)?,

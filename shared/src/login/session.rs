@@ -71,7 +71,7 @@ pub async fn sign_in<S: Users + Sessions + Applicants>(
         _ => {
             store
                 .create_user(&User {
-                    id: crate::store::UserId(entropy.id("u")),
+                    id: crate::store::UserId::generate(entropy),
                     platform: account.platform,
                     openid: account.openid.clone(),
                     unionid: account.unionid.clone(),
@@ -88,7 +88,7 @@ pub async fn sign_in<S: Users + Sessions + Applicants>(
         store.set_language(&user.id, lang).await?;
         user.lang = lang;
     }
-    let id = SessionId(entropy.id("s"));
+    let id = SessionId::generate(entropy);
     issue(store, signer, &user, id.clone(), id, now, entropy, None).await
 }
 
@@ -125,7 +125,7 @@ pub async fn refresh<S: Users + Sessions + Applicants>(
         store,
         signer,
         &user,
-        SessionId(entropy.id("s")),
+        SessionId::generate(entropy),
         old.family.clone(),
         now,
         entropy,

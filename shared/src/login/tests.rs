@@ -5,7 +5,8 @@ use super::requests::IdentityBody;
 use super::session::{logout, refresh, sign_in, Issued, ProviderAccount};
 use super::*;
 use crate::auth::documents::tests::keys;
-use crate::auth::tokens::tests::{signer, t0, verifier};
+use crate::auth::tests::Keys;
+use crate::auth::tokens::tests::{signer, t0};
 use crate::auth::{authenticate, Caller};
 use crate::domain::arb::resident;
 use crate::domain::{arb, IdNumber, PersonDocument, PersonName};
@@ -45,11 +46,16 @@ fn login(store: &MemoryStore, e: &mut Entropy, openid: &str) -> Issued {
 
 fn caller_of(store: &MemoryStore, issued: &Issued, now: Instant) -> ApiResult<Caller> {
     let header = format!("Bearer {}", issued.access_token);
-    block_on(authenticate(&verifier(), store, Some(&header), now))
+    block_on(authenticate(
+        &Keys::new().check(),
+        store,
+        Some(&header),
+        now,
+    ))
 }
 
 fn user_of(store: &MemoryStore, issued: &Issued) -> User {
-    block_on(store.user(&UserId(issued.user.user_id.clone())))
+    block_on(store.user(&UserId::parse(&issued.user.user_id).unwrap()))
         .unwrap()
         .unwrap()
 }
@@ -222,7 +228,7 @@ fn a_race_between_two_refreshes_is_a_reuse() {
     .unwrap();
     // The loser's rotate, replayed as it would arrive after the winner's.
     let mut loser_session = old.clone();
-    loser_session.id = SessionId("s_loser".into());
+    loser_session.id = SessionId::parse("s_loser").unwrap();
     loser_session.refresh_hash = "h-loser".into();
     let outcome = block_on(store.rotate_session(&old.id, &loser_session, t0())).unwrap();
     assert!(matches!(outcome, crate::store::Rotation::Reused));
@@ -574,7 +580,7 @@ fn an_applicant_added_under_another_name_is_not_silently_renamed() {
     let id = IdNumber::parse(ID, arb::TODAY).unwrap();
     block_on(
         store.create_applicant(&crate::store::Applicant {
-            id: crate::store::ApplicantId("a_added".into()),
+            id: crate::store::ApplicantId::parse("a_added").unwrap(),
             name: PersonName::parse("张四").unwrap(),
             name_zh: None,
             document: keys
@@ -687,9 +693,11 @@ fn a_foreigner_binds_a_passport_once_per_platform() {
     assert_eq!(identity.id_number, None);
     assert_eq!(identity.document.number, "E1*****78");
     assert_eq!(identity.document.nationality.as_deref(), Some("USA"));
-    let applicant = block_on(store.applicant(&crate::store::ApplicantId(identity.applicant_id)))
-        .unwrap()
-        .unwrap();
+    let applicant = block_on(
+        store.applicant(&crate::store::ApplicantId::parse(&identity.applicant_id).unwrap()),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(
         applicant.document.kind,
         crate::domain::DocumentKind::ForeignPassport

@@ -1,5 +1,5 @@
 //! Telling people what happened to their booking: confirmed, cancelled, tomorrow's reminder, the
-//! application moving, ready to collect, the hall closing the day. The functions that cause an
+//! application moving, ready to collect, the office closing the day. The functions that cause an
 //! event put a [`Notice`] on the notifications queue; the queue consumer ([`deliver`]) finds who
 //! to tell (the applicant's own accounts, and the helper who acted) and sends each a WeChat
 //! subscribe message or an Alipay template message.

@@ -50,8 +50,8 @@ fn booked(s: &MemoryStore) -> Booking {
 /// `helper` may act for `ap0` (active) or may no longer (revoked).
 fn link(s: &MemoryStore, helper: &str, status: LinkStatus) {
     let l = crate::store::Link {
-        helper: UserId(helper.into()),
-        applicant: ApplicantId("ap0".into()),
+        helper: UserId::parse(helper).unwrap(),
+        applicant: ApplicantId::parse("ap0").unwrap(),
         relation: crate::store::Relation::Child,
         status,
         consent: crate::store::Consent::FaceVerified,
@@ -78,7 +78,11 @@ fn a_confirmation_goes_to_the_applicant_and_the_helper_once_each() {
     let b = booked(&s);
     link(&s, "u1", LinkStatus::Active);
     // u1 booked it for ap0's account u0: both are told, u0 once although it is both.
-    let notice = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u1".into())));
+    let notice = Notice::booking(
+        NoticeKind::BookingConfirmed,
+        &b,
+        Some(&UserId::parse("u1").unwrap()),
+    );
     assert_eq!(
         notice.event_id,
         format!("booking.confirmed:{}", b.booking_no)
@@ -178,7 +182,11 @@ fn a_batch_is_delivered_as_each_notice_would_be_and_a_duplicate_once() {
     let s = world(5, 2);
     let b = booked(&s);
     link(&s, "u1", LinkStatus::Active);
-    let confirmed = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u1".into())));
+    let confirmed = Notice::booking(
+        NoticeKind::BookingConfirmed,
+        &b,
+        Some(&UserId::parse("u1").unwrap()),
+    );
     let reminder = Notice::booking(NoticeKind::Reminder, &b, None);
     let channel = Recording::default();
     // The third message is busy: only its notice is to be retried.
@@ -318,10 +326,10 @@ fn reminders_and_a_closed_day_reach_the_helper_who_booked_only_while_linked() {
     let s = world(5, 2);
     let mut b = booked(&s);
     // As if u1 had booked it for ap0, as their helper.
-    b.booked_by = UserId("u1".into());
+    b.booked_by = UserId::parse("u1").unwrap();
     link(&s, "u1", LinkStatus::Active);
     let reminder = Notice::booking(NoticeKind::Reminder, &b, None);
-    assert_eq!(reminder.actor, Some(UserId("u1".into())));
+    assert_eq!(reminder.actor, Some(UserId::parse("u1").unwrap()));
     let channel = Recording::default();
     block_on(deliver(&s, &channel, &reminder, now())).unwrap();
     assert_eq!(told(&channel), ["u0", "u1"]);
@@ -334,7 +342,11 @@ fn reminders_and_a_closed_day_reach_the_helper_who_booked_only_while_linked() {
     assert_eq!(told(&channel), ["u0"]);
 
     // A stranger named as actor is never told.
-    let confirmed = Notice::booking(NoticeKind::BookingConfirmed, &b, Some(&UserId("u4".into())));
+    let confirmed = Notice::booking(
+        NoticeKind::BookingConfirmed,
+        &b,
+        Some(&UserId::parse("u4").unwrap()),
+    );
     let channel = Recording::default();
     block_on(deliver(&s, &channel, &confirmed, now())).unwrap();
     assert_eq!(told(&channel), ["u0"]);

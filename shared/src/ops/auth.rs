@@ -1,5 +1,5 @@
 //! Ops credentials: configuration lists each credential by name with the SHA-256 of its token
-//! (never the token) and its role — `admin`, or `hall` staff of one office. Comparison is over
+//! (never the token) and its role — `admin`, or `office` staff of one office. Comparison is over
 //! the hashes in constant time.
 
 use crate::domain::OfficeId;
@@ -67,7 +67,7 @@ pub struct OpsCredentials {
 }
 
 impl OpsCredentials {
-    /// `[{"name", "token_sha256" (hex), "role": "admin"|"hall", "office_id"?}]`.
+    /// `[{"name", "token_sha256" (hex), "role": "admin"|"office", "office_id"?}]`.
     pub fn from_json(json: &str) -> Result<Self, String> {
         let raw: Vec<Entry> = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let mut entries = Vec::with_capacity(raw.len());

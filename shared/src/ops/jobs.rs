@@ -3,9 +3,9 @@
 //! functions here, at a "now" the caller passes in:
 //!
 //! - [`Job::Release`] at the release time (08:00): every day of the booking window has its
-//!   schedule, published from the hall's usual week where nobody published it by hand.
+//!   schedule, published from the office's usual week where nobody published it by hand.
 //! - [`Job::Nightly`] after a day ends (00:05): the no-show sweep of the day that ended, the
-//!   release for the window that moved on, the reconciliation of every published (hall,
+//!   release for the window that moved on, the reconciliation of every published (office,
 //!   date) of the window with D1, and the removal of helper invitations that lapsed
 //!   unanswered more than [`LAPSED_INVITATIONS_KEPT_DAYS`] ago. (A hold that is never
 //!   confirmed is released by its inventory object's alarm at the hold's deadline, which no
@@ -13,7 +13,7 @@
 //! - [`Job::Reminders`] in the evening (20:00): a reminder for every booking of tomorrow.
 //!
 //! Each step is idempotent: running a job twice, or both jobs, changes nothing the second time.
-//! One hall's failure is reported and the job goes on with the others.
+//! One office's failure is reported and the job goes on with the others.
 
 use super::schedule::publish_day;
 use crate::booking::reconcile_day;
@@ -131,7 +131,7 @@ pub async fn run<S: Catalog + Bookings + Applicants, I: Inventory>(
     }
 }
 
-/// A reminder for every booking of `date` still booked, at every active hall.
+/// A reminder for every booking of `date` still booked, at every active office.
 pub async fn reminders<S: Catalog + Bookings>(
     store: &S,
     date: NaiveDate,
@@ -152,8 +152,8 @@ fn window_end(cx: &JobContext<'_>) -> NaiveDate {
     cx.now.date_naive() + Duration::days(cx.rules.booking.days_ahead.into())
 }
 
-/// Publishes, from each active hall's usual week, every day from today to the end of the booking
-/// window that the hall opens and nobody has published (or closed) yet.
+/// Publishes, from each active office's usual week, every day from today to the end of the booking
+/// window that the office opens and nobody has published (or closed) yet.
 pub async fn release_schedules<S: Catalog, I: Inventory>(
     store: &S,
     inventory: &I,
@@ -172,7 +172,7 @@ pub async fn release_schedules<S: Catalog, I: Inventory>(
         while date <= to {
             if !done.contains(&date)
                 && !t.periods.is_empty()
-                && cx.calendar.hall_opens(date, &t.open_weekdays)
+                && cx.calendar.office_opens(date, &t.open_weekdays)
             {
                 let day = format!("{}/{date}", t.office_id);
                 match publish_day(store, inventory, &t.office_id, date, &t.periods).await {
@@ -208,7 +208,7 @@ pub async fn no_show_sweep<S: Bookings>(
     }))
 }
 
-/// Reconciles each published (hall, date) from `from` to the end of the window; reports only
+/// Reconciles each published (office, date) from `from` to the end of the window; reports only
 /// the days that needed a repair or could not be checked.
 async fn reconcile_window<S: Catalog + Bookings, I: Inventory>(
     store: &S,

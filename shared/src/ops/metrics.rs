@@ -187,7 +187,7 @@ pub fn functions_view(all: &[Observations]) -> Value {
     json!({ "functions": functions, "refusals": refusals })
 }
 
-/// Places across the active halls of one day, as their inventory objects hold them.
+/// Places across the active offices of one day, as their inventory objects hold them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Places {
     pub capacity: u64,

@@ -1,4 +1,4 @@
-//! What hall staff and the ops team do: their credentials and roles, publishing schedules.
+//! What office staff and the ops team do: their credentials and roles, publishing schedules.
 
 pub mod admission;
 pub mod auth;

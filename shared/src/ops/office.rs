@@ -1,4 +1,4 @@
-//! `PUT /v1/ops/offices/{office_id}`: an admin creates or updates a hall, and optionally its
+//! `PUT /v1/ops/offices/{office_id}`: an admin creates or updates an office, and optionally its
 //! usual week (the template the release job publishes days from). Every field is validated here;
 //! the catalog shows the change within its snapshot's 30 s.
 
@@ -56,8 +56,8 @@ fn text(field: &str, raw: &str, min: usize, max: usize) -> ApiResult<String> {
     Ok(t.to_owned())
 }
 
-/// A hall's public number: digits with `-` (area code) and an optional `+86 `.
-fn hall_phone(raw: &str) -> ApiResult<String> {
+/// An office's public number: digits with `-` (area code) and an optional `+86 `.
+fn office_phone(raw: &str) -> ApiResult<String> {
     let t = raw.trim();
     let digits = t.bytes().filter(u8::is_ascii_digit).count();
     let ok = (5..=16).contains(&digits)
@@ -114,7 +114,7 @@ impl OfficeRequest {
             name: text("name", &self.name, 2, 60)?,
             district: text("district", &self.district, 1, 30)?,
             address: text("address", &self.address, 4, 120)?,
-            phone: hall_phone(&self.phone)?,
+            phone: office_phone(&self.phone)?,
             opening_hours: text("opening_hours", &self.opening_hours, 2, 100)?,
             requires_photo_receipt: self.requires_photo_receipt,
             lat: coordinate("lat", self.lat, 90.0)?,
@@ -126,7 +126,7 @@ impl OfficeRequest {
     }
 }
 
-/// Creates or updates the hall; `created` tells which.
+/// Creates or updates the office; `created` tells which.
 #[derive(Debug)]
 pub struct PutOffice {
     pub created: bool,

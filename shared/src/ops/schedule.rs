@@ -1,4 +1,4 @@
-//! Publishing capacity: ops set a day's periods for a hall. The inventory object is changed
+//! Publishing capacity: ops set a day's periods for an office. The inventory object is changed
 //! first (it refuses to go below what is taken), then the schedule in D1; publishing the same
 //! schedule again changes nothing.
 
@@ -157,9 +157,9 @@ pub struct ClosedDay {
     pub notices: Vec<Notice>,
 }
 
-/// `POST /v1/ops/offices/{office_id}/days/{date}/close`: the hall cannot open that day (a power
+/// `POST /v1/ops/offices/{office_id}/days/{date}/close`: the office cannot open that day (a power
 /// cut, a holiday announced late). No new place can be taken from the first step; every
-/// booking still `booked` is cancelled by the hall (not counted against the applicant's
+/// booking still `booked` is cancelled by the office (not counted against the applicant's
 /// cancellation quota) and its place freed; the day is then published empty, so the slot page
 /// shows it closed; and each applicant is told. A submit caught between its hold and its write
 /// may keep the day from emptying at once (`closed: false`, the day stays frozen): calling again

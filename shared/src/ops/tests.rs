@@ -1,4 +1,4 @@
-//! Halls, the release of schedules from templates, and the no-show sweep against the in-memory
+//! Offices, the release of schedules from templates, and the no-show sweep against the in-memory
 //! store.
 
 use super::auth::{OpsIdentity, OpsRole};
@@ -22,7 +22,7 @@ fn admin() -> OpsIdentity {
     }
 }
 
-fn hall_staff() -> OpsIdentity {
+fn office_staff() -> OpsIdentity {
     OpsIdentity {
         name: "futian".into(),
         role: OpsRole::Hall(OfficeId::parse("sz-futian").unwrap()),
@@ -38,7 +38,7 @@ fn period(id: &str, start: &str, end: &str, capacity: u32) -> PeriodRequest {
     }
 }
 
-fn hall_request(weekdays: Vec<u32>) -> OfficeRequest {
+fn office_request(weekdays: Vec<u32>) -> OfficeRequest {
     OfficeRequest {
         city_id: "sz".into(),
         name: "深圳市宝安区出入境大厅".into(),
@@ -70,14 +70,14 @@ fn city_sz(s: &MemoryStore) {
 }
 
 #[test]
-fn an_admin_creates_and_updates_a_hall_with_its_usual_week() {
+fn an_admin_creates_and_updates_a_office_with_its_usual_week() {
     let s = world(1, 0);
     city_sz(&s);
     let created = block_on(put_office(
         &s,
         &admin(),
         "sz-baoan",
-        &hall_request(vec![5, 1, 1]),
+        &office_request(vec![5, 1, 1]),
     ))
     .unwrap();
     assert!(created.created);
@@ -90,7 +90,13 @@ fn an_admin_creates_and_updates_a_hall_with_its_usual_week() {
         created.body["schedule_template"]["periods"][0]["period_id"], "am-1",
         "periods in start order"
     );
-    let again = block_on(put_office(&s, &admin(), "sz-baoan", &hall_request(vec![1]))).unwrap();
+    let again = block_on(put_office(
+        &s,
+        &admin(),
+        "sz-baoan",
+        &office_request(vec![1]),
+    ))
+    .unwrap();
     assert!(!again.created);
     let templates = block_on(s.templates()).unwrap();
     assert_eq!(templates.len(), 1);
@@ -102,19 +108,19 @@ fn an_admin_creates_and_updates_a_hall_with_its_usual_week() {
 }
 
 #[test]
-fn hall_staff_and_bad_fields_are_refused_and_write_nothing() {
+fn office_staff_and_bad_fields_are_refused_and_write_nothing() {
     let s = world(1, 0);
     city_sz(&s);
     let err = block_on(put_office(
         &s,
-        &hall_staff(),
+        &office_staff(),
         "sz-baoan",
-        &hall_request(vec![1]),
+        &office_request(vec![1]),
     ))
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::Forbidden);
     let field = |mutate: &dyn Fn(&mut OfficeRequest), id: &str| {
-        let mut r = hall_request(vec![1]);
+        let mut r = office_request(vec![1]);
         mutate(&mut r);
         let e = block_on(put_office(&s, &admin(), id, &r)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidArgument);
@@ -173,12 +179,12 @@ fn release_publishes_the_window_from_templates_around_holidays_and_closed_days()
         &s,
         &admin(),
         "sz-baoan",
-        &hall_request(vec![1, 2, 3, 4, 5, 6]),
+        &office_request(vec![1, 2, 3, 4, 5, 6]),
     ))
     .unwrap();
-    let hall = OfficeId::parse("sz-baoan").unwrap();
+    let office = OfficeId::parse("sz-baoan").unwrap();
     // Ops closed Saturday 11-28 by hand before the release.
-    block_on(s.put_schedule(&hall, d(2026, 11, 28), &[])).unwrap();
+    block_on(s.put_schedule(&office, d(2026, 11, 28), &[])).unwrap();
     let calendar = WorkCalendar {
         holidays: [d(2026, 12, 1)].into(),
         makeup_workdays: [d(2026, 11, 29)].into(),
@@ -209,7 +215,7 @@ fn release_publishes_the_window_from_templates_around_holidays_and_closed_days()
             "sz-baoan/2026-12-04",
         ]
     );
-    let day = block_on(s.day(&hall, d(2026, 12, 2))).unwrap();
+    let day = block_on(s.day(&office, d(2026, 12, 2))).unwrap();
     assert_eq!(
         day.iter()
             .map(|p| (p.period_id.as_str(), p.capacity))
@@ -218,7 +224,7 @@ fn release_publishes_the_window_from_templates_around_holidays_and_closed_days()
         "the inventory object has the template's capacity"
     );
     assert_eq!(
-        block_on(s.schedule(&hall, d(2026, 12, 2), d(2026, 12, 2))).unwrap()[0]
+        block_on(s.schedule(&office, d(2026, 12, 2), d(2026, 12, 2))).unwrap()[0]
             .1
             .period_id,
         PeriodId::parse("am-1").unwrap()
@@ -231,10 +237,10 @@ fn release_publishes_the_window_from_templates_around_holidays_and_closed_days()
 }
 
 #[test]
-fn an_inactive_hall_is_not_released() {
+fn an_inactive_office_is_not_released() {
     let s = world(1, 0);
     city_sz(&s);
-    let mut r = hall_request(vec![1, 2, 3, 4, 5, 6, 7]);
+    let mut r = office_request(vec![1, 2, 3, 4, 5, 6, 7]);
     r.active = false;
     block_on(put_office(&s, &admin(), "sz-baoan", &r)).unwrap();
     let (rules, calendar) = (Rules::default(), WorkCalendar::default());
@@ -296,7 +302,7 @@ fn the_nightly_sweep_marks_yesterdays_unattended_bookings_once_and_audits_them()
             .status,
         BookingStatus::Cancelled
     );
-    let trail = block_on(s.audit_of(&[ApplicantId("ap0".into())], 10)).unwrap();
+    let trail = block_on(s.audit_of(&[ApplicantId::parse("ap0").unwrap()], 10)).unwrap();
     assert_eq!(trail[0].action, "booking.no_show");
     assert_eq!(trail[0].actor, Actor::System);
     assert_eq!(trail[0].target.as_deref(), Some(no(&booked).as_str()));
@@ -387,7 +393,7 @@ fn closing_a_day_cancels_its_bookings_frees_and_closes_it_and_tells_everyone() {
     let err = block_on(close_day(
         &s,
         &s,
-        &hall_staff(),
+        &office_staff(),
         ("sz-nanshan", "2026-11-25"),
         &req,
         now,
@@ -398,7 +404,7 @@ fn closing_a_day_cancels_its_bookings_frees_and_closes_it_and_tells_everyone() {
     let closed = block_on(close_day(
         &s,
         &s,
-        &hall_staff(),
+        &office_staff(),
         ("sz-futian", "2026-11-25"),
         &req,
         now,
@@ -412,10 +418,12 @@ fn closing_a_day_cancels_its_bookings_frees_and_closes_it_and_tells_everyone() {
         .notices
         .iter()
         .all(|n| n.kind == crate::notify::NoticeKind::DayClosed));
-    let hall = OfficeId::parse("sz-futian").unwrap();
-    assert!(block_on(s.day(&hall, d(2026, 11, 25))).unwrap().is_empty());
+    let futian = OfficeId::parse("sz-futian").unwrap();
+    assert!(block_on(s.day(&futian, d(2026, 11, 25)))
+        .unwrap()
+        .is_empty());
     assert!(
-        block_on(s.schedule(&hall, d(2026, 11, 25), d(2026, 11, 25)))
+        block_on(s.schedule(&futian, d(2026, 11, 25), d(2026, 11, 25)))
             .unwrap()
             .is_empty()
     );
@@ -424,12 +432,13 @@ fn closing_a_day_cancels_its_bookings_frees_and_closes_it_and_tells_everyone() {
     assert_eq!(b.status, BookingStatus::Cancelled);
     assert_eq!(b.cancelled_by, None, "cancelled by the hall");
     // Not the applicant's cancellation: it does not count toward their quota.
-    let counted = block_on(
-        s.cancellations_since(&ApplicantId("ap0".into()), now - chrono::Duration::days(1)),
-    )
+    let counted = block_on(s.cancellations_since(
+        &ApplicantId::parse("ap0").unwrap(),
+        now - chrono::Duration::days(1),
+    ))
     .unwrap();
     assert!(counted.is_empty());
-    let trail = block_on(s.audit_of(&[ApplicantId("ap0".into())], 10)).unwrap();
+    let trail = block_on(s.audit_of(&[ApplicantId::parse("ap0").unwrap()], 10)).unwrap();
     assert_eq!(trail[0].action, "booking.day_closed");
     // Again: nothing left to do, still closed.
     let again = block_on(close_day(
@@ -469,8 +478,8 @@ fn the_nightly_job_drops_invitations_lapsed_over_thirty_days_and_keeps_the_rest(
     let (rules, calendar) = (Rules::default(), WorkCalendar::default());
     let now = at(d(2026, 11, 26), hm(0, 5));
     let link = |helper: &str, status, expires: Option<Instant>| Link {
-        helper: UserId(helper.into()),
-        applicant: ApplicantId("ap0".into()),
+        helper: UserId::parse(helper).unwrap(),
+        applicant: ApplicantId::parse("ap0").unwrap(),
         relation: Relation::Parent,
         status,
         consent: Consent::None,
@@ -493,14 +502,14 @@ fn the_nightly_job_drops_invitations_lapsed_over_thirty_days_and_keeps_the_rest(
             .report
     };
     assert_eq!(nightly()["invitations_dropped"], 1);
-    let left: Vec<String> = block_on(s.links_of_applicant(&ApplicantId("ap0".into())))
+    let left: Vec<String> = block_on(s.links_of_applicant(&ApplicantId::parse("ap0").unwrap()))
         .unwrap()
         .into_iter()
         .map(|l| l.helper.as_str().to_owned())
         .collect();
     assert!(!left.contains(&"u1".to_owned()), "{left:?}");
     assert!(left.contains(&"u2".to_owned()) && left.contains(&"u3".to_owned()));
-    let trail = block_on(s.audit_of(&[ApplicantId("ap0".into())], 10)).unwrap();
+    let trail = block_on(s.audit_of(&[ApplicantId::parse("ap0").unwrap()], 10)).unwrap();
     assert!(trail.iter().any(|e| e.action == "helper.invitation_dropped"
         && e.target.as_deref() == Some("u1")
         && e.actor == Actor::System));
@@ -513,12 +522,12 @@ fn closing_a_day_refuses_bad_input_and_writes_nothing() {
     let s = world(5, 3);
     submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
     let now = at(d(2026, 11, 22), hm(18, 0));
-    let close = |hall: &str, date: &str, reason: &str| {
+    let close = |office: &str, date: &str, reason: &str| {
         block_on(close_day(
             &s,
             &s,
             &admin(),
-            (hall, date),
+            (office, date),
             &CloseRequest {
                 reason: reason.into(),
             },
@@ -527,12 +536,12 @@ fn closing_a_day_refuses_bad_input_and_writes_nothing() {
         ))
         .map(|c| c.body)
     };
-    let invalid = |hall: &str, date: &str, reason: &str, field: &str| {
-        let e = close(hall, date, reason).unwrap_err();
+    let invalid = |office: &str, date: &str, reason: &str, field: &str| {
+        let e = close(office, date, reason).unwrap_err();
         assert_eq!(
             e.code,
             ErrorCode::InvalidArgument,
-            "{hall} {date} {reason:?}"
+            "{office} {date} {reason:?}"
         );
         assert_eq!(e.details.as_ref().unwrap()["field"], field);
     };
@@ -545,6 +554,9 @@ fn closing_a_day_refuses_bad_input_and_writes_nothing() {
     let unknown = close("sz-nowhere", "2026-11-25", "设备故障").unwrap_err();
     assert_eq!(unknown.code, ErrorCode::NotFound);
     // Nothing was cancelled or closed by any of these.
-    let hall = OfficeId::parse("sz-futian").unwrap();
-    assert_eq!(block_on(s.day(&hall, d(2026, 11, 25))).unwrap()[0].taken, 1);
+    let futian = OfficeId::parse("sz-futian").unwrap();
+    assert_eq!(
+        block_on(s.day(&futian, d(2026, 11, 25))).unwrap()[0].taken,
+        1
+    );
 }

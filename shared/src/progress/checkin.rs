@@ -1,4 +1,4 @@
-//! `POST /v1/ops/bookings/{booking_no}/checkin`: the applicant arrived at the hall. Staff scan
+//! `POST /v1/ops/bookings/{booking_no}/checkin`: the applicant arrived at the office. Staff scan
 //! the QR code (or type the booking number); the booking is marked checked in and the
 //! application is opened, `accepted`, with its number and an estimated ready date counted in
 //! working days from the holiday calendar.

@@ -4,7 +4,7 @@
 //! The move is a compare-and-set on the status, so two events racing cannot both apply. An event
 //! repeating the status the application already has is a redelivery: it answers `200` with
 //! `changed: false` and changes nothing, so a sender may retry safely. When the certificate
-//! changes hands (`collected` at the hall, or `mailed`), the issued document is recorded under
+//! changes hands (`collected` at the office, or `mailed`), the issued document is recorded under
 //! an id derived from the application, so a retry cannot record it twice.
 
 use super::machine::{issues_document, may_move, Delivery};

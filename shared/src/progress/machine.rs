@@ -1,13 +1,13 @@
 //! The life of an application after check-in, as the processing system reports it:
 //!
 //! ```text
-//! accepted → reviewing → producing → ready  → collected     (pickup at the hall)
+//! accepted → reviewing → producing → ready  → collected     (pickup at the office)
 //!                                  → mailed → collected     (mailed; collected = delivered)
 //! accepted | reviewing | producing → rejected (with the reason)
 //! ```
 //!
 //! `ready` and `mailed` are not interchangeable: which one follows `producing` is decided by the
-//! pickup method chosen at booking, so a hall cannot announce "ready for pickup" for a
+//! pickup method chosen at booking, so an office cannot announce "ready for pickup" for a
 //! certificate that is being posted.
 
 use crate::error::{ApiError, ApiResult};
@@ -82,7 +82,7 @@ pub fn may_move(from: ApplicationStatus, to: ApplicationStatus, delivery: Delive
     }
 }
 
-/// The certificate changes hands at this status: collected at the hall, or handed to the post.
+/// The certificate changes hands at this status: collected at the office, or handed to the post.
 /// The document is recorded then, once.
 pub fn issues_document(to: ApplicationStatus, delivery: Delivery) -> bool {
     match delivery {

@@ -27,7 +27,7 @@ fn hm(h: u32, m: u32) -> NaiveTime {
 }
 
 /// Wednesday 2026-11-25, the day of the bookings, at 09:10.
-fn at_hall() -> Instant {
+fn at_the_office() -> Instant {
     at(d(2026, 11, 25), hm(9, 10))
 }
 
@@ -42,7 +42,7 @@ fn admin() -> OpsIdentity {
     }
 }
 
-fn hall(office: &str) -> OpsIdentity {
+fn office_staff(office: &str) -> OpsIdentity {
     OpsIdentity {
         name: format!("staff-{office}"),
         role: OpsRole::Hall(OfficeId::parse(office).unwrap()),
@@ -50,10 +50,10 @@ fn hall(office: &str) -> OpsIdentity {
 }
 
 /// Users `u1` (applicant `ap1`, adult) and `u2` (`ap2`); `u1` also acts for child `kid`
-/// (born 2015). Services with their processing days; hall sz-futian.
+/// (born 2015). Services with their processing days; office sz-futian.
 fn world() -> MemoryStore {
     let s = MemoryStore::new();
-    s.set_now(at_hall());
+    s.set_now(at_the_office());
     for (id, days) in [
         (ServiceId::Passport, 7),
         (ServiceId::IdCard, 20),
@@ -103,8 +103,8 @@ fn book(
     let no = BookingNo::from_entropy([n; 7]);
     let booking = Booking {
         booking_no: no.clone(),
-        applicant_id: ApplicantId(applicant.into()),
-        booked_by: UserId("u1".into()),
+        applicant_id: ApplicantId::parse(applicant).unwrap(),
+        booked_by: UserId::parse("u1").unwrap(),
         service,
         office_id: OfficeId::parse("sz-futian").unwrap(),
         date,
@@ -122,7 +122,7 @@ fn book(
         checked_in_at: None,
     };
     let record = IdempotencyRecord {
-        user_id: UserId("u1".into()),
+        user_id: UserId::parse("u1").unwrap(),
         key: format!("key-{n:08}"),
         fingerprint: "f".into(),
         booking_no: no.clone(),
@@ -131,7 +131,7 @@ fn book(
         created_at: booking.created_at,
     };
     let audit = AuditEntry {
-        actor: Actor::User(UserId("u1".into())),
+        actor: Actor::User(UserId::parse("u1").unwrap()),
         subject: booking.applicant_id.clone(),
         action: "booking.create".into(),
         target: None,
@@ -226,7 +226,15 @@ fn check_in_with_the_qr_code_opens_an_accepted_application_with_an_estimate() {
         Pickup::Collect,
     );
     let p = payload(&no, d(2026, 11, 25), "am-1");
-    let first = checkin(&s, &hall("sz-futian"), no.as_str(), Some(&p), at_hall(), 1).unwrap();
+    let first = checkin(
+        &s,
+        &office_staff("sz-futian"),
+        no.as_str(),
+        Some(&p),
+        at_the_office(),
+        1,
+    )
+    .unwrap();
     assert!(first.created);
     let b = &first.body;
     assert_eq!(b["booking_status"], "checked_in");
@@ -249,10 +257,10 @@ fn check_in_with_the_qr_code_opens_an_accepted_application_with_an_estimate() {
     // A second scan, and the number typed by hand, return the same application.
     let again = checkin(
         &s,
-        &hall("sz-futian"),
+        &office_staff("sz-futian"),
         &no.display_grouped(),
         None,
-        at_hall(),
+        at_the_office(),
         2,
     )
     .unwrap();
@@ -270,7 +278,7 @@ fn check_in_with_the_qr_code_opens_an_accepted_application_with_an_estimate() {
     .unwrap();
     assert_eq!(app_no(&later), app_no(&first));
 
-    let trail = block_on(s.audit_of(&[ApplicantId("ap1".into())], 10)).unwrap();
+    let trail = block_on(s.audit_of(&[ApplicantId::parse("ap1").unwrap()], 10)).unwrap();
     let checkins: Vec<_> = trail
         .iter()
         .filter(|e| e.action == "booking.checkin")
@@ -280,7 +288,7 @@ fn check_in_with_the_qr_code_opens_an_accepted_application_with_an_estimate() {
 }
 
 #[test]
-fn check_in_is_refused_on_another_day_at_another_hall_or_with_a_foreign_code() {
+fn check_in_is_refused_on_another_day_at_another_office_or_with_a_foreign_code() {
     let s = world();
     let no = book(
         &s,
@@ -312,29 +320,51 @@ fn check_in_is_refused_on_another_day_at_another_hall_or_with_a_foreign_code() {
         (e.code, reason(e)),
         (ErrorCode::Conflict, "not_today".to_owned())
     );
-    let e = checkin(&s, &hall("sz-nanshan"), no.as_str(), None, at_hall(), 1).unwrap_err();
+    let e = checkin(
+        &s,
+        &office_staff("sz-nanshan"),
+        no.as_str(),
+        None,
+        at_the_office(),
+        1,
+    )
+    .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
     // Another booking's (valid) code, a tampered one, and one for another period.
     let theirs = payload(&other, d(2026, 11, 25), "am-1");
-    let e = checkin(&s, &admin(), no.as_str(), Some(&theirs), at_hall(), 1).unwrap_err();
+    let e = checkin(&s, &admin(), no.as_str(), Some(&theirs), at_the_office(), 1).unwrap_err();
     assert_eq!(e.details.unwrap()["field"], "qr_payload");
     let tampered = payload(&no, d(2026, 11, 25), "am-1").replacen("am-1", "am-2", 1);
     assert_eq!(
-        checkin(&s, &admin(), no.as_str(), Some(&tampered), at_hall(), 1)
-            .unwrap_err()
-            .code,
+        checkin(
+            &s,
+            &admin(),
+            no.as_str(),
+            Some(&tampered),
+            at_the_office(),
+            1
+        )
+        .unwrap_err()
+        .code,
         ErrorCode::InvalidArgument
     );
     let wrong_period = payload(&no, d(2026, 11, 25), "pm-1");
     assert_eq!(
-        checkin(&s, &admin(), no.as_str(), Some(&wrong_period), at_hall(), 1)
-            .unwrap_err()
-            .code,
+        checkin(
+            &s,
+            &admin(),
+            no.as_str(),
+            Some(&wrong_period),
+            at_the_office(),
+            1
+        )
+        .unwrap_err()
+        .code,
         ErrorCode::InvalidArgument
     );
     // Malformed and unknown numbers.
     assert_eq!(
-        checkin(&s, &admin(), "NOT-A-NUMBER", None, at_hall(), 1)
+        checkin(&s, &admin(), "NOT-A-NUMBER", None, at_the_office(), 1)
             .unwrap_err()
             .details
             .unwrap()["field"],
@@ -342,7 +372,7 @@ fn check_in_is_refused_on_another_day_at_another_hall_or_with_a_foreign_code() {
     );
     let unknown = BookingNo::from_entropy([77; 7]);
     assert_eq!(
-        checkin(&s, &admin(), unknown.as_str(), None, at_hall(), 1)
+        checkin(&s, &admin(), unknown.as_str(), None, at_the_office(), 1)
             .unwrap_err()
             .code,
         ErrorCode::NotFound
@@ -365,15 +395,22 @@ fn a_cancelled_booking_cannot_be_checked_in() {
         Pickup::Collect,
     );
     let audit = AuditEntry {
-        actor: Actor::User(UserId("u1".into())),
-        subject: ApplicantId("ap1".into()),
+        actor: Actor::User(UserId::parse("u1").unwrap()),
+        subject: ApplicantId::parse("ap1").unwrap(),
         action: "booking.cancel".into(),
         target: None,
         request_id: "r".into(),
-        at: at_hall(),
+        at: at_the_office(),
     };
-    block_on(s.cancel_booking(&no, &UserId("u1".into()), None, at_hall(), &audit)).unwrap();
-    let e = checkin(&s, &admin(), no.as_str(), None, at_hall(), 1).unwrap_err();
+    block_on(s.cancel_booking(
+        &no,
+        &UserId::parse("u1").unwrap(),
+        None,
+        at_the_office(),
+        &audit,
+    ))
+    .unwrap();
+    let e = checkin(&s, &admin(), no.as_str(), None, at_the_office(), 1).unwrap_err();
     assert_eq!(
         (e.code, reason(e)),
         (ErrorCode::Conflict, "cancelled".to_owned())
@@ -393,12 +430,12 @@ fn a_lost_application_write_is_opened_by_the_retry() {
     );
     s.fail_next("open_application");
     assert_eq!(
-        checkin(&s, &admin(), no.as_str(), None, at_hall(), 1)
+        checkin(&s, &admin(), no.as_str(), None, at_the_office(), 1)
             .unwrap_err()
             .code,
         ErrorCode::UpstreamUnavailable
     );
-    let retry = checkin(&s, &admin(), no.as_str(), None, at_hall(), 2).unwrap();
+    let retry = checkin(&s, &admin(), no.as_str(), None, at_the_office(), 2).unwrap();
     assert!(retry.created);
     assert_eq!(retry.body["application"]["status"], "accepted");
 }
@@ -406,7 +443,7 @@ fn a_lost_application_write_is_opened_by_the_retry() {
 /// Checks `booking` in and returns its application number.
 fn opened(s: &MemoryStore, n: u8, applicant: &str, service: ServiceId, pickup: Pickup) -> String {
     let no = book(s, n, applicant, service, d(2026, 11, 25), pickup);
-    app_no(&checkin(s, &admin(), no.as_str(), None, at_hall(), n).unwrap())
+    app_no(&checkin(s, &admin(), no.as_str(), None, at_the_office(), n).unwrap())
 }
 
 fn later(h: u32) -> Instant {
@@ -456,12 +493,12 @@ fn events_move_a_collected_passport_along_its_timeline_and_issue_the_document() 
     assert_eq!(again["changed"], false);
     assert_eq!(again["document"]["number"], "E1*****78");
     assert_eq!(
-        block_on(s.documents_of(&[ApplicantId("ap1".into())]))
+        block_on(s.documents_of(&[ApplicantId::parse("ap1").unwrap()]))
             .unwrap()
             .len(),
         1
     );
-    let trail = block_on(s.audit_of(&[ApplicantId("ap1".into())], 20)).unwrap();
+    let trail = block_on(s.audit_of(&[ApplicantId::parse("ap1").unwrap()], 20)).unwrap();
     assert_eq!(
         trail
             .iter()
@@ -560,9 +597,11 @@ fn a_rejection_ends_the_application_with_its_reason_masked() {
             .code,
         ErrorCode::Conflict
     );
-    assert!(block_on(s.documents_of(&[ApplicantId("ap1".into())]))
-        .unwrap()
-        .is_empty());
+    assert!(
+        block_on(s.documents_of(&[ApplicantId::parse("ap1").unwrap()]))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -597,7 +636,7 @@ fn a_mailed_id_card_is_issued_when_posted_with_the_holders_number() {
         "issued once, when posted"
     );
     assert_eq!(
-        block_on(s.documents_of(&[ApplicantId("ap1".into())]))
+        block_on(s.documents_of(&[ApplicantId::parse("ap1").unwrap()]))
             .unwrap()
             .len(),
         1
@@ -673,7 +712,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
     let theirs = opened(&s, 3, "ap2", ServiceId::Passport, Pickup::Collect);
     let rules = Rules::default();
     let now = later(9);
-    let u1 = UserId("u1".into());
+    let u1 = UserId::parse("u1").unwrap();
     let nos = |v: Value| -> Vec<String> {
         v["applications"]
             .as_array()
@@ -784,7 +823,7 @@ fn applicants_read_their_own_and_their_principals_applications_and_nobody_elses(
     // A stranger with no identity sees nothing at all.
     let none = block_on(list_applications(
         &s,
-        &UserId("u9".into()),
+        &UserId::parse("u9").unwrap(),
         None,
         &rules,
         now,
@@ -808,7 +847,7 @@ fn documents_are_flagged_when_they_expire_within_six_months() {
     for (id, issued, until) in docs {
         block_on(s.add_document(&IssuedDocument {
             id: id.into(),
-            applicant_id: ApplicantId("ap1".into()),
+            applicant_id: ApplicantId::parse("ap1").unwrap(),
             service: ServiceId::Passport,
             number_masked: "E1*****78".into(),
             issued_on: issued,
@@ -819,7 +858,7 @@ fn documents_are_flagged_when_they_expire_within_six_months() {
     let today = at(d(2026, 12, 4), hm(12, 0));
     let v = block_on(list_documents(
         &s,
-        &UserId("u1".into()),
+        &UserId::parse("u1").unwrap(),
         None,
         &Rules::default(),
         today,

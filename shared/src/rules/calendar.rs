@@ -53,9 +53,9 @@ impl WorkCalendar {
         !self.holidays.contains(&date) && !is_weekend(date)
     }
 
-    /// Whether a hall that opens on `open_weekdays` (ISO, 1 = Monday .. 7 = Sunday) in a usual
+    /// Whether an office that opens on `open_weekdays` (ISO, 1 = Monday .. 7 = Sunday) in a usual
     /// week opens on `date`: never on a public holiday, always on a make-up working day.
-    pub fn hall_opens(&self, date: NaiveDate, open_weekdays: &[u32]) -> bool {
+    pub fn office_opens(&self, date: NaiveDate, open_weekdays: &[u32]) -> bool {
         if self.makeup_workdays.contains(&date) {
             return true;
         }
@@ -64,7 +64,7 @@ impl WorkCalendar {
     }
 
     /// The `n`-th working day strictly after `start`: the day of acceptance does not count,
-    /// because halls quote "N working days" from the day after the application. `n == 0` returns
+    /// because offices quote "N working days" from the day after the application. `n == 0` returns
     /// `start` itself.
     pub fn add_working_days(&self, start: NaiveDate, n: u32) -> NaiveDate {
         let mut date = start;

@@ -1,5 +1,5 @@
 //! Cancelling a booking: until when it is allowed, and how serial cancelling limits new bookings.
-//! The late cutoff gives the hall time to offer the slot to someone else; the quota stops people
+//! The late cutoff gives the office time to offer the slot to someone else; the quota stops people
 //! from holding slots "just in case" and releasing them at the last moment.
 
 use super::Rules;

@@ -287,7 +287,7 @@ pub struct Booking {
 
 impl Booking {
     /// Whether this booking keeps the place a lapsed hold of its number took in (`office`,
-    /// `date`, `period`): the same number sent for another hall or period (the same key reused)
+    /// `date`, `period`): the same number sent for another office or period (the same key reused)
     /// does not, nor does a cancelled booking.
     pub fn keeps_place(&self, office: &OfficeId, date: NaiveDate, period: &PeriodId) -> bool {
         self.status.holds_place()
@@ -426,7 +426,7 @@ pub struct Office {
     pub active: bool,
 }
 
-/// A hall's usual week, from which the release job publishes each day of the booking window.
+/// An office's usual week, from which the release job publishes each day of the booking window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleTemplate {
     pub office_id: OfficeId,

@@ -163,7 +163,7 @@ pub trait Bookings {
         at: Instant,
         audit: &AuditEntry,
     ) -> ApiResult<()>;
-    /// When the applicant cancelled, newest first, since `since`. Cancellations by the hall
+    /// When the applicant cancelled, newest first, since `since`. Cancellations by the office
     /// (a closed day: no `cancelled_by`) are not the applicant's and are left out.
     async fn cancellations_since(
         &self,
@@ -176,11 +176,11 @@ pub trait Bookings {
         applicant: &ApplicantId,
         since: NaiveDate,
     ) -> ApiResult<Vec<NaiveDate>>;
-    /// Every booking of one (hall, date), any status: what reconciliation compares.
+    /// Every booking of one (office, date), any status: what reconciliation compares.
     async fn bookings_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Booking>>;
     /// `booked` → `checked_in`, only from `booked`.
     async fn check_in(&self, no: &BookingNo, at: Instant) -> ApiResult<Option<Booking>>;
-    /// `booked` → `cancelled` by the hall (no `cancelled_by`) for every booking of (office,
+    /// `booked` → `cancelled` by the office (no `cancelled_by`) for every booking of (office,
     /// date) still `booked`, each with an audit entry (`booking.day_closed` by `actor`) in the
     /// same transaction; returns them.
     async fn cancel_day(
@@ -226,7 +226,7 @@ pub async fn lapsed_verdicts<B: Bookings>(
     (verdicts, true)
 }
 
-/// The per-(hall, date) inventory authority.
+/// The per-(office, date) inventory authority.
 pub trait Inventory {
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome>;
     /// Whether `hold(req)` is already known, without asking the authority, to answer `Full`: a
@@ -365,7 +365,7 @@ pub trait RulesSource {
     async fn calendar(&self) -> ApiResult<WorkCalendar>;
 }
 
-/// Cities, halls, services and the published schedule.
+/// Cities, offices, services and the published schedule.
 pub trait Catalog {
     async fn cities(&self) -> ApiResult<Vec<City>>;
     async fn services(&self) -> ApiResult<Vec<ServiceInfo>>;
@@ -376,7 +376,7 @@ pub trait Catalog {
         service: Option<ServiceId>,
     ) -> ApiResult<Vec<Office>>;
     async fn office(&self, id: &OfficeId) -> ApiResult<Option<Office>>;
-    /// Creates or replaces the hall (and its usual week, if given) in one transaction.
+    /// Creates or replaces the office (and its usual week, if given) in one transaction.
     async fn put_office(
         &self,
         office: &Office,
@@ -403,6 +403,6 @@ pub trait Catalog {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ApiResult<Vec<NaiveDate>>;
-    /// Every hall's usual week.
+    /// Every office's usual week.
     async fn templates(&self) -> ApiResult<Vec<ScheduleTemplate>>;
 }
