@@ -27,4 +27,10 @@ for name in "${names[@]}"; do
   fi
   echo "[build] $name" >&2
   (cd "functions/$name" && env "${YUYUE_WASM_BUILD_ENV[@]}" "$WORKER_BUILD_BIN" --release >&2)
+  # The name section (function names, for debuggers and stack traces) is a tenth of a module
+  # that every cold start pays for, and no answer needs it: a panic's message and location are
+  # logged by the panic hook from the data section. Stripped, each module is about 8% smaller
+  # gzipped (`npm run bench:sizes`).
+  wasm="functions/$name/build/index_bg.wasm"
+  "$WASM_OPT_BIN" "$wasm" --strip-debug --strip-producers -o "$wasm" >&2
 done
