@@ -5,8 +5,7 @@
 
 use chrono::NaiveDate;
 use std::cell::RefCell;
-use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId, ServiceId};
-use yuyue_shared::inventory::admission::{AdmissionConfig, AdmissionStatus};
+use yuyue_shared::domain::{BookingNo, OfficeId, ServiceId};
 use yuyue_shared::store::*;
 use yuyue_shared::time::Instant;
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
@@ -283,6 +282,16 @@ impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
 }
 
 impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
+    /// Every step but the two a fault is about goes to the inventory as it is.
+    async fn ask(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        op: &'static str,
+        request: yuyue_shared::inventory::protocol::Request,
+    ) -> ApiResult<yuyue_shared::inventory::protocol::Answer> {
+        self.inventory.ask(o, d, op, request).await
+    }
     async fn hold(&self, r: &HoldRequest) -> ApiResult<HoldOutcome> {
         if self.fault == Some(Fault::LosePlace) {
             *self.held.borrow_mut() = Some(r.clone());
@@ -306,63 +315,5 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
                 .await?;
         }
         self.inventory.confirm(o, d, no).await
-    }
-    async fn abandon(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        self.inventory.abandon(o, d, no).await
-    }
-    async fn release(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        self.inventory.release(o, d, no).await
-    }
-    async fn release_lapsed(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
-        self.inventory.release_lapsed(o, d, no).await
-    }
-    async fn day(&self, o: &OfficeId, d: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
-        self.inventory.day(o, d).await
-    }
-    async fn taken_on(&self, o: &OfficeId, d: NaiveDate) -> ApiResult<Vec<Taken>> {
-        self.inventory.taken_on(o, d).await
-    }
-    async fn restore(
-        &self,
-        o: &OfficeId,
-        d: NaiveDate,
-        p: &PeriodId,
-        no: &BookingNo,
-        a: &ApplicantId,
-    ) -> ApiResult<HoldOutcome> {
-        self.inventory.restore(o, d, p, no, a).await
-    }
-    async fn publish(
-        &self,
-        o: &OfficeId,
-        d: NaiveDate,
-        p: &[PublishedPeriod],
-    ) -> ApiResult<Publish> {
-        self.inventory.publish(o, d, p).await
-    }
-    async fn set_admission(
-        &self,
-        o: &OfficeId,
-        d: NaiveDate,
-        c: Option<&AdmissionConfig>,
-    ) -> ApiResult<()> {
-        self.inventory.set_admission(o, d, c).await
-    }
-    async fn admission(
-        &self,
-        o: &OfficeId,
-        d: NaiveDate,
-        u: &UserId,
-        at: Instant,
-        join: bool,
-    ) -> ApiResult<AdmissionStatus> {
-        self.inventory.admission(o, d, u, at, join).await
-    }
-    async fn admission_summary(
-        &self,
-        o: &OfficeId,
-        d: NaiveDate,
-    ) -> ApiResult<Option<AdmissionSummary>> {
-        self.inventory.admission_summary(o, d).await
     }
 }

@@ -4,15 +4,10 @@ use std::collections::HashSet;
 use std::rc::Rc;
 use worker::ObjectNamespace;
 use yuyue_shared::cache::{BoundedCache, Lookup};
-use yuyue_shared::domain::{BookingNo, OfficeId, PeriodId};
-use yuyue_shared::inventory::admission::{AdmissionConfig, AdmissionStatus};
+use yuyue_shared::domain::{BookingNo, OfficeId};
 use yuyue_shared::inventory::protocol::{object_name, Answer, Message, Request};
 use yuyue_shared::inventory::{Hold, HoldAnswer};
-use yuyue_shared::store::{
-    AdmissionSummary, ApplicantId, HoldOutcome, HoldRequest, Inventory, PeriodInventory, Publish,
-    PublishedPeriod, Taken, UserId,
-};
-use yuyue_shared::time::Instant;
+use yuyue_shared::store::{HoldOutcome, HoldRequest, Inventory};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// Talks to the inventory objects through the `INVENTORY` namespace binding.
@@ -31,29 +26,6 @@ fn unavailable(what: &str) -> ApiError {
 impl DoInventory {
     pub fn new(ns: ObjectNamespace) -> Self {
         DoInventory { ns }
-    }
-
-    /// Sends `request` to the object of (`office`, `date`); `op` names it in the URL and logs.
-    async fn ask(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-        op: &str,
-        request: Request,
-    ) -> ApiResult<Answer> {
-        let stub = self
-            .ns
-            .get_by_name(&object_name(office, date))
-            .map_err(|_| unavailable(op))?;
-        let msg = Message {
-            office: office.clone(),
-            date,
-            request,
-        };
-        let json = serde_json::to_string(&msg).map_err(|_| ApiError::internal())?;
-        crate::object_call::post(stub, &format!("https://inventory/{op}"), &json)
-            .await
-            .map_err(|_| unavailable(op))
     }
 }
 
@@ -134,10 +106,34 @@ fn remember_answer(req: &HoldRequest, answer: Option<&HoldAnswer>, asked_ms: u64
 }
 
 impl Inventory for DoInventory {
+    /// Sends `request` to the object of (`office`, `date`); `op` names it in the URL and logs.
+    async fn ask(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        op: &'static str,
+        request: Request,
+    ) -> ApiResult<Answer> {
+        let stub = self
+            .ns
+            .get_by_name(&object_name(office, date))
+            .map_err(|_| unavailable(op))?;
+        let msg = Message {
+            office: office.clone(),
+            date,
+            request,
+        };
+        let json = serde_json::to_string(&msg).map_err(|_| ApiError::internal())?;
+        crate::object_call::post(stub, &format!("https://inventory/{op}"), &json)
+            .await
+            .map_err(|_| unavailable(op))
+    }
+
     fn known_full(&self, req: &HoldRequest) -> bool {
         known_full(req, false, now_ms())
     }
 
+    /// The protocol's hold, answered from this isolate's memory of full periods when it can be.
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
         let asked_ms = now_ms();
         if known_full(req, true, asked_ms) {
@@ -151,129 +147,12 @@ impl Inventory for DoInventory {
         remember_answer(req, answer.as_ref().ok(), asked_ms);
         Ok(answer?.outcome)
     }
-
-    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
-        let booking_no = no.clone();
-        self.ask(office, date, "confirm", Request::Confirm { booking_no })
-            .await?
-            .confirmed()
-    }
-
-    async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        let booking_no = no.clone();
-        self.ask(office, date, "abandon", Request::Abandon { booking_no })
-            .await?
-            .done()
-    }
-
-    async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
-        let booking_no = no.clone();
-        self.ask(office, date, "release", Request::Release { booking_no })
-            .await?
-            .done()
-    }
-
-    async fn release_lapsed(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-        no: &BookingNo,
-    ) -> ApiResult<bool> {
-        let booking_no = no.clone();
-        let release = Request::ReleaseLapsed { booking_no };
-        self.ask(office, date, "release_lapsed", release)
-            .await?
-            .released()
-    }
-
-    async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
-        self.ask(office, date, "day", Request::Periods)
-            .await?
-            .periods()
-    }
-
-    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>> {
-        self.ask(office, date, "taken", Request::Taken)
-            .await?
-            .taken()
-    }
-
-    async fn restore(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-        period: &PeriodId,
-        no: &BookingNo,
-        applicant: &ApplicantId,
-    ) -> ApiResult<HoldOutcome> {
-        let restore = Request::Restore {
-            period: period.clone(),
-            booking_no: no.clone(),
-            applicant: applicant.clone(),
-        };
-        Ok(self
-            .ask(office, date, "restore", restore)
-            .await?
-            .hold()?
-            .outcome)
-    }
-
-    async fn publish(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-        periods: &[PublishedPeriod],
-    ) -> ApiResult<Publish> {
-        let publish = Request::Publish {
-            periods: periods.to_vec(),
-        };
-        self.ask(office, date, "publish", publish)
-            .await?
-            .published()
-    }
-
-    async fn set_admission(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-        config: Option<&AdmissionConfig>,
-    ) -> ApiResult<()> {
-        let set = Request::SetAdmission {
-            config: config.copied(),
-        };
-        self.ask(office, date, "admission/set", set).await?.done()
-    }
-
-    async fn admission(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-        user: &UserId,
-        at: Instant,
-        join: bool,
-    ) -> ApiResult<AdmissionStatus> {
-        let ask = Request::Admission {
-            user: user.clone(),
-            at_ms: at.timestamp_millis(),
-            join,
-        };
-        self.ask(office, date, "admission", ask).await?.admission()
-    }
-
-    async fn admission_summary(
-        &self,
-        office: &OfficeId,
-        date: NaiveDate,
-    ) -> ApiResult<Option<AdmissionSummary>> {
-        self.ask(office, date, "admission/summary", Request::AdmissionSummary)
-            .await?
-            .summary()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yuyue_shared::domain::{ApplicantId, PeriodId, UserId};
     use yuyue_shared::time::from_unix_millis;
 
     fn req(office: &str, seed: u8) -> HoldRequest {

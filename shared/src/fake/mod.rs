@@ -24,9 +24,8 @@ mod users;
 
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
 use crate::inventory::protocol::{object_name, Answer, Message, Request};
-use crate::inventory::{Day, Hold, Stored};
+use crate::inventory::{Day, Stored};
 use crate::notify::{
     Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Outcome, Recipient,
 };
@@ -243,7 +242,7 @@ impl MemoryStore {
 
     /// Sends one message to the day's inventory, as the client sends it to the object: the
     /// same [`Day`] decides, with its schedule loaded from the record the same way.
-    fn ask(&self, office: &OfficeId, date: NaiveDate, request: Request) -> ApiResult<Answer> {
+    fn decide(&self, office: &OfficeId, date: NaiveDate, request: Request) -> ApiResult<Answer> {
         let now = self.clock().timestamp_millis();
         let mut st = self.state.borrow_mut();
         let State { days, schedule, .. } = &mut *st;

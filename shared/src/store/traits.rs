@@ -9,6 +9,8 @@ use super::model::*;
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId};
 use crate::error::ApiResult;
 use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
+use crate::inventory::protocol::{Answer, Request};
+use crate::inventory::Hold;
 pub use crate::inventory::{
     AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
 };
@@ -228,7 +230,25 @@ pub async fn lapsed_verdicts<B: Bookings>(
 
 /// The per-(office, date) inventory authority.
 pub trait Inventory {
-    async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome>;
+    /// Sends `request` to the authority of (`office`, `date`) and returns its answer: the one
+    /// protocol ([`crate::inventory::protocol`]) every method below speaks, so each of them is
+    /// written once, here. `op` names the step (the method's name) for logs and test faults.
+    async fn ask(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        op: &'static str,
+        request: Request,
+    ) -> ApiResult<Answer>;
+
+    async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
+        let hold = Request::Hold(Hold::from(req));
+        Ok(self
+            .ask(&req.office, req.date, "hold", hold)
+            .await?
+            .hold()?
+            .outcome)
+    }
     /// Whether `hold(req)` is already known, without asking the authority, to answer `Full`: a
     /// full period whose places are all held by other numbers. An answer a client could also
     /// read off the slot page, so it may be given before anything else about the caller is
@@ -238,17 +258,32 @@ pub trait Inventory {
     }
     /// Turns the hold into a confirmed booking; idempotent. `false` when the number holds no
     /// place there any more (its hold lapsed and was settled, or was freed, before this call).
-    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool>;
+    async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
+        let booking_no = no.clone();
+        self.ask(office, date, "confirm", Request::Confirm { booking_no })
+            .await?
+            .confirmed()
+    }
     /// A submit gives up the hold it took or joined (`hold` answered `Held`) after a refusal.
     /// Submits under one booking number (a retry, a double tap) share its place, so this frees
     /// it only when it is unconfirmed and no other submit of the number still relies on it; a
     /// confirmed place is never freed here (that is `release`, for a cancel). Called once by
     /// each submit that relied on the hold; whatever it leaves behind lapses and is settled
     /// against the record.
-    async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
+    async fn abandon(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        let booking_no = no.clone();
+        self.ask(office, date, "abandon", Request::Abandon { booking_no })
+            .await?
+            .done()
+    }
     /// Frees the hold or confirmed booking whatever relies on it (a cancel, a closed day,
     /// reconciliation); idempotent.
-    async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()>;
+    async fn release(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        let booking_no = no.clone();
+        self.ask(office, date, "release", Request::Release { booking_no })
+            .await?
+            .done()
+    }
     /// Frees the number's hold only if, when the authority gets this, it is still unconfirmed
     /// and lapsed (reconciliation, which read the record earlier: the submit may have written
     /// and confirmed since). `true` when it was freed.
@@ -257,10 +292,24 @@ pub trait Inventory {
         office: &OfficeId,
         date: NaiveDate,
         no: &BookingNo,
-    ) -> ApiResult<bool>;
-    async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>>;
+    ) -> ApiResult<bool> {
+        let booking_no = no.clone();
+        let release = Request::ReleaseLapsed { booking_no };
+        self.ask(office, date, "release_lapsed", release)
+            .await?
+            .released()
+    }
+    async fn day(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<PeriodInventory>> {
+        self.ask(office, date, "day", Request::Periods)
+            .await?
+            .periods()
+    }
     /// What the authority counts as taken (held or confirmed) that day.
-    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>>;
+    async fn taken_on(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Taken>> {
+        self.ask(office, date, "taken_on", Request::Taken)
+            .await?
+            .taken()
+    }
     /// Records a booking the record has and the authority lost (reconciliation). Refused with
     /// `Full` rather than exceeding capacity.
     async fn restore(
@@ -270,13 +319,31 @@ pub trait Inventory {
         period: &PeriodId,
         no: &BookingNo,
         applicant: &ApplicantId,
-    ) -> ApiResult<HoldOutcome>;
+    ) -> ApiResult<HoldOutcome> {
+        let restore = Request::Restore {
+            period: period.clone(),
+            booking_no: no.clone(),
+            applicant: applicant.clone(),
+        };
+        Ok(self
+            .ask(office, date, "restore", restore)
+            .await?
+            .hold()?
+            .outcome)
+    }
     async fn publish(
         &self,
         office: &OfficeId,
         date: NaiveDate,
         periods: &[PublishedPeriod],
-    ) -> ApiResult<Publish>;
+    ) -> ApiResult<Publish> {
+        let publish = Request::Publish {
+            periods: periods.to_vec(),
+        };
+        self.ask(office, date, "publish", publish)
+            .await?
+            .published()
+    }
     /// Switches the day's waiting room on (with `config`) or off (`None`, which also empties
     /// its queue). Changing the config of a drawn queue keeps the positions.
     async fn set_admission(
@@ -284,7 +351,12 @@ pub trait Inventory {
         office: &OfficeId,
         date: NaiveDate,
         config: Option<&AdmissionConfig>,
-    ) -> ApiResult<()>;
+    ) -> ApiResult<()> {
+        let set = Request::SetAdmission {
+            config: config.copied(),
+        };
+        self.ask(office, date, "set_admission", set).await?.done()
+    }
     /// Where `user` stands in the day's waiting room at `at`; with `join`, they are added if
     /// absent (or again at the end, once their admission expired).
     async fn admission(
@@ -294,12 +366,23 @@ pub trait Inventory {
         user: &UserId,
         at: Instant,
         join: bool,
-    ) -> ApiResult<AdmissionStatus>;
+    ) -> ApiResult<AdmissionStatus> {
+        let ask = Request::Admission {
+            user: user.clone(),
+            at_ms: at.timestamp_millis(),
+            join,
+        };
+        self.ask(office, date, "admission", ask).await?.admission()
+    }
     async fn admission_summary(
         &self,
         office: &OfficeId,
         date: NaiveDate,
-    ) -> ApiResult<Option<AdmissionSummary>>;
+    ) -> ApiResult<Option<AdmissionSummary>> {
+        self.ask(office, date, "admission_summary", Request::AdmissionSummary)
+            .await?
+            .summary()
+    }
 }
 
 /// What the checks of a booking submit read from the record.
