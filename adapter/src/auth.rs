@@ -96,9 +96,11 @@ impl Cx {
         Ok(verifier)
     }
 
-    /// The QR payload signer, derived from `QR_SIGNING_SEED` once per isolate: deriving an
-    /// Ed25519 key costs as much as the rest of a refused submit. It signs through WebCrypto.
-    pub fn qr_signer(&self) -> ApiResult<Rc<QrSigner>> {
+    /// The QR payload signer of `QR_SIGNING_SEED`, made once per isolate. Its public half comes
+    /// from the runtime's WebCrypto, which also signs: deriving the key in Rust compiled to wasm
+    /// costs as much as the rest of a refused submit, and links the curve's code into every
+    /// function that signs.
+    pub async fn qr_signer(&self) -> ApiResult<Rc<QrSigner>> {
         let seed = self.required_config("QR_SIGNING_SEED")?;
         if let Some(q) = QR.with(|c| {
             c.borrow()
@@ -109,10 +111,17 @@ impl Cx {
             return Ok(q);
         }
         let bytes = self.secret_bytes("QR_SIGNING_SEED")?;
-        let signer = QrSigner::from_seed(&bytes)?;
-        let raw: [u8; 32] = bytes.try_into().map_err(|_| ApiError::internal())?;
-        let webcrypto = crate::webcrypto::QrWebCrypto::new(raw, signer.public_key());
-        let signer = Rc::new(signer.signing_with(Rc::new(webcrypto)));
+        let raw: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| config_error("QR_SIGNING_SEED"))?;
+        let public_key = crate::webcrypto::ed25519_public_key(&raw)
+            .await
+            .map_err(|_| {
+                crate::log::event("error", "webcrypto_failed", &[("op", "import".into())]);
+                ApiError::internal()
+            })?;
+        let webcrypto = crate::webcrypto::QrWebCrypto::new(raw, public_key);
+        let signer = Rc::new(QrSigner::new(public_key, Rc::new(webcrypto)));
         QR.with(|c| *c.borrow_mut() = Some((seed, Rc::clone(&signer))));
         Ok(signer)
     }

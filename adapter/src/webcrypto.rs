@@ -3,6 +3,7 @@
 //! arithmetic without native 128-bit multiplies); the runtime's native implementation takes a
 //! tenth of that, which is the difference between a booking wave served and one queued.
 
+use base64::Engine as _;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -21,6 +22,9 @@ extern "C" {
         extractable: bool,
         usages: &Array,
     ) -> Promise;
+
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = exportKey)]
+    fn export_key(format: &str, key: &JsValue) -> Promise;
 
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = sign)]
     fn subtle_sign(algorithm: &JsValue, key: &JsValue, data: &Uint8Array) -> Promise;
@@ -102,6 +106,29 @@ impl yuyue_shared::auth::Ed25519Verifying for WebCryptoEd25519 {
                 })
         })
     }
+}
+
+/// The public half of the Ed25519 key of `seed`, from the runtime: the key is imported (and
+/// kept for signing) and its JWK's `x` read, so the functions that sign QR payloads need no
+/// Ed25519 arithmetic of their own to know it.
+pub async fn ed25519_public_key(seed: &[u8; 32]) -> Result<[u8; 32], JsValue> {
+    let mut der = PKCS8_ED25519_PREFIX.to_vec();
+    der.extend_from_slice(seed);
+    let usages = Array::of1(&"sign".into());
+    let raw = Uint8Array::from(&der[..]);
+    let key = JsFuture::from(import_key("pkcs8", &raw, &algorithm()?, true, &usages)).await?;
+    let jwk = JsFuture::from(export_key("jwk", &key)).await?;
+    let x = Reflect::get(&jwk, &"x".into())?
+        .as_string()
+        .ok_or_else(|| JsValue::from_str("JWK without x"))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(x.trim_end_matches('='))
+        .map_err(|_| JsValue::from_str("JWK x is not base64url"))?;
+    let public_key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| JsValue::from_str("JWK x of unexpected length"))?;
+    SIGNING.with(|s| *s.borrow_mut() = Some((public_key, key)));
+    Ok(public_key)
 }
 
 /// Signs with the Ed25519 key of `seed`, imported once per isolate; `public_key` (the seed's,

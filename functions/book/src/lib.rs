@@ -49,7 +49,7 @@ impl SubmitSetup {
             rules,
             calendar,
             catalog: catalog_cache::current(store).await?,
-            qr: cx.qr_signer()?,
+            qr: cx.qr_signer().await?,
             number_secret: cx.secret_bytes("BOOKING_NO_SECRET")?,
             fault: cx.dev_fault()?,
             key: cx.header("idempotency-key"),
@@ -167,7 +167,7 @@ async fn list(cx: Cx) -> ApiResult<Reply> {
     let q: ListQuery = cx.query()?;
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
-    let qr = cx.qr_signer()?;
+    let qr = cx.qr_signer().await?;
     let reader = reader(&cx, &caller.user_id, &rules, &qr);
     let views = list::list_bookings(&store, &reader, q.applicant_id.as_deref()).await?;
     Ok(Reply::ok(serde_json::json!({ "bookings": views })))
@@ -177,7 +177,7 @@ async fn read(cx: Cx) -> ApiResult<Reply> {
     let caller = cx.authenticate().await?;
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
-    let qr = cx.qr_signer()?;
+    let qr = cx.qr_signer().await?;
     let reader = reader(&cx, &caller.user_id, &rules, &qr);
     let view = list::read_booking(&store, &reader, cx.param("booking_no")).await?;
     Ok(Reply::ok(view))

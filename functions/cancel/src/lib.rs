@@ -27,7 +27,7 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
         caller.user_id.as_str(),
     ))
     .await?;
-    let qr = cx.qr_signer()?;
+    let qr = cx.qr_signer().await?;
     let cancelled = booking::cancel(
         &store,
         &cx.inventory()?,

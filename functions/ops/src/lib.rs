@@ -339,7 +339,7 @@ async fn checkin(mut cx: Cx) -> ApiResult<Reply> {
         let body = body?;
         let store = cx.store()?;
         let (_, calendar) = rules_cache::current(&store).await?;
-        let qr = cx.qr_signer()?;
+        let qr = cx.qr_signer().await?;
         let outcome = progress::check_in(
             &store,
             CheckinInput {

@@ -45,39 +45,55 @@ pub trait Ed25519Signing {
     fn sign<'a>(&'a self, message: &'a [u8]) -> SignatureFuture<'a>;
 }
 
+/// Signs in Rust (native tests, and a build without a runtime signer).
+struct InRust(KeyPair);
+
+impl Ed25519Signing for InRust {
+    fn sign<'a>(&'a self, message: &'a [u8]) -> SignatureFuture<'a> {
+        let signature = *self.0.sk.sign(message, None);
+        Box::pin(std::future::ready(Ok(signature)))
+    }
+}
+
+/// The QR key: its public half (what offices verify with) and where its signatures are made.
 pub struct QrSigner {
-    keys: KeyPair,
-    external: Option<Rc<dyn Ed25519Signing>>,
+    public_key: [u8; 32],
+    signing: Rc<dyn Ed25519Signing>,
 }
 
 impl QrSigner {
-    /// From the 32-byte seed in configuration.
+    /// From the 32-byte seed in configuration, signing in Rust.
     pub fn from_seed(seed: &[u8]) -> ApiResult<Self> {
         let seed = Seed::from_slice(seed).map_err(|_| ApiError::internal())?;
+        let keys = KeyPair::from_seed(seed);
         Ok(QrSigner {
-            keys: KeyPair::from_seed(seed),
-            external: None,
+            public_key: *keys.pk,
+            signing: Rc::new(InRust(keys)),
         })
     }
 
-    /// Signs through `external`, which must hold the key of this signer's seed.
-    pub fn signing_with(self, external: Rc<dyn Ed25519Signing>) -> Self {
+    /// A key whose public half the caller derived and whose signatures `signing` makes (the
+    /// runtime's WebCrypto in the Workers adapter: then no Ed25519 code of this crate's is
+    /// linked into a function that only signs).
+    pub fn new(public_key: [u8; 32], signing: Rc<dyn Ed25519Signing>) -> Self {
         QrSigner {
-            external: Some(external),
-            ..self
+            public_key,
+            signing,
         }
     }
 
+    /// Signs through `signing`, which must hold the key of this signer's seed.
+    pub fn signing_with(self, signing: Rc<dyn Ed25519Signing>) -> Self {
+        QrSigner { signing, ..self }
+    }
+
     pub fn public_key(&self) -> [u8; 32] {
-        *self.keys.pk
+        self.public_key
     }
 
     pub async fn sign(&self, claims: &QrClaims) -> ApiResult<String> {
         let body = body(claims);
-        let sig = match &self.external {
-            Some(external) => external.sign(body.as_bytes()).await?,
-            None => *self.keys.sk.sign(body.as_bytes(), None),
-        };
+        let sig = self.signing.sign(body.as_bytes()).await?;
         Ok(format!("{body}.{}", URL_SAFE_NO_PAD.encode(sig)))
     }
 }
