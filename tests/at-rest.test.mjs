@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { api, assertOk, idNumber, loginIdentified, loginWechat, OPS, shanghaiDate, until } from "./helpers.mjs";
+import { api, assertOk, idNumber, loginIdentified, loginWechat, publish, shanghaiDate, until } from "./helpers.mjs";
 
 const STATE = process.env.YUYUE_STATE_DIR;
 // A hall and day no other file of the suite publishes (publishing replaces a day's periods).
@@ -35,12 +35,7 @@ function inClear(secrets) {
 test("no name, ID or passport number, phone or address is stored in clear", async () => {
   assert.ok(STATE, "YUYUE_STATE_DIR is set by scripts/with-stack.mjs");
   const date = shanghaiDate(2);
-  assertOk(
-    await api("POST", "/v1/ops/schedules", {
-      headers: OPS,
-      body: { office_id: OFFICE, date, periods: [{ period_id: "rest-a", start: "09:00", end: "10:00", capacity: 5 }] },
-    }),
-  );
+  await publish(OFFICE, date, [{ period_id: "rest-a", start: "09:00", end: "10:00", capacity: 5 }]);
   const secrets = {
     "resident name": "欧阳静怡",
     "resident ID": idNumber("19780506", Number(tag) % 997, "440104"),

@@ -15,6 +15,7 @@
 
 use crate::clock::system_now;
 use crate::cx::Cx;
+use crate::per_isolate::{remember, remembered, Slot};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yuyue_shared::auth::documents::DocumentKeys;
@@ -29,11 +30,11 @@ const TOKEN_CACHE_ENTRIES: usize = 20_000;
 
 thread_local! {
     /// The verifier for the `JWT_PUBLIC_KEYS` it was built from: parsed once per isolate.
-    static VERIFIER: RefCell<Option<(String, Rc<TokenVerifier>)>> = const { RefCell::new(None) };
+    static VERIFIER: Slot<TokenVerifier> = const { RefCell::new(None) };
     /// Tokens this isolate verified (`yuyue_shared::auth::TokenCheck::verified`).
     static VERIFIED: Rc<RefCell<TokenCache>> = Rc::new(RefCell::new(TokenCache::new(TOKEN_CACHE_ENTRIES)));
     /// The QR signing key for the `QR_SIGNING_SEED` it was derived from.
-    static QR: RefCell<Option<(String, Rc<QrSigner>)>> = const { RefCell::new(None) };
+    static QR: Slot<QrSigner> = const { RefCell::new(None) };
 }
 
 /// Configuration that is missing or does not parse: the deployment is broken, the client can do
@@ -42,6 +43,15 @@ pub(crate) fn config_error(name: &str) -> ApiError {
     worker::console_error!(
         "{}",
         serde_json::json!({"level": "error", "event": "config_invalid", "name": name})
+    );
+    ApiError::internal()
+}
+
+/// A value the function needs and was not given: logged by name, `500` to the client.
+pub(crate) fn config_missing(name: &str) -> ApiError {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({"level": "error", "event": "config_missing", "name": name})
     );
     ApiError::internal()
 }
@@ -74,26 +84,23 @@ impl Cx {
     /// The configured key set, its parsed verifier and this isolate's verified tokens.
     fn token_keys(&self) -> ApiResult<TokenKeys> {
         let spec = self.required_config("JWT_PUBLIC_KEYS")?;
-        let verifier = self.token_verifier(&spec)?;
+        self.token_keys_of(spec)
+    }
+
+    fn token_keys_of(&self, spec: String) -> ApiResult<TokenKeys> {
         Ok(TokenKeys {
+            verifier: self.token_verifier(&spec)?,
             spec,
-            verifier,
             verified: VERIFIED.with(Rc::clone),
         })
     }
 
     fn token_verifier(&self, spec: &str) -> ApiResult<Rc<TokenVerifier>> {
-        if let Some(v) = VERIFIER.with(|c| {
-            c.borrow()
-                .as_ref()
-                .filter(|(s, _)| s == spec)
-                .map(|(_, v)| Rc::clone(v))
-        }) {
+        if let Some(v) = remembered(&VERIFIER, spec) {
             return Ok(v);
         }
-        let verifier = Rc::new(TokenVerifier::from_spec(spec).map_err(key_error)?);
-        VERIFIER.with(|c| *c.borrow_mut() = Some((spec.to_owned(), Rc::clone(&verifier))));
-        Ok(verifier)
+        let verifier = TokenVerifier::from_spec(spec).map_err(key_error)?;
+        Ok(remember(&VERIFIER, spec, verifier))
     }
 
     /// The QR payload signer of `QR_SIGNING_SEED`, made once per isolate. Its public half comes
@@ -102,12 +109,7 @@ impl Cx {
     /// function that signs.
     pub async fn qr_signer(&self) -> ApiResult<Rc<QrSigner>> {
         let seed = self.required_config("QR_SIGNING_SEED")?;
-        if let Some(q) = QR.with(|c| {
-            c.borrow()
-                .as_ref()
-                .filter(|(s, _)| *s == seed)
-                .map(|(_, q)| Rc::clone(q))
-        }) {
+        if let Some(q) = remembered(&QR, &seed) {
             return Ok(q);
         }
         let bytes = self.secret_bytes("QR_SIGNING_SEED")?;
@@ -121,9 +123,8 @@ impl Cx {
                 ApiError::internal()
             })?;
         let webcrypto = crate::webcrypto::QrWebCrypto::new(raw, public_key);
-        let signer = Rc::new(QrSigner::new(public_key, Rc::new(webcrypto)));
-        QR.with(|c| *c.borrow_mut() = Some((seed, Rc::clone(&signer))));
-        Ok(signer)
+        let signer = QrSigner::new(public_key, Rc::new(webcrypto));
+        Ok(remember(&QR, &seed, signer))
     }
 
     /// The access-token signing key (login only).
@@ -192,12 +193,7 @@ impl Cx {
     /// The caller a bearer token names, its signature not checked
     /// (`yuyue_shared::auth::claimed_caller`).
     pub fn claimed_caller(&self) -> Option<Caller> {
-        let spec = self.config("JWT_PUBLIC_KEYS")?;
-        let keys = TokenKeys {
-            verifier: self.token_verifier(&spec).ok()?,
-            spec,
-            verified: VERIFIED.with(Rc::clone),
-        };
+        let keys = self.token_keys_of(self.config("JWT_PUBLIC_KEYS")?).ok()?;
         let header = self.header("authorization");
         yuyue_shared::auth::claimed_caller(&keys.check(), header.as_deref(), system_now())
     }

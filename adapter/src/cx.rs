@@ -98,13 +98,7 @@ impl Cx {
                     .decode(v.trim())
                     .ok()
             })
-            .ok_or_else(|| {
-                worker::console_error!(
-                    "{}",
-                    serde_json::json!({"level": "error", "event": "config_missing", "name": name})
-                );
-                ApiError::internal()
-            })
+            .ok_or_else(|| crate::auth::config_missing(name))
     }
 
     /// The inventory objects.

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod notify;
 pub mod object_call;
 mod ops;
+mod per_isolate;
 pub mod providers;
 mod ratelimit;
 mod respond;

@@ -112,11 +112,7 @@ impl yuyue_shared::auth::Ed25519Verifying for WebCryptoEd25519 {
 /// kept for signing) and its JWK's `x` read, so the functions that sign QR payloads need no
 /// Ed25519 arithmetic of their own to know it.
 pub async fn ed25519_public_key(seed: &[u8; 32]) -> Result<[u8; 32], JsValue> {
-    let mut der = PKCS8_ED25519_PREFIX.to_vec();
-    der.extend_from_slice(seed);
-    let usages = Array::of1(&"sign".into());
-    let raw = Uint8Array::from(&der[..]);
-    let key = JsFuture::from(import_key("pkcs8", &raw, &algorithm()?, true, &usages)).await?;
+    let key = import_signing_key(seed, true).await?;
     let jwk = JsFuture::from(export_key("jwk", &key)).await?;
     let x = Reflect::get(&jwk, &"x".into())?
         .as_string()
@@ -131,8 +127,26 @@ pub async fn ed25519_public_key(seed: &[u8; 32]) -> Result<[u8; 32], JsValue> {
     Ok(public_key)
 }
 
-/// Signs with the Ed25519 key of `seed`, imported once per isolate; `public_key` (the seed's,
-/// derived by the caller) names it. Deterministic: the same bytes as any RFC 8032 signer.
+/// The Ed25519 signing key of `seed`, imported into the runtime (`extractable` to read its
+/// public half back).
+async fn import_signing_key(seed: &[u8; 32], extractable: bool) -> Result<JsValue, JsValue> {
+    let mut der = PKCS8_ED25519_PREFIX.to_vec();
+    der.extend_from_slice(seed);
+    let usages = Array::of1(&"sign".into());
+    let raw = Uint8Array::from(&der[..]);
+    JsFuture::from(import_key(
+        "pkcs8",
+        &raw,
+        &algorithm()?,
+        extractable,
+        &usages,
+    ))
+    .await
+}
+
+/// Signs with the Ed25519 key of `seed`, imported once per isolate (by [`ed25519_public_key`],
+/// or here if another key was imported since); `public_key`, the seed's, names it.
+/// Deterministic: the same bytes as any RFC 8032 signer.
 async fn ed25519_sign(
     seed: &[u8; 32],
     public_key: &[u8; 32],
@@ -147,12 +161,7 @@ async fn ed25519_sign(
     let key = match cached {
         Some(k) => k,
         None => {
-            let mut der = PKCS8_ED25519_PREFIX.to_vec();
-            der.extend_from_slice(seed);
-            let usages = Array::of1(&"sign".into());
-            let raw = Uint8Array::from(&der[..]);
-            let imported =
-                JsFuture::from(import_key("pkcs8", &raw, &algorithm()?, false, &usages)).await?;
+            let imported = import_signing_key(seed, false).await?;
             SIGNING.with(|s| *s.borrow_mut() = Some((*public_key, imported.clone())));
             imported
         }

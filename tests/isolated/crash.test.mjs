@@ -104,12 +104,7 @@ test(`SIGKILL of the whole stack mid-wave (${PEOPLE} people, ${CAPACITY} places)
   const office = "gz-tianhe";
   const date = h.shanghaiDate(3);
   const period = "crash-1";
-  h.assertOk(
-    await h.api("POST", "/v1/ops/schedules", {
-      headers: h.OPS,
-      body: { office_id: office, date, periods: [{ period_id: period, start: "09:00", end: "10:00", capacity: CAPACITY }] },
-    }),
-  );
+  await h.publish(office, date, [{ period_id: period, start: "09:00", end: "10:00", capacity: CAPACITY }]);
   const base = Date.UTC(1970, 0, 1);
   const people = await h.pool([...Array(PEOPLE).keys()], 10, (i) => {
     const birth = new Date(base + i * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");

@@ -36,7 +36,7 @@ impl Row {
             booking_no: BookingNo::parse(&self.booking_no)
                 .map_err(bad("applications.booking_no"))?,
             applicant_id: ApplicantId::parse(&self.applicant_id)
-                .map_err(|_| corrupt("applicant_id"))?,
+                .map_err(bad("applications.applicant_id"))?,
             service: ServiceId::parse(&self.service_id).map_err(bad("applications.service_id"))?,
             office_id: OfficeId::parse(&self.office_id).map_err(bad("applications.office_id"))?,
             status: ApplicationStatus::parse(&self.status).map_err(bad("applications.status"))?,
@@ -64,7 +64,7 @@ impl DocumentRow {
         Ok(IssuedDocument {
             id: self.document_id,
             applicant_id: ApplicantId::parse(&self.applicant_id)
-                .map_err(|_| corrupt("applicant_id"))?,
+                .map_err(bad("documents.applicant_id"))?,
             service: ServiceId::parse(&self.service_id).map_err(bad("documents.service_id"))?,
             number_masked: self.number_masked,
             issued_on: parse_date("issued_on", &self.issued_on)

@@ -15,6 +15,7 @@ mod stats;
 mod submit;
 mod users;
 
+use crate::per_isolate::{remember, remembered, Slot};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,39 +27,34 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 /// The system of record. Cheap to construct per request.
 pub struct D1Store {
     pub(crate) db: D1Database,
-    /// The keys personal values are sealed with at rest; `None` where the function was given
-    /// none (catalog reads no personal data), which only a sealed value's read or write minds.
-    seal: Option<Rc<SealKeys>>,
+    /// The keys personal values are sealed with at rest, or why there are none (catalog reads no
+    /// personal data and is given no key): only a sealed value's read or write minds, and it is
+    /// what logs the setting's problem.
+    seal: Result<Rc<SealKeys>, SealProblem>,
 }
+
+#[derive(Clone, Copy)]
+enum SealProblem {
+    Missing,
+    Invalid,
+}
+
+const SEAL_KEY: &str = "ID_SEAL_KEY";
 
 thread_local! {
-    /// The parsed keys of this isolate, with the setting they were parsed from.
-    static SEAL: RefCell<Option<(String, Rc<SealKeys>)>> = const { RefCell::new(None) };
+    static SEAL: Slot<SealKeys> = const { RefCell::new(None) };
 }
 
-/// The personal-data keys from `ID_SEAL_KEY`, parsed once per isolate; `None` when the function
-/// has no such setting or it does not parse (logged, without the value).
-fn seal_keys(env: &Env) -> Option<Rc<SealKeys>> {
-    let spec = crate::cx::config_of(env, "ID_SEAL_KEY").filter(|v| !v.trim().is_empty())?;
-    if let Some(keys) = SEAL.with(|c| {
-        c.borrow()
-            .as_ref()
-            .filter(|(s, _)| *s == spec)
-            .map(|(_, k)| Rc::clone(k))
-    }) {
-        return Some(keys);
+/// The personal-data keys from `ID_SEAL_KEY`, parsed once per isolate.
+fn seal_keys(env: &Env) -> Result<Rc<SealKeys>, SealProblem> {
+    let spec = crate::cx::config_of(env, "ID_SEAL_KEY")
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(SealProblem::Missing)?;
+    if let Some(keys) = remembered(&SEAL, &spec) {
+        return Ok(keys);
     }
-    match SealKeys::parse(&spec, "ID_SEAL_KEY") {
-        Ok(keys) => {
-            let keys = Rc::new(keys);
-            SEAL.with(|c| *c.borrow_mut() = Some((spec, Rc::clone(&keys))));
-            Some(keys)
-        }
-        Err(e) => {
-            crate::auth::key_error(e);
-            None
-        }
-    }
+    let keys = SealKeys::parse(&spec, SEAL_KEY).map_err(|_| SealProblem::Invalid)?;
+    Ok(remember(&SEAL, &spec, keys))
 }
 
 impl D1Store {
@@ -75,13 +71,11 @@ impl D1Store {
     }
 
     fn keys(&self) -> ApiResult<&SealKeys> {
-        self.seal.as_deref().ok_or_else(|| {
-            worker::console_error!(
-                "{}",
-                serde_json::json!({"level": "error", "event": "config_missing", "name": "ID_SEAL_KEY"})
-            );
-            ApiError::internal()
-        })
+        match &self.seal {
+            Ok(keys) => Ok(keys),
+            Err(SealProblem::Missing) => Err(crate::auth::config_missing(SEAL_KEY)),
+            Err(SealProblem::Invalid) => Err(crate::auth::config_error(SEAL_KEY)),
+        }
     }
 
     /// `clear` sealed for column `column` of the row keyed `row`: the value opens in that place

@@ -82,11 +82,6 @@ impl QrSigner {
         }
     }
 
-    /// Signs through `signing`, which must hold the key of this signer's seed.
-    pub fn signing_with(self, signing: Rc<dyn Ed25519Signing>) -> Self {
-        QrSigner { signing, ..self }
-    }
-
     pub fn public_key(&self) -> [u8; 32] {
         self.public_key
     }
@@ -185,18 +180,15 @@ mod tests {
     fn an_external_signer_is_used_and_gives_the_same_payload() {
         let local = QrSigner::from_seed(&[7u8; 32]).unwrap();
         let external = elsewhere(7, false);
-        let s = QrSigner::from_seed(&[7u8; 32])
-            .unwrap()
-            .signing_with(external.clone());
+        let s = QrSigner::new(local.public_key(), external.clone());
         assert_eq!(sign(&s, &claims()), sign(&local, &claims()));
         assert_eq!(external.calls.get(), 1);
     }
 
     #[test]
     fn an_external_signer_that_fails_fails_the_signature() {
-        let s = QrSigner::from_seed(&[7u8; 32])
-            .unwrap()
-            .signing_with(elsewhere(7, true));
+        let local = QrSigner::from_seed(&[7u8; 32]).unwrap();
+        let s = QrSigner::new(local.public_key(), elsewhere(7, true));
         let err = crate::fake::block_on(s.sign(&claims())).unwrap_err();
         assert_eq!(err.code, ErrorCode::Internal);
     }
