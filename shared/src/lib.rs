@@ -27,5 +27,6 @@ pub mod rules;
 pub mod seal;
 pub mod store;
 pub mod time;
+pub mod waitlist;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

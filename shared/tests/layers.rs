@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "progress",
             "providers",
             "ratelimit",
+            "waitlist",
         ],
     ),
     ("wire", &["envelope", "routing", "openapi"]),

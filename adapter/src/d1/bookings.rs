@@ -12,9 +12,13 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 const BOOKING_COLUMNS: &str = "booking_no, applicant_id, booked_by, service_id, office_id, date, \
     period_id, start_time, end_time, COALESCE(phone_sealed, phone) AS phone, pickup_json, \
     photo_receipt_no, status, created_at, cancelled_at, cancelled_by, cancel_reason, checked_in_at";
-const INSERT_COLUMNS: &str = "booking_no, applicant_id, booked_by, service_id, office_id, date, \
+pub(super) const INSERT_COLUMNS: &str =
+    "booking_no, applicant_id, booked_by, service_id, office_id, date, \
     period_id, start_time, end_time, phone, phone_sealed, pickup_json, photo_receipt_no, status, \
     created_at";
+/// `?1`…`?15`, in the order of [`INSERT_COLUMNS`] and [`booking_args`].
+pub(super) const INSERT_PARAMS: &str =
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15";
 const PHONE: &str = "bookings.phone";
 const ADDRESS: &str = "bookings.address";
 
@@ -58,27 +62,61 @@ fn status(s: &str) -> ApiResult<BookingStatus> {
     })
 }
 
-fn bad<E>(what: &'static str) -> impl Fn(E) -> ApiError {
+pub(super) fn bad<E>(what: &'static str) -> impl Fn(E) -> ApiError {
     move |_| corrupt(what)
 }
 
 /// The pickup as stored: a mail address sealed where it stands in the JSON.
-fn seal_pickup(store: &D1Store, no: &BookingNo, pickup: &Pickup) -> ApiResult<String> {
+/// (`column`: where the address is sealed for, `row` the row's key.)
+pub(super) fn seal_pickup(
+    store: &D1Store,
+    column: &str,
+    row: &str,
+    pickup: &Pickup,
+) -> ApiResult<String> {
     let stored = match pickup {
         Pickup::Collect => Pickup::Collect,
         Pickup::Mail { address } => Pickup::Mail {
-            address: store.seal(ADDRESS, no.as_str(), address)?,
+            address: store.seal(column, row, address)?,
         },
     };
     serde_json::to_string(&stored).map_err(|_| ApiError::internal())
 }
 
-fn open_pickup(store: &D1Store, no: &str, json: &str) -> ApiResult<Pickup> {
+/// A new booking's values for [`INSERT_COLUMNS`], its phone and mail address sealed.
+pub(super) fn booking_args<'a>(store: &D1Store, b: &'a Booking) -> ApiResult<Vec<Arg<'a>>> {
+    Ok(vec![
+        b.booking_no.as_str().into(),
+        b.applicant_id.as_str().into(),
+        b.booked_by.as_str().into(),
+        b.service.as_str().into(),
+        b.office_id.as_str().into(),
+        b.date.to_string().into(),
+        b.period_id.as_str().into(),
+        format_hhmm(b.start).into(),
+        format_hhmm(b.end).into(),
+        mask::mask_phone(&b.phone).into(),
+        store
+            .seal(PHONE, b.booking_no.as_str(), b.phone.as_str())?
+            .into(),
+        seal_pickup(store, ADDRESS, b.booking_no.as_str(), &b.pickup)?.into(),
+        b.photo_receipt_no.as_deref().into(),
+        b.status.as_str().into(),
+        rfc3339(&b.created_at).into(),
+    ])
+}
+
+pub(super) fn open_pickup(
+    store: &D1Store,
+    column: &'static str,
+    row: &str,
+    json: &str,
+) -> ApiResult<Pickup> {
     Ok(
-        match serde_json::from_str(json).map_err(bad("bookings.pickup_json"))? {
+        match serde_json::from_str(json).map_err(|_| corrupt(column))? {
             Pickup::Collect => Pickup::Collect,
             Pickup::Mail { address } => Pickup::Mail {
-                address: store.unseal(ADDRESS, no, &address)?,
+                address: store.unseal(column, row, &address)?,
             },
         },
     )
@@ -99,7 +137,7 @@ impl BookingRow {
             start: parse_hhmm("start", &self.start_time).map_err(bad("bookings.start_time"))?,
             end: parse_hhmm("end", &self.end_time).map_err(bad("bookings.end_time"))?,
             phone: Phone::parse(&phone).map_err(bad("bookings.phone"))?,
-            pickup: open_pickup(store, &self.booking_no, &self.pickup_json)?,
+            pickup: open_pickup(store, ADDRESS, &self.booking_no, &self.pickup_json)?,
             photo_receipt_no: self.photo_receipt_no,
             status: status(&self.status)?,
             created_at: instant(&self.created_at)?,
@@ -196,26 +234,9 @@ impl Bookings for D1Store {
                 )
             })
             .transpose()?;
-        let pickup = seal_pickup(self, &b.booking_no, &b.pickup)?;
         let insert = self.stmt(
-            &format!("INSERT INTO bookings ({INSERT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
-            &[
-                b.booking_no.as_str().into(),
-                b.applicant_id.as_str().into(),
-                b.booked_by.as_str().into(),
-                b.service.as_str().into(),
-                b.office_id.as_str().into(),
-                b.date.to_string().into(),
-                b.period_id.as_str().into(),
-                format_hhmm(b.start).into(),
-                format_hhmm(b.end).into(),
-                mask::mask_phone(&b.phone).into(),
-                self.seal(PHONE, b.booking_no.as_str(), b.phone.as_str())?.into(),
-                pickup.into(),
-                b.photo_receipt_no.as_deref().into(),
-                b.status.as_str().into(),
-                rfc3339(&b.created_at).into(),
-            ],
+            &format!("INSERT INTO bookings ({INSERT_COLUMNS}) VALUES ({INSERT_PARAMS})"),
+            &booking_args(self, b)?,
         )?;
         let record = self.stmt(
             "INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, booking_no, status, response_json, created_at) \

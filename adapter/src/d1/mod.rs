@@ -14,6 +14,7 @@ mod sessions;
 mod stats;
 mod submit;
 mod users;
+mod waitlist;
 
 use crate::per_isolate::{remember, remembered, Slot};
 use serde::de::DeserializeOwned;

@@ -74,7 +74,7 @@ impl SubmitReads for D1Store {
             .first(
                 &sql,
                 &[
-                    q.session.as_str().into(),
+                    q.session.map(|s| s.as_str()).into(),
                     q.caller.as_str().into(),
                     q.applicant.as_str().into(),
                     q.office.as_str().into(),

@@ -15,13 +15,16 @@ use serde::Deserialize;
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+use yuyue_shared::domain::WaitlistId;
 use yuyue_shared::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
 use yuyue_shared::inventory::protocol::{Answer, Message, Request as Ask};
 use yuyue_shared::inventory::{
-    Change, Day, HoldOutcome, Place, PublishedPeriod, Queued, Room, Stored,
+    Change, Day, Entry, HoldOutcome, Place, PublishedPeriod, Queued, Room, Stored,
 };
-use yuyue_shared::store::{lapsed_verdicts, Catalog};
+use yuyue_shared::store::{lapsed_verdicts, Catalog, Inventory as Authority};
 use yuyue_shared::time::{format_hhmm, parse_hhmm};
+use yuyue_shared::waitlist::serve::ServeInput;
+use yuyue_shared::waitlist::settle_waitlist;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -48,6 +51,15 @@ const SCHEMA: &[&str] = &[
         user_id TEXT PRIMARY KEY,
         joined_at INTEGER NOT NULL,
         position INTEGER UNIQUE)",
+    // The waitlist: each entry's join order, the periods it waits for and its state (JSON of
+    // `Wanted` and `EntryState`); a place taken for a served entry is a row of `taken`.
+    "CREATE TABLE IF NOT EXISTS waitlist (
+        waitlist_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        applicant_id TEXT NOT NULL,
+        booking_no TEXT NOT NULL UNIQUE,
+        wanted TEXT NOT NULL,
+        state TEXT NOT NULL)",
     // No place beyond capacity, and none in a period that does not exist.
     "CREATE TRIGGER IF NOT EXISTS taken_within_capacity BEFORE INSERT ON taken
      WHEN (SELECT count(*) FROM taken WHERE period_id = NEW.period_id)
@@ -137,6 +149,16 @@ struct RoomRow {
 }
 
 #[derive(Deserialize)]
+struct EntryRow {
+    waitlist_id: String,
+    seq: f64,
+    applicant_id: String,
+    booking_no: String,
+    wanted: String,
+    state: String,
+}
+
+#[derive(Deserialize)]
 struct QueueRow {
     user_id: String,
     joined_at: f64,
@@ -173,6 +195,7 @@ impl Inventory {
                     )
                 }
                 "schedule_checked_at" => stored.schedule_checked_at_ms = m.value.parse().ok(),
+                "waitlist_closed" => stored.waitlist_closed = m.value == "1",
                 _ => {}
             }
         }
@@ -230,6 +253,24 @@ impl Inventory {
                 },
             );
         }
+        let entries: Vec<EntryRow> = self.rows(
+            "SELECT waitlist_id, seq, applicant_id, booking_no, wanted, state FROM waitlist",
+            vec![],
+        )?;
+        for e in entries {
+            let entry = Entry {
+                seq: e.seq as u64,
+                applicant: ApplicantId::parse(&e.applicant_id).map_err(|_| corrupt("applicant"))?,
+                booking_no: BookingNo::parse(&e.booking_no)
+                    .map_err(|_| corrupt("booking number"))?,
+                wanted: serde_json::from_str(&e.wanted).map_err(|_| corrupt("waitlist entry"))?,
+                state: serde_json::from_str(&e.state).map_err(|_| corrupt("waitlist entry"))?,
+            };
+            stored.apply(&Change::PutEntry(
+                WaitlistId::parse(&e.waitlist_id).map_err(|_| corrupt("waitlist id"))?,
+                entry,
+            ));
+        }
         Ok(stored)
     }
 
@@ -246,6 +287,9 @@ impl Inventory {
                 meta("date", date.to_string())
             }
             Change::ScheduleChecked(at) => meta("schedule_checked_at", at.to_string()),
+            Change::WaitlistClosed(closed) => {
+                meta("waitlist_closed", if *closed { "1" } else { "0" }.to_owned())
+            }
             Change::PutPeriod(p) => self.exec(
                 "INSERT INTO periods (period_id, start, end, capacity) VALUES (?, ?, ?, ?)
                  ON CONFLICT (period_id) DO UPDATE SET start = excluded.start, end = excluded.end, capacity = excluded.capacity",
@@ -308,6 +352,28 @@ impl Inventory {
                 self.exec("DELETE FROM admission", vec![])?;
                 self.exec("DELETE FROM queue", vec![])
             }
+            Change::PutEntry(id, e) => {
+                let json = |v: serde_json::Result<String>| {
+                    v.map_err(|e| worker::Error::RustError(e.to_string()))
+                };
+                self.exec(
+                    "INSERT INTO waitlist (waitlist_id, seq, applicant_id, booking_no, wanted, state)
+                     VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (waitlist_id) DO UPDATE SET state = excluded.state",
+                    vec![
+                        id.as_str().into(),
+                        num(e.seq as i64),
+                        e.applicant.as_str().into(),
+                        e.booking_no.as_str().into(),
+                        json(serde_json::to_string(&e.wanted))?.into(),
+                        json(serde_json::to_string(&e.state))?.into(),
+                    ],
+                )
+            }
+            Change::DropEntry(id) => self.exec(
+                "DELETE FROM waitlist WHERE waitlist_id = ?",
+                vec![id.as_str().into()],
+            ),
             Change::PutQueued(user, q) => self.exec(
                 "INSERT INTO queue (user_id, joined_at, position) VALUES (?, ?, ?)
                  ON CONFLICT (user_id) DO UPDATE SET joined_at = excluded.joined_at, position = excluded.position",
@@ -358,16 +424,18 @@ impl Inventory {
         })
     }
 
-    /// Wakes when the earliest unconfirmed hold lapses.
+    /// Wakes when the earliest unconfirmed hold lapses, or a waiting entry may, or at once
+    /// while the record has waitlist entries to be told of.
     async fn schedule_alarm(&self) -> Result<()> {
-        let Some(at) = self.with_day(|day| Ok(day.next_lapse()))? else {
+        let now = now_ms();
+        let Some(at) = self.with_day(|day| Ok(day.next_wake(now)))? else {
             return Ok(());
         };
         let storage = self.state.storage();
         let current = storage.get_alarm().await?;
         if current.is_none_or(|c| c > at) {
             // `set_alarm` takes an i64 as an offset from now, not as a timestamp.
-            storage.set_alarm((at - now_ms()).max(0)).await?;
+            storage.set_alarm((at - now).max(0)).await?;
         }
         Ok(())
     }
@@ -395,6 +463,81 @@ impl Inventory {
             self.state.storage().set_alarm(ALARM_RETRY_MS).await?;
         }
         Ok(!complete)
+    }
+}
+
+impl Inventory {
+    /// Tells the record what the day decided for its waitlist
+    /// ([`yuyue_shared::waitlist::settle_waitlist`]) and sends the notices. If the record cannot
+    /// answer, the alarm tries again in `ALARM_RETRY_MS`: `Ok(true)`.
+    async fn settle_waitlist(&self) -> Result<bool> {
+        let Some((office, date)) = self.with_day(|day| Ok(day.stored().day.clone()))? else {
+            return Ok(false);
+        };
+        if self.with_day(|day| Ok(day.outbox().is_empty()))? {
+            // Entries may be due to lapse: the outbox request lapses them first.
+            let now = now_ms();
+            if self.with_day(|day| Ok(day.next_entry_lapse().is_none_or(|at| at > now)))? {
+                return Ok(false);
+            }
+        }
+        let store = self.store()?;
+        let settled = async {
+            let (rules, _) = crate::rules_cache::current(&store).await?;
+            let input = ServeInput {
+                rules: &rules,
+                now: crate::clock::system_now(),
+                request_id: "alarm",
+            };
+            settle_waitlist(&store, &Local(self), &office, date, &input).await
+        };
+        match settled.await {
+            Ok(notices) => {
+                for notice in &notices {
+                    crate::notify::enqueue(&self.env, notice, "alarm").await;
+                }
+                Ok(false)
+            }
+            Err(e) => {
+                crate::log::event(
+                    "error",
+                    "waitlist_settle_failed",
+                    &[("code", e.code.as_str().into())],
+                );
+                self.state.storage().set_alarm(ALARM_RETRY_MS).await?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// The object asking its own day, through the same protocol as a function's client: the
+/// waitlist's settling is written once, against the storage traits.
+struct Local<'a>(&'a Inventory);
+
+impl Authority for Local<'_> {
+    async fn ask(
+        &self,
+        office: &OfficeId,
+        date: chrono::NaiveDate,
+        _op: &'static str,
+        request: Ask,
+    ) -> yuyue_shared::ApiResult<Answer> {
+        let msg = Message {
+            office: office.clone(),
+            date,
+            request,
+        };
+        self.0
+            .with_day(|day| Ok(day.handle(&msg, now_ms(), || [0; 32])))
+            .map_err(|e| {
+                crate::log::event(
+                    "error",
+                    "inventory_write_failed",
+                    &[("error", e.to_string().into())],
+                );
+                yuyue_shared::ApiError::internal()
+            })
     }
 }
 
@@ -443,18 +586,20 @@ impl DurableObject for Inventory {
             _ => [0; 32],
         };
         let answer = self.with_day(|day| Ok(day.handle(&msg, now, || seed)))?;
-        if let Answer::Hold(a) = &answer {
-            if matches!(a.outcome, HoldOutcome::Held { .. }) {
-                self.schedule_alarm().await?;
-            }
+        let held =
+            matches!(&answer, Answer::Hold(a) if matches!(a.outcome, HoldOutcome::Held { .. }));
+        if held || msg.request.wakes() {
+            self.schedule_alarm().await?;
         }
         Response::from_json(&answer)
     }
 
     async fn alarm(&self) -> Result<Response> {
-        // After a D1 failure the retry alarm is set; scheduling the next lapse now would bring
+        // After a D1 failure the retry alarm is set; scheduling the next wake now would bring
         // it forward to the lapse already past, and ask D1 again at once, in a loop.
-        if !self.settle_lapsed().await? {
+        let retrying = self.settle_lapsed().await?;
+        let retrying = retrying | self.settle_waitlist().await?;
+        if !retrying {
             self.schedule_alarm().await?;
         }
         Response::ok("settled")

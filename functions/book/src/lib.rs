@@ -15,6 +15,7 @@ use yuyue_shared::notify::{Notice, NoticeKind};
 use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
 use yuyue_shared::store::UserId;
+use yuyue_shared::waitlist::{self, JoinInput, WaitlistRequest};
 use yuyue_shared::{ApiError, ErrorCode};
 
 fn routes() -> Routes {
@@ -26,6 +27,10 @@ fn routes() -> Routes {
         .get("/v1/bookings/admission", admission_status)
         .get("/v1/bookings/:booking_no", read)
         .forward("/v1/bookings/:booking_no/cancel", "CANCEL")
+        .post("/v1/waitlist", join_waitlist)
+        .get("/v1/waitlist", list_waitlist)
+        .get("/v1/waitlist/:waitlist_id", read_waitlist)
+        .delete("/v1/waitlist/:waitlist_id", leave_waitlist)
 }
 
 /// What a submit needs besides its caller and body, loaded before the token is verified.
@@ -192,6 +197,70 @@ fn reader<'a>(cx: &'a Cx, caller: &'a UserId, rules: &'a Rules, qr: &'a QrSigner
         qr,
         lang: cx.lang,
     }
+}
+
+/// `POST /v1/waitlist`: joins a full period's waitlist (候补).
+async fn join_waitlist(mut cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let request: WaitlistRequest = cx.json().await?;
+    let store = cx.store()?;
+    let (rules, calendar) = rules_cache::current(&store).await?;
+    let catalog = catalog_cache::current(&store).await?;
+    let number_secret = cx.secret_bytes("BOOKING_NO_SECRET")?;
+    let key = cx.header("idempotency-key");
+    let view = waitlist::join(
+        &store,
+        &cx.inventory()?,
+        JoinInput {
+            caller: &caller.user_id,
+            session: &caller.session_id,
+            idempotency_key: key.as_deref(),
+            request: &request,
+            rules: &rules,
+            calendar: &calendar,
+            catalog: &catalog,
+            now: cx.now(),
+            request_id: &cx.request_id,
+            number_secret: &number_secret,
+            lang: cx.lang,
+        },
+    )
+    .await?;
+    Ok(Reply::with_status(201, view))
+}
+
+async fn list_waitlist(cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let q: ListQuery = cx.query()?;
+    let store = cx.store()?;
+    let (rules, _) = rules_cache::current(&store).await?;
+    let qr = cx.qr_signer().await?;
+    let reader = reader(&cx, &caller.user_id, &rules, &qr);
+    let views =
+        waitlist::list_entries(&store, &cx.inventory()?, &reader, q.applicant_id.as_deref())
+            .await?;
+    Ok(Reply::ok(serde_json::json!({ "entries": views })))
+}
+
+async fn read_waitlist(cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let store = cx.store()?;
+    let (rules, _) = rules_cache::current(&store).await?;
+    let qr = cx.qr_signer().await?;
+    let reader = reader(&cx, &caller.user_id, &rules, &qr);
+    let view =
+        waitlist::read_entry(&store, &cx.inventory()?, &reader, cx.param("waitlist_id")).await?;
+    Ok(Reply::ok(view))
+}
+
+async fn leave_waitlist(cx: Cx) -> ApiResult<Reply> {
+    let caller = cx.authenticate().await?;
+    let store = cx.store()?;
+    let (rules, _) = rules_cache::current(&store).await?;
+    let qr = cx.qr_signer().await?;
+    let reader = reader(&cx, &caller.user_id, &rules, &qr);
+    let view = waitlist::leave(&store, &cx.inventory()?, &reader, cx.param("waitlist_id")).await?;
+    Ok(Reply::ok(view))
 }
 
 yuyue_adapter::function_entry!(routes);

@@ -221,6 +221,7 @@ async fn day(cx: Cx) -> ApiResult<Reply> {
                 "taken": p.taken,
                 "holds": p.holds,
                 "remaining": p.remaining(),
+                "waitlist": p.waiting,
                 "d1": {
                     "booked": of(BookingStatus::Booked),
                     "checked_in": of(BookingStatus::CheckedIn),

@@ -178,7 +178,7 @@ where
         abandon_quietly(inventory, &hold).await;
         return Err(e);
     }
-    let checked = checks(store, &input, &req, start).await;
+    let checked = checks(store, &input.asker(), &req, Some(start)).await;
     let applicant = match checked {
         Ok(a) => a,
         Err(e) => {
@@ -326,12 +326,34 @@ pub async fn confirm_place<I: Inventory>(inventory: &I, hold: &HoldRequest) -> P
     }
 }
 
-/// Everything that needs the record, done while the place is held, over one read of it.
-async fn checks<S: SubmitReads>(
+/// Who a submit's checks are for: a submit's caller, or whoever joined a waitlist entry.
+pub struct Asker<'a> {
+    pub caller: &'a UserId,
+    /// The request's session, checked live; `None` for an entry served with no request behind.
+    pub session: Option<&'a SessionId>,
+    pub rules: &'a Rules,
+    pub now: Instant,
+}
+
+impl BookInput<'_> {
+    fn asker(&self) -> Asker<'_> {
+        Asker {
+            caller: self.caller,
+            session: Some(self.session),
+            rules: self.rules,
+            now: self.now,
+        }
+    }
+}
+
+/// Everything about a submit that needs the record, over one read of it: done while the place
+/// is held, and by the waitlist when an entry joins and when it is served. `start`: the
+/// period's, when one is chosen.
+pub async fn checks<S: SubmitReads>(
     store: &S,
-    input: &BookInput<'_>,
+    input: &Asker<'_>,
     req: &ValidBooking,
-    start: NaiveTime,
+    start: Option<NaiveTime>,
 ) -> ApiResult<Applicant> {
     let today = input.now.date_naive();
     // A ban runs `ban_days` from the later of two no-shows at most `window_days` apart.
@@ -348,8 +370,12 @@ async fn checks<S: SubmitReads>(
                 - chrono::Duration::days(input.rules.cancellation.window_days.into()),
         })
         .await?;
-    session_live(facts.session.as_ref(), input.caller)?;
-    window::check_bookable(input.rules, input.now, req.date, start)?;
+    if input.session.is_some() {
+        session_live(facts.session.as_ref(), input.caller)?;
+    }
+    if let Some(start) = start {
+        window::check_bookable(input.rules, input.now, req.date, start)?;
+    }
 
     let user = facts
         .user
@@ -468,10 +494,15 @@ async fn closed<S: Catalog>(store: &S, req: &ValidBooking) -> ApiError {
     match store.office(&req.office_id).await {
         Ok(None) => ApiError::not_found(),
         Err(e) => e,
-        Ok(Some(_)) => ApiError::new(ErrorCode::OutsideBookingWindow)
-            .with_message(t!("booking.period_not_published"))
-            .with_details(serde_json::json!({ "reason": "closed" })),
+        Ok(Some(_)) => period_closed(),
     }
+}
+
+/// A period not published that day, or a day closed: `OUTSIDE_BOOKING_WINDOW`, `closed`.
+pub fn period_closed() -> ApiError {
+    ApiError::new(ErrorCode::OutsideBookingWindow)
+        .with_message(t!("booking.period_not_published"))
+        .with_details(serde_json::json!({ "reason": "closed" }))
 }
 
 /// Gives up a hold after a refusal. If even that fails, the hold lapses on its own.

@@ -71,7 +71,8 @@ pub async fn reconcile_day<S: Bookings, I: Inventory>(
                 inventory.confirm(office, date, &t.booking_no).await?;
                 report.confirmed.push(no);
             }
-            (false, false) if t.expires_at.is_some_and(|e| e > now) => report.in_flight += 1,
+            // A hold not yet lapsed, or a waitlist entry's place while its booking is written.
+            (false, false) if t.expires_at.is_none_or(|e| e > now) => report.in_flight += 1,
             // Lapsed with no booking when D1 was read: its submit may have written and
             // confirmed since, so it is freed only if the object still finds it lapsed.
             (false, false) => {

@@ -173,9 +173,9 @@ pub(crate) struct Submitting {
     pub(crate) rules: Rules,
     pub(crate) signer: QrSigner,
     pub(crate) caller: UserId,
-    session: SessionId,
-    calendar: crate::rules::calendar::WorkCalendar,
-    catalog: crate::catalog::Snapshot,
+    pub(crate) session: SessionId,
+    pub(crate) calendar: crate::rules::calendar::WorkCalendar,
+    pub(crate) catalog: crate::catalog::Snapshot,
 }
 
 impl Submitting {
@@ -821,7 +821,7 @@ fn a_refusing_gate_frees_the_place_and_reads_nothing() {
     // The record was not read: the injected failure is still pending.
     assert!(block_on(s.submit_facts(&SubmitQuery {
         caller: &submitting.caller,
-        session: &submitting.session,
+        session: Some(&submitting.session),
         applicant: &ApplicantId::parse("ap0").unwrap(),
         office: &office(),
         service: crate::domain::ServiceId::Passport,

@@ -171,6 +171,8 @@ string_id!(
     ApplicantId, "a", 3, FieldError::new("bad_applicant_id", "booking.bad_applicant_id");
     /// One login; refresh tokens rotate within it and a reuse revokes all of it.
     SessionId, "s", 1, FieldError::new("bad_session_id", "auth.bad_session_id");
+    /// A place in a period's waitlist (候补): derived from who joined and under which key.
+    WaitlistId, "w", 3, FieldError::new("bad_waitlist_id", "waitlist.bad_waitlist_id");
 );
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ pub use document::{
     parse_document, parse_person, DocumentKind, NamedPerson, PersonDocument, PersonFields,
 };
 pub use id_number::{IdNumber, Sex};
-pub use ids::{ApplicantId, OfficeId, PeriodId, ServiceId, SessionId, UserId};
+pub use ids::{ApplicantId, OfficeId, PeriodId, ServiceId, SessionId, UserId, WaitlistId};
 pub use name::{NameScript, PersonName};
 pub use passport::ForeignPassport;
 pub use permanent_residence::PermanentResidenceId;

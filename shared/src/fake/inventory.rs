@@ -54,7 +54,7 @@ impl MemoryStore {
         let Some(place) = day.stored().places.get(no).cloned() else {
             return;
         };
-        day.release(no);
+        day.release(no, now);
         let other = BookingNo::from_entropy([0xee; 7]);
         day.restore(&place.period, &other, &place.applicant, now);
         day.take_changes();

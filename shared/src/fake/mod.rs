@@ -21,6 +21,7 @@ mod sessions;
 mod stats;
 mod submit;
 mod users;
+mod waitlist;
 
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -50,6 +51,9 @@ struct State {
     applicants: Vec<Applicant>,
     links: Vec<Link>,
     bookings: Vec<Booking>,
+    waitlist: Vec<WaitlistEntry>,
+    /// What the waitlist's settling put on the notifications queue.
+    notices: Vec<Notice>,
     idempotency: Vec<IdempotencyRecord>,
     days: HashMap<(OfficeId, NaiveDate), Day>,
     applications: Vec<Application>,
@@ -204,7 +208,26 @@ impl MemoryStore {
             }
             day.take_changes();
         }
-        complete
+        complete && self.serve_waitlist(office, date).await.is_ok()
+    }
+
+    /// The alarm's second half: the day's outbox told to the record
+    /// ([`crate::waitlist::settle_waitlist`]); the notices are kept as the queue would get them.
+    pub async fn serve_waitlist(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<()> {
+        let rules = self.state.borrow().rules.clone();
+        let input = crate::waitlist::serve::ServeInput {
+            rules: &rules,
+            now: self.clock(),
+            request_id: "alarm",
+        };
+        let notices = crate::waitlist::settle_waitlist(self, self, office, date, &input).await?;
+        self.state.borrow_mut().notices.extend(notices);
+        Ok(())
+    }
+
+    /// The notices the waitlist's settling sent, oldest first.
+    pub fn sent_notices(&self) -> Vec<Notice> {
+        self.state.borrow().notices.clone()
     }
 
     pub fn set_calendar(&self, calendar: WorkCalendar) {

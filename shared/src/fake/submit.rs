@@ -6,7 +6,10 @@ impl SubmitReads for MemoryStore {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
         self.step("submit_facts").await?;
         Ok(SubmitFacts {
-            session: self.session(q.session).await?,
+            session: match q.session {
+                Some(id) => self.session(id).await?,
+                None => None,
+            },
             user: self.user(q.caller).await?,
             link: self.link(q.caller, q.applicant).await?,
             applicant: self.applicant(q.applicant).await?,

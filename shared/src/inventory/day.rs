@@ -12,6 +12,7 @@ use super::model::{
     AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
 };
 use super::stored::{Change, Place, Queued, Room, Stored};
+use super::waitlist::EntryState;
 use crate::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
 use crate::time::from_unix_millis;
 use chrono::NaiveDate;
@@ -117,7 +118,7 @@ impl Day {
         std::mem::take(&mut self.changes)
     }
 
-    fn change(&mut self, change: Change) {
+    pub(super) fn record(&mut self, change: Change) {
         self.stored.apply(&change);
         self.changes.push(change);
     }
@@ -125,7 +126,7 @@ impl Day {
     /// Learns which (office, date) this is, the first time it is told.
     pub fn name(&mut self, office: &OfficeId, date: NaiveDate) {
         if self.stored.day.is_none() {
-            self.change(Change::Named(office.clone(), date));
+            self.record(Change::Named(office.clone(), date));
         }
     }
 
@@ -144,10 +145,10 @@ impl Day {
     pub fn load_schedule(&mut self, periods: &[PublishedPeriod], now: i64) {
         for p in periods {
             if !self.stored.periods.contains_key(&p.period_id) {
-                self.change(Change::PutPeriod(p.clone()));
+                self.record(Change::PutPeriod(p.clone()));
             }
         }
-        self.change(Change::ScheduleChecked(now));
+        self.record(Change::ScheduleChecked(now));
     }
 
     fn holders(&self, period: &PeriodId) -> Vec<BookingNo> {
@@ -213,7 +214,7 @@ impl Day {
             return answer(HoldOutcome::NotAdmitted { admission }, None);
         }
         let lapses = now + i64::from(h.ttl_seconds) * 1000;
-        self.change(Change::PutPlace(
+        self.record(Change::PutPlace(
             h.booking_no.clone(),
             Place {
                 period: h.period.clone(),
@@ -237,7 +238,7 @@ impl Day {
         let renewed = now + i64::from(ttl_seconds) * 1000;
         if place.expires_at_ms.is_none_or(|at| at < renewed) {
             place.expires_at_ms = Some(renewed);
-            self.change(Change::PutPlace(no.clone(), place));
+            self.record(Change::PutPlace(no.clone(), place));
         }
     }
 
@@ -250,13 +251,13 @@ impl Day {
         if !place.confirmed {
             place.confirmed = true;
             place.expires_at_ms = None;
-            self.change(Change::PutPlace(no.clone(), place));
+            self.record(Change::PutPlace(no.clone(), place));
         }
         true
     }
 
     /// A submit gives up its hold (see `attached`).
-    pub fn abandon(&mut self, no: &BookingNo) {
+    pub fn abandon(&mut self, no: &BookingNo, now: i64) {
         let Some(n) = self.attached.get_mut(no) else {
             return;
         };
@@ -266,16 +267,15 @@ impl Day {
         }
         self.attached.remove(no);
         if self.stored.places.get(no).is_some_and(|p| !p.confirmed) {
-            self.change(Change::DropPlace(no.clone()));
+            self.free(no, now);
         }
     }
 
-    /// Frees the number's place, held or confirmed (a cancel, reconciliation).
-    pub fn release(&mut self, no: &BookingNo) {
+    /// Frees the number's place, held or confirmed (a cancel, reconciliation), for the
+    /// waitlist first.
+    pub fn release(&mut self, no: &BookingNo, now: i64) {
         self.attached.remove(no);
-        if self.stored.places.contains_key(no) {
-            self.change(Change::DropPlace(no.clone()));
-        }
+        self.free(no, now);
     }
 
     /// Gives back a confirmed place to a booking the record has and the day lost; `Full`
@@ -294,7 +294,7 @@ impl Day {
             if self.is_full(&p) {
                 return HoldOutcome::Full;
             }
-            self.change(Change::PutPlace(
+            self.record(Change::PutPlace(
                 no.clone(),
                 Place {
                     period: period.clone(),
@@ -336,18 +336,23 @@ impl Day {
             .cloned()
             .collect();
         for id in dropped {
-            self.change(Change::DropPeriod(id));
+            self.record(Change::DropPeriod(id));
         }
         for p in periods {
             if self.stored.periods.get(&p.period_id) != Some(p) {
-                self.change(Change::PutPeriod(p.clone()));
+                self.record(Change::PutPeriod(p.clone()));
             }
         }
-        self.change(Change::ScheduleChecked(now));
+        self.record(Change::ScheduleChecked(now));
+        if self.stored.waitlist_closed && !periods.is_empty() {
+            self.record(Change::WaitlistClosed(false));
+        }
+        self.serve_all(now);
+        self.lapse_entries(now);
         Publish::Published
     }
 
-    pub fn periods(&self) -> Vec<PeriodInventory> {
+    pub fn periods(&self, now: i64) -> Vec<PeriodInventory> {
         let mut out: Vec<PeriodInventory> = self
             .stored
             .periods
@@ -366,6 +371,7 @@ impl Day {
                     capacity: p.capacity,
                     taken: mine().count() as u32,
                     holds: mine().filter(|t| !t.confirmed).count() as u32,
+                    waiting: self.waiting_in(&p.period_id, now),
                 }
             })
             .collect();
@@ -381,18 +387,29 @@ impl Day {
                 booking_no: no.clone(),
                 period_id: p.period.clone(),
                 confirmed: p.confirmed,
-                expires_at: (!p.confirmed).then(|| from_unix_millis(p.expires_at_ms.unwrap_or(0))),
+                expires_at: p.expires_at_ms.map(from_unix_millis),
             })
             .collect()
     }
 
-    /// When the earliest unconfirmed hold lapses: when the day's alarm must fire.
-    pub fn next_lapse(&self) -> Option<i64> {
-        self.stored
+    /// When the day's alarm must fire: when the earliest hold lapses, or a waiting entry may,
+    /// or at once (`now`) while the record has entries to be told of.
+    pub fn next_wake(&self, now: i64) -> Option<i64> {
+        let holds = self
+            .stored
             .places
             .values()
-            .filter(|p| !p.confirmed)
-            .map(|p| p.expires_at_ms.unwrap_or(0))
+            .filter_map(|p| p.expires_at_ms.filter(|_| !p.confirmed))
+            .min();
+        let outbox = self
+            .stored
+            .waitlist
+            .values()
+            .any(|e| e.state != EntryState::Waiting)
+            .then_some(now);
+        [holds, self.next_entry_lapse(), outbox]
+            .into_iter()
+            .flatten()
             .min()
     }
 
@@ -408,8 +425,9 @@ impl Day {
             .collect()
     }
 
+    /// A served entry's place has no lapse ([`super::waitlist`]).
     fn is_lapsed(p: &Place, now: i64) -> bool {
-        !p.confirmed && p.expires_at_ms.unwrap_or(0) <= now
+        !p.confirmed && p.expires_at_ms.is_some_and(|at| at <= now)
     }
 
     /// Settles a lapsed hold: confirmed if the record has its booking for this place (its
@@ -429,7 +447,7 @@ impl Day {
             self.confirm(no);
         } else {
             self.attached.remove(no);
-            self.change(Change::DropPlace(no.clone()));
+            self.free(no, now);
         }
         true
     }
@@ -439,9 +457,9 @@ impl Day {
     pub fn set_admission(&mut self, config: Option<&AdmissionConfig>, seed: [u8; 32]) {
         match (config, self.stored.room.clone()) {
             (None, None) => {}
-            (None, Some(_)) => self.change(Change::DropRoom),
-            (Some(c), Some(room)) => self.change(Change::PutRoom(Room { config: *c, ..room })),
-            (Some(c), None) => self.change(Change::PutRoom(Room {
+            (None, Some(_)) => self.record(Change::DropRoom),
+            (Some(c), Some(room)) => self.record(Change::PutRoom(Room { config: *c, ..room })),
+            (Some(c), None) => self.record(Change::PutRoom(Room {
                 config: *c,
                 drawn: false,
                 seed,
@@ -465,7 +483,7 @@ impl Day {
             waiting.sort();
             admission::draw(&mut waiting, room.seed);
             for (i, (joined_at_ms, user)) in waiting.into_iter().enumerate() {
-                self.change(Change::PutQueued(
+                self.record(Change::PutQueued(
                     user,
                     Queued {
                         joined_at_ms,
@@ -473,7 +491,7 @@ impl Day {
                     },
                 ));
             }
-            self.change(Change::PutRoom(Room {
+            self.record(Change::PutRoom(Room {
                 drawn: true,
                 ..room
             }));
@@ -501,7 +519,7 @@ impl Day {
         match admission::join(&status, room.drawn, last) {
             Join::Keep => status,
             Join::Enter { position } => {
-                self.change(Change::PutQueued(
+                self.record(Change::PutQueued(
                     user.clone(),
                     Queued {
                         joined_at_ms: at_ms,

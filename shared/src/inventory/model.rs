@@ -112,6 +112,9 @@ pub struct PeriodInventory {
     /// Confirmed bookings plus unexpired holds.
     pub taken: u32,
     pub holds: u32,
+    /// Waitlist entries that can still be served in it.
+    #[serde(default)]
+    pub waiting: u32,
 }
 
 impl PeriodInventory {

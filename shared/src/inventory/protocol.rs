@@ -5,7 +5,8 @@
 use super::admission::{AdmissionConfig, AdmissionStatus};
 use super::day::{Day, Hold, HoldAnswer};
 use super::model::{AdmissionSummary, PeriodInventory, Publish, PublishedPeriod, Taken};
-use crate::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
+use super::waitlist::{JoinEntry, Joined, Pending, Settled};
+use crate::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId, WaitlistId};
 use crate::error::{ApiError, ApiResult};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,24 @@ pub enum Request {
     AdmissionSummary,
     Periods,
     Taken,
+    JoinWaitlist(JoinEntry),
+    /// Drops the entry, freeing a place taken for it and not yet confirmed.
+    LeaveWaitlist {
+        id: WaitlistId,
+    },
+    /// Where each of these entries stands (`None`: not waiting there).
+    Positions {
+        ids: Vec<WaitlistId>,
+    },
+    /// Lapses the waiting entries that can no longer be booked, then lists what the record
+    /// must be told.
+    Outbox,
+    SettleEntry {
+        id: WaitlistId,
+        settled: Settled,
+    },
+    /// The day is being closed: its waitlist lapses and takes nobody new.
+    CloseWaitlist,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +91,9 @@ pub enum Answer {
     Summary(Option<AdmissionSummary>),
     Periods(Vec<PeriodInventory>),
     Taken(Vec<Taken>),
+    Joined(Joined),
+    Positions(Vec<Option<u64>>),
+    Outbox(Vec<Pending>),
 }
 
 impl Request {
@@ -80,7 +102,30 @@ impl Request {
     pub fn reads_periods(&self) -> bool {
         matches!(
             self,
-            Request::Hold(_) | Request::Restore { .. } | Request::Periods | Request::Taken
+            Request::Hold(_)
+                | Request::Restore { .. }
+                | Request::Periods
+                | Request::Taken
+                | Request::JoinWaitlist(_)
+        )
+    }
+}
+
+impl Request {
+    /// Whether answering may move when the day's alarm must fire ([`Day::next_wake`]): a place
+    /// freed (and served to the waitlist), an entry joined or settled. A hold that took a place
+    /// moves it too; the caller knows that from the answer.
+    pub fn wakes(&self) -> bool {
+        matches!(
+            self,
+            Request::Abandon { .. }
+                | Request::Release { .. }
+                | Request::ReleaseLapsed { .. }
+                | Request::Publish { .. }
+                | Request::JoinWaitlist(_)
+                | Request::LeaveWaitlist { .. }
+                | Request::SettleEntry { .. }
+                | Request::CloseWaitlist
         )
     }
 }
@@ -99,11 +144,11 @@ impl Day {
             Request::Hold(h) => Answer::Hold(self.hold(h, now)),
             Request::Confirm { booking_no } => Answer::Confirmed(self.confirm(booking_no)),
             Request::Abandon { booking_no } => {
-                self.abandon(booking_no);
+                self.abandon(booking_no, now);
                 Answer::Done
             }
             Request::Release { booking_no } => {
-                self.release(booking_no);
+                self.release(booking_no, now);
                 Answer::Done
             }
             Request::ReleaseLapsed { booking_no } => {
@@ -129,8 +174,28 @@ impl Day {
                 self.admission_status(user, *at_ms)
             }),
             Request::AdmissionSummary => Answer::Summary(self.admission_summary()),
-            Request::Periods => Answer::Periods(self.periods()),
+            Request::Periods => Answer::Periods(self.periods(now)),
             Request::Taken => Answer::Taken(self.taken()),
+            Request::JoinWaitlist(j) => Answer::Joined(self.join_waitlist(j, now)),
+            Request::LeaveWaitlist { id } => {
+                self.leave_waitlist(id, now);
+                Answer::Done
+            }
+            Request::Positions { ids } => {
+                Answer::Positions(ids.iter().map(|id| self.position(id, now)).collect())
+            }
+            Request::Outbox => {
+                self.lapse_entries(now);
+                Answer::Outbox(self.outbox())
+            }
+            Request::SettleEntry { id, settled } => {
+                self.settle_entry(id, *settled, now);
+                Answer::Done
+            }
+            Request::CloseWaitlist => {
+                self.close_waitlist();
+                Answer::Done
+            }
         }
     }
 }
@@ -165,6 +230,9 @@ expect_answer!(
     summary: Summary(Option<AdmissionSummary>),
     periods: Periods(Vec<PeriodInventory>),
     taken: Taken(Vec<Taken>),
+    joined: Joined(Joined),
+    positions: Positions(Vec<Option<u64>>),
+    outbox: Outbox(Vec<Pending>),
 );
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 
 use super::admission::AdmissionConfig;
 use super::model::PublishedPeriod;
-use crate::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
+use super::waitlist::Entry;
+use crate::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId, WaitlistId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -48,6 +49,11 @@ pub struct Stored {
     pub places: BTreeMap<BookingNo, Place>,
     pub room: Option<Room>,
     pub queue: BTreeMap<UserId, Queued>,
+    pub waitlist: BTreeMap<WaitlistId, Entry>,
+    /// The join order the next waitlist entry gets: above every entry's.
+    pub next_seq: u64,
+    /// The day is being closed: nobody joins its waitlist, which has lapsed.
+    pub waitlist_closed: bool,
 }
 
 /// One write to a day's storage.
@@ -63,6 +69,9 @@ pub enum Change {
     /// The room and its whole queue.
     DropRoom,
     PutQueued(UserId, Queued),
+    PutEntry(WaitlistId, Entry),
+    DropEntry(WaitlistId),
+    WaitlistClosed(bool),
 }
 
 impl Stored {
@@ -90,6 +99,14 @@ impl Stored {
             Change::PutQueued(user, q) => {
                 self.queue.insert(user.clone(), *q);
             }
+            Change::PutEntry(id, entry) => {
+                self.next_seq = self.next_seq.max(entry.seq + 1);
+                self.waitlist.insert(id.clone(), entry.clone());
+            }
+            Change::DropEntry(id) => {
+                self.waitlist.remove(id);
+            }
+            Change::WaitlistClosed(closed) => self.waitlist_closed = *closed,
         }
     }
 

@@ -22,7 +22,7 @@ use crate::error::ApiResult;
 use crate::i18n::Lang;
 use crate::store::{
     Applicant, ApplicantId, Application, ApplicationStatus, Booking, Link, LinkStatus, Office,
-    Platform, ServiceInfo, User, UserId,
+    Platform, ServiceInfo, User, UserId, WaitlistEntry,
 };
 use crate::time::{format_hhmm, Instant};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,10 @@ pub enum NoticeKind {
     ProgressChanged,
     ReadyToCollect,
     DayClosed,
+    /// A waitlist entry was served: its booking is made.
+    WaitlistBooked,
+    /// A waitlist entry can no longer be served.
+    WaitlistExpired,
 }
 
 impl NoticeKind {
@@ -47,6 +51,8 @@ impl NoticeKind {
             NoticeKind::ProgressChanged => "progress_changed",
             NoticeKind::ReadyToCollect => "ready_to_collect",
             NoticeKind::DayClosed => "day_closed",
+            NoticeKind::WaitlistBooked => "waitlist_booked",
+            NoticeKind::WaitlistExpired => "waitlist_expired",
         }
     }
 }
@@ -87,7 +93,10 @@ impl Notice {
             NoticeKind::BookingCancelled => "cancelled",
             NoticeKind::Reminder => "reminder",
             NoticeKind::DayClosed => "day_closed",
-            NoticeKind::ProgressChanged | NoticeKind::ReadyToCollect => "other",
+            NoticeKind::WaitlistBooked => "waitlist_booked",
+            NoticeKind::ProgressChanged
+            | NoticeKind::ReadyToCollect
+            | NoticeKind::WaitlistExpired => "other",
         };
         Notice {
             event_id: format!("booking.{what}:{}", b.booking_no),
@@ -101,6 +110,24 @@ impl Notice {
             date: Some(b.date.to_string()),
             start: Some(format_hhmm(b.start)),
             end: Some(format_hhmm(b.end)),
+            status: None,
+        }
+    }
+
+    /// About a waitlist entry that can no longer be served; the helper who joined it is told too.
+    pub fn waitlist_expired(e: &WaitlistEntry) -> Notice {
+        Notice {
+            event_id: format!("waitlist.expired:{}", e.id),
+            kind: NoticeKind::WaitlistExpired,
+            applicant_id: e.applicant_id.clone(),
+            actor: Some(e.joined_by.clone()),
+            service: e.service,
+            office_id: e.office_id.as_str().to_owned(),
+            booking_no: None,
+            application_no: None,
+            date: Some(e.date.to_string()),
+            start: None,
+            end: None,
             status: None,
         }
     }

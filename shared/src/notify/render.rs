@@ -141,6 +141,19 @@ pub fn message(n: &Notice, names: &Names, lang: Lang) -> Message {
             put("time3", when(n));
             put("thing4", say(t!("notify.day_closed")));
         }
+        NoticeKind::WaitlistBooked => {
+            put("thing1", thing(&names.service));
+            put("thing2", thing(&names.office));
+            put("time3", when(n));
+            put("character_string4", booking_no);
+            put("thing5", say(t!("notify.waitlist_booked")));
+        }
+        NoticeKind::WaitlistExpired => {
+            put("thing1", thing(&names.service));
+            put("thing2", thing(&names.office));
+            put("time3", when(n));
+            put("thing4", say(t!("notify.waitlist_expired")));
+        }
     }
     Message {
         kind: n.kind,

@@ -190,6 +190,7 @@ pub async fn close_day<S: Catalog + Bookings, I: Inventory>(
         .ok_or_else(ApiError::not_found)?;
 
     freeze(inventory, &office, date).await?;
+    inventory.close_waitlist(&office, date).await?;
     let actor = Actor::Ops(who.name.clone());
     let cancelled = store
         .cancel_day(&office, date, reason, &actor, request_id, now)

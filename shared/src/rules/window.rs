@@ -91,6 +91,20 @@ pub fn check_not_holiday(calendar: &WorkCalendar, date: NaiveDate) -> Result<(),
 }
 
 /// The Shanghai calendar day of `now`, whatever offset the caller's instant carries.
+/// The instant from which a period starting at `period_start` on `date` can no longer be
+/// booked: its start, or the midnight that brings the date nearer than `min_days_ahead`,
+/// whichever comes first. What [`check_bookable`] refuses as `past` or `too_soon`; a waitlist
+/// entry stops being served for the period then.
+pub fn bookable_until(rules: &Rules, date: NaiveDate, period_start: NaiveTime) -> Instant {
+    let start = time::at(date, period_start);
+    let days = u64::from(rules.booking.min_days_ahead);
+    let too_soon = date
+        .checked_sub_days(Days::new(days))
+        .and_then(|d| d.succ_opt())
+        .map(|d| time::at(d, NaiveTime::MIN));
+    too_soon.map_or(start, |t| t.min(start))
+}
+
 fn local_today(now: Instant) -> NaiveDate {
     now.with_timezone(&time::shanghai()).date_naive()
 }
@@ -260,6 +274,30 @@ mod tests {
                 prop_assert!(first <= last);
             }
             prop_assert!(first > now.date_naive() || rules.booking.min_days_ahead == 0);
+        }
+
+        #[test]
+        fn past_bookable_until_nothing_is_bookable_and_before_it_only_the_release_refuses(
+            rules in rules_strategy(),
+            seconds in 0i64..365 * 86_400,
+            day_offset in -2i64..64,
+            minute in 0u32..24 * 60,
+        ) {
+            let now = instant_in_2026(seconds);
+            let date = now.with_timezone(&time::shanghai()).date_naive() + Duration::days(day_offset);
+            let start = t(minute / 60, minute % 60, 0);
+            let until = bookable_until(&rules, date, start);
+            match check_bookable(&rules, now, date, start) {
+                Ok(()) => prop_assert!(now < until),
+                Err(e) if now >= until => {
+                    let reason = e.details.unwrap()["reason"].as_str().unwrap().to_owned();
+                    prop_assert!(reason == "past" || reason == "too_soon", "{}", reason);
+                }
+                Err(e) => {
+                    let reason = e.details.unwrap()["reason"].as_str().unwrap().to_owned();
+                    prop_assert!(reason == "not_released" || reason == "too_far", "{}", reason);
+                }
+            }
         }
 
         #[test]

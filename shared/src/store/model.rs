@@ -465,3 +465,71 @@ impl ServiceInfo {
         }
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitlistStatus {
+    Waiting,
+    /// Served: its booking (`booking_no`) is in the record.
+    Booked,
+    /// It can no longer be served: none of its periods can be booked any more, or its booking
+    /// was refused when a place came (`reason`).
+    Expired,
+    /// Left by the applicant or a helper.
+    Cancelled,
+}
+
+impl WaitlistStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitlistStatus::Waiting => "waiting",
+            WaitlistStatus::Booked => "booked",
+            WaitlistStatus::Expired => "expired",
+            WaitlistStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            WaitlistStatus::Waiting,
+            WaitlistStatus::Booked,
+            WaitlistStatus::Expired,
+            WaitlistStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|w| w.as_str() == s)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            WaitlistStatus::Waiting => t!("status.waitlist.waiting"),
+            WaitlistStatus::Booked => t!("status.waitlist.booked"),
+            WaitlistStatus::Expired => t!("status.waitlist.expired"),
+            WaitlistStatus::Cancelled => t!("status.waitlist.cancelled"),
+        }
+    }
+}
+
+/// A waitlist entry (候补) as the record keeps it: what its booking will be, for which periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitlistEntry {
+    pub id: crate::domain::WaitlistId,
+    pub applicant_id: ApplicantId,
+    pub joined_by: UserId,
+    pub service: ServiceId,
+    pub office_id: OfficeId,
+    pub date: NaiveDate,
+    pub period_ids: Vec<PeriodId>,
+    pub phone: Phone,
+    pub pickup: Pickup,
+    pub photo_receipt_no: Option<String>,
+    /// The number its booking gets when it is served.
+    pub booking_no: BookingNo,
+    /// Of the normalised request, for the `Idempotency-Key` it was joined under.
+    pub fingerprint: String,
+    pub status: WaitlistStatus,
+    /// Why it expired: `no_longer_bookable`, or the code that refused its booking.
+    pub reason: Option<String>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+}

@@ -6,14 +6,14 @@
 #![allow(async_fn_in_trait)]
 
 use super::model::*;
-use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId};
+use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId, WaitlistId};
 use crate::error::ApiResult;
 use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
 use crate::inventory::protocol::{Answer, Request};
-use crate::inventory::Hold;
 pub use crate::inventory::{
     AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
 };
+use crate::inventory::{Hold, JoinEntry, Joined, Pending, Settled};
 use crate::rules::calendar::WorkCalendar;
 pub use crate::rules::helpers::LinkLimits;
 use crate::rules::Rules;
@@ -205,6 +205,55 @@ pub trait Bookings {
     ) -> ApiResult<Vec<Booking>>;
 }
 
+pub enum CreateEntry {
+    Created,
+    /// An entry with this id exists already (a retry, a double tap).
+    SameId(Box<WaitlistEntry>),
+    /// The applicant already waits for the service (the partial unique index).
+    WaitingExists(WaitlistId),
+}
+
+pub enum BookEntry {
+    /// The booking is written and the entry is `booked` (now, or by an earlier call).
+    Booked,
+    /// The entry is not waiting (left, expired, or booked under another number): nothing written.
+    NotWaiting,
+    /// The applicant has an active booking for the service already: nothing written.
+    ActiveExists,
+}
+
+/// The waitlist (候补) as the record keeps it.
+pub trait Waitlists {
+    /// Stores a new waiting entry with its audit entry in one transaction.
+    async fn create_entry(
+        &self,
+        entry: &WaitlistEntry,
+        audit: &AuditEntry,
+    ) -> ApiResult<CreateEntry>;
+    async fn entry(&self, id: &WaitlistId) -> ApiResult<Option<WaitlistEntry>>;
+    /// Newest first.
+    async fn entries_of(&self, applicants: &[ApplicantId]) -> ApiResult<Vec<WaitlistEntry>>;
+    /// `waiting` → `to` (`cancelled`, or `expired` with its `reason`), only from `waiting`, with
+    /// its audit entry in the same transaction; returns the entry as it is afterwards.
+    async fn end_entry(
+        &self,
+        id: &WaitlistId,
+        to: WaitlistStatus,
+        reason: Option<&str>,
+        at: Instant,
+        audit: &AuditEntry,
+    ) -> ApiResult<Option<WaitlistEntry>>;
+    /// Writes the served entry's booking (`booking.booking_no` is the entry's), its audit entry
+    /// and the entry `waiting` → `booked` in one transaction, only while the entry is waiting:
+    /// the step that makes a waitlist entry a booking, under the same constraints as a submit's.
+    async fn book_entry(
+        &self,
+        id: &WaitlistId,
+        booking: &Booking,
+        audit: &AuditEntry,
+    ) -> ApiResult<BookEntry>;
+}
+
 /// What the record says of each lapsed hold of (`office`, `date`) (see
 /// [`crate::inventory::Day::lapsed`]): whether its number's booking keeps the place, in order.
 /// Stops at the first lookup that fails, `false` in the second place: the rest wait for the
@@ -383,6 +432,64 @@ pub trait Inventory {
             .await?
             .summary()
     }
+    /// Puts an entry in the day's waitlist, if every period it names is full.
+    async fn join_waitlist(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        join: &JoinEntry,
+    ) -> ApiResult<Joined> {
+        let ask = Request::JoinWaitlist(join.clone());
+        self.ask(office, date, "join_waitlist", ask).await?.joined()
+    }
+    /// Takes an entry out of the waitlist (after the record marked it left); a place taken for
+    /// it and not confirmed goes to the next entry. Idempotent.
+    async fn leave_waitlist(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        id: &WaitlistId,
+    ) -> ApiResult<()> {
+        let ask = Request::LeaveWaitlist { id: id.clone() };
+        self.ask(office, date, "leave_waitlist", ask).await?.done()
+    }
+    /// Where each entry stands in the day's waitlist (`None`: not waiting).
+    async fn positions(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        ids: &[WaitlistId],
+    ) -> ApiResult<Vec<Option<u64>>> {
+        let ask = Request::Positions { ids: ids.to_vec() };
+        self.ask(office, date, "positions", ask).await?.positions()
+    }
+    /// The entries served or lapsed the record must be told of (lapsing those due first).
+    async fn outbox(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<Vec<Pending>> {
+        self.ask(office, date, "outbox", Request::Outbox)
+            .await?
+            .outbox()
+    }
+    /// The day is being closed: its waitlist lapses (before its places are freed, so none is
+    /// served) and takes nobody new until periods are published again.
+    async fn close_waitlist(&self, office: &OfficeId, date: NaiveDate) -> ApiResult<()> {
+        self.ask(office, date, "close_waitlist", Request::CloseWaitlist)
+            .await?
+            .done()
+    }
+    /// What the record answered for an entry of the outbox.
+    async fn settle_entry(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        id: &WaitlistId,
+        settled: Settled,
+    ) -> ApiResult<()> {
+        let ask = Request::SettleEntry {
+            id: id.clone(),
+            settled,
+        };
+        self.ask(office, date, "settle_entry", ask).await?.done()
+    }
 }
 
 /// What the checks of a booking submit read from the record.
@@ -403,7 +510,9 @@ pub struct SubmitFacts {
 
 pub struct SubmitQuery<'a> {
     pub caller: &'a UserId,
-    pub session: &'a SessionId,
+    /// The request's session; `None` when no request is behind the reads (a waitlist entry
+    /// served).
+    pub session: Option<&'a SessionId>,
     pub applicant: &'a ApplicantId,
     pub office: &'a OfficeId,
     pub service: ServiceId,
