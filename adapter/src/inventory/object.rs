@@ -471,16 +471,12 @@ impl Inventory {
     /// ([`yuyue_shared::waitlist::settle_waitlist`]) and sends the notices. If the record cannot
     /// answer, the alarm tries again in `ALARM_RETRY_MS`: `Ok(true)`.
     async fn settle_waitlist(&self) -> Result<bool> {
-        let Some((office, date)) = self.with_day(|day| Ok(day.stored().day.clone()))? else {
+        let now = now_ms();
+        let named =
+            self.with_day(|day| Ok(day.stored().day.clone().filter(|_| day.waitlist_due(now))))?;
+        let Some((office, date)) = named else {
             return Ok(false);
         };
-        if self.with_day(|day| Ok(day.outbox().is_empty()))? {
-            // Entries may be due to lapse: the outbox request lapses them first.
-            let now = now_ms();
-            if self.with_day(|day| Ok(day.next_entry_lapse().is_none_or(|at| at > now)))? {
-                return Ok(false);
-            }
-        }
         let store = self.store()?;
         let settled = async {
             let (rules, _) = crate::rules_cache::current(&store).await?;

@@ -14,7 +14,6 @@ use yuyue_shared::catalog::Snapshot;
 use yuyue_shared::notify::{Notice, NoticeKind};
 use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
-use yuyue_shared::store::UserId;
 use yuyue_shared::waitlist::{self, JoinInput, WaitlistRequest};
 use yuyue_shared::{ApiError, ErrorCode};
 
@@ -167,36 +166,40 @@ struct ListQuery {
     applicant_id: Option<String>,
 }
 
-async fn list(cx: Cx) -> ApiResult<Reply> {
+/// What every read of bookings and waitlist entries starts with: the caller, the record and
+/// the rules (for the helper links it goes through).
+async fn reading(cx: &Cx) -> ApiResult<(Caller, D1Store, Rules)> {
     let caller = cx.authenticate().await?;
-    let q: ListQuery = cx.query()?;
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
+    Ok((caller, store, rules))
+}
+
+fn reader<'a>(cx: &'a Cx, caller: &'a Caller, rules: &'a Rules) -> Reader<'a> {
+    Reader {
+        caller: &caller.user_id,
+        rules,
+        now: cx.now(),
+        request_id: &cx.request_id,
+        lang: cx.lang,
+    }
+}
+
+async fn list(cx: Cx) -> ApiResult<Reply> {
+    let (caller, store, rules) = reading(&cx).await?;
+    let q: ListQuery = cx.query()?;
     let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller.user_id, &rules, &qr);
-    let views = list::list_bookings(&store, &reader, q.applicant_id.as_deref()).await?;
+    let reader = reader(&cx, &caller, &rules);
+    let views = list::list_bookings(&store, &reader, &qr, q.applicant_id.as_deref()).await?;
     Ok(Reply::ok(serde_json::json!({ "bookings": views })))
 }
 
 async fn read(cx: Cx) -> ApiResult<Reply> {
-    let caller = cx.authenticate().await?;
-    let store = cx.store()?;
-    let (rules, _) = rules_cache::current(&store).await?;
+    let (caller, store, rules) = reading(&cx).await?;
     let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller.user_id, &rules, &qr);
-    let view = list::read_booking(&store, &reader, cx.param("booking_no")).await?;
+    let reader = reader(&cx, &caller, &rules);
+    let view = list::read_booking(&store, &reader, &qr, cx.param("booking_no")).await?;
     Ok(Reply::ok(view))
-}
-
-fn reader<'a>(cx: &'a Cx, caller: &'a UserId, rules: &'a Rules, qr: &'a QrSigner) -> Reader<'a> {
-    Reader {
-        caller,
-        rules,
-        now: cx.now(),
-        request_id: &cx.request_id,
-        qr,
-        lang: cx.lang,
-    }
 }
 
 /// `POST /v1/waitlist`: joins a full period's waitlist (候补).
@@ -230,37 +233,31 @@ async fn join_waitlist(mut cx: Cx) -> ApiResult<Reply> {
 }
 
 async fn list_waitlist(cx: Cx) -> ApiResult<Reply> {
-    let caller = cx.authenticate().await?;
+    let (caller, store, rules) = reading(&cx).await?;
     let q: ListQuery = cx.query()?;
-    let store = cx.store()?;
-    let (rules, _) = rules_cache::current(&store).await?;
-    let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller.user_id, &rules, &qr);
-    let views =
-        waitlist::list_entries(&store, &cx.inventory()?, &reader, q.applicant_id.as_deref())
-            .await?;
+    let reader = reader(&cx, &caller, &rules);
+    let inventory = cx.inventory()?;
+    let filter = q.applicant_id.as_deref();
+    let views = waitlist::list_entries(&store, &inventory, &reader, filter).await?;
     Ok(Reply::ok(serde_json::json!({ "entries": views })))
 }
 
 async fn read_waitlist(cx: Cx) -> ApiResult<Reply> {
-    let caller = cx.authenticate().await?;
-    let store = cx.store()?;
-    let (rules, _) = rules_cache::current(&store).await?;
-    let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller.user_id, &rules, &qr);
-    let view =
-        waitlist::read_entry(&store, &cx.inventory()?, &reader, cx.param("waitlist_id")).await?;
-    Ok(Reply::ok(view))
+    let (caller, store, rules) = reading(&cx).await?;
+    let reader = reader(&cx, &caller, &rules);
+    let id = cx.param("waitlist_id");
+    Ok(Reply::ok(
+        waitlist::read_entry(&store, &cx.inventory()?, &reader, id).await?,
+    ))
 }
 
 async fn leave_waitlist(cx: Cx) -> ApiResult<Reply> {
-    let caller = cx.authenticate().await?;
-    let store = cx.store()?;
-    let (rules, _) = rules_cache::current(&store).await?;
-    let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller.user_id, &rules, &qr);
-    let view = waitlist::leave(&store, &cx.inventory()?, &reader, cx.param("waitlist_id")).await?;
-    Ok(Reply::ok(view))
+    let (caller, store, rules) = reading(&cx).await?;
+    let reader = reader(&cx, &caller, &rules);
+    let id = cx.param("waitlist_id");
+    Ok(Reply::ok(
+        waitlist::leave(&store, &cx.inventory()?, &reader, id).await?,
+    ))
 }
 
 yuyue_adapter::function_entry!(routes);

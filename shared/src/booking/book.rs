@@ -115,13 +115,7 @@ fn prepare(input: &BookInput<'_>) -> ApiResult<Prepared> {
     }
     // The date-level window needs no storage; the period's own start is checked once the hold
     // tells us when it starts.
-    window::check_bookable(
-        input.rules,
-        input.now,
-        req.date,
-        NaiveTime::from_hms_opt(23, 59, 59).expect("valid"),
-    )?;
-    window::check_not_holiday(input.calendar, req.date)?;
+    window::check_day(input.rules, input.calendar, input.now, req.date)?;
 
     let booking_no = derive_booking_no(input.number_secret, input.caller, &key);
     let hold = HoldRequest {
@@ -187,26 +181,7 @@ where
         }
     };
 
-    let booking = Booking {
-        booking_no: booking_no.clone(),
-        applicant_id: req.applicant_id.clone(),
-        booked_by: input.caller.clone(),
-        service: req.service,
-        office_id: req.office_id.clone(),
-        date: req.date,
-        period_id: req.period_id.clone(),
-        start,
-        end,
-        phone: req.phone.clone(),
-        pickup: req.pickup.clone(),
-        photo_receipt_no: req.photo_receipt_no.clone(),
-        status: BookingStatus::Booked,
-        created_at: input.now,
-        cancelled_at: None,
-        cancelled_by: None,
-        cancel_reason: None,
-        checked_in_at: None,
-    };
+    let booking = req.booking(booking_no.clone(), input.caller, (start, end), input.now);
     let body = match booking_view(&booking, Some(&applicant), input.qr, input.lang).await {
         Ok(body) => body,
         Err(e) => {

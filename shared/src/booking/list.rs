@@ -12,19 +12,19 @@ use crate::store::{Applicants, Audit, Bookings, UserId};
 use crate::time::Instant;
 use serde_json::Value;
 
-/// Who reads, when, and under which rules.
+/// Who reads, when, and under which rules: of bookings here, and of waitlist entries.
 pub struct Reader<'a> {
     pub caller: &'a UserId,
     pub rules: &'a Rules,
     pub now: Instant,
     pub request_id: &'a str,
-    pub qr: &'a QrSigner,
     pub lang: crate::i18n::Lang,
 }
 
 pub async fn list_bookings<S: Applicants + Bookings + Audit>(
     store: &S,
     r: &Reader<'_>,
+    qr: &QrSigner,
     applicant_filter: Option<&str>,
 ) -> ApiResult<Vec<Value>> {
     let today = r.now.date_naive();
@@ -44,7 +44,7 @@ pub async fn list_bookings<S: Applicants + Bookings + Audit>(
     let mut views = Vec::with_capacity(bookings.len());
     for b in &bookings {
         let who = people.iter().find(|p| p.applicant.id == b.applicant_id);
-        views.push(booking_view(b, who.map(|p| &p.applicant), r.qr, r.lang).await?);
+        views.push(booking_view(b, who.map(|p| &p.applicant), qr, r.lang).await?);
     }
     Ok(views)
 }
@@ -52,6 +52,7 @@ pub async fn list_bookings<S: Applicants + Bookings + Audit>(
 pub async fn read_booking<S: Applicants + Bookings + Audit>(
     store: &S,
     r: &Reader<'_>,
+    qr: &QrSigner,
     booking_no: &str,
 ) -> ApiResult<Value> {
     // A malformed number cannot be anyone's booking.
@@ -75,5 +76,5 @@ pub async fn read_booking<S: Applicants + Bookings + Audit>(
         r.now,
     )
     .await?;
-    booking_view(&booking, Some(&who.applicant), r.qr, r.lang).await
+    booking_view(&booking, Some(&who.applicant), qr, r.lang).await
 }

@@ -1,12 +1,12 @@
 //! The booking request as a client sends it, and its validation into typed values. Every
 //! field is checked here, once, with a field-specific `400`.
 
-use crate::domain::{OfficeId, PeriodId, Phone, ServiceId};
+use crate::domain::{BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{ApplicantId, Pickup};
+use crate::store::{ApplicantId, Booking, BookingStatus, Pickup, UserId};
 use crate::t;
-use crate::time::parse_date;
-use chrono::NaiveDate;
+use crate::time::{parse_date, Instant};
+use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -130,6 +130,37 @@ impl BookRequest {
 }
 
 impl ValidBooking {
+    /// The booking the request makes, `booked` at `at` under `booking_no`, in its period of
+    /// `start`–`end`: a submit's, or a waitlist entry's when it is served.
+    pub fn booking(
+        &self,
+        booking_no: BookingNo,
+        booked_by: &UserId,
+        (start, end): (NaiveTime, NaiveTime),
+        at: Instant,
+    ) -> Booking {
+        Booking {
+            booking_no,
+            applicant_id: self.applicant_id.clone(),
+            booked_by: booked_by.clone(),
+            service: self.service,
+            office_id: self.office_id.clone(),
+            date: self.date,
+            period_id: self.period_id.clone(),
+            start,
+            end,
+            phone: self.phone.clone(),
+            pickup: self.pickup.clone(),
+            photo_receipt_no: self.photo_receipt_no.clone(),
+            status: BookingStatus::Booked,
+            created_at: at,
+            cancelled_at: None,
+            cancelled_by: None,
+            cancel_reason: None,
+            checked_in_at: None,
+        }
+    }
+
     /// SHA-256 over the normalised request: two submits that mean the same booking have the
     /// same fingerprint however the client spelled them (`+86` phone, lowercase receipt, …).
     pub fn fingerprint(&self) -> String {

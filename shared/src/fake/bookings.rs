@@ -2,6 +2,18 @@
 
 use super::*;
 
+impl State {
+    /// The applicant's active booking for the service: what D1's partial unique index
+    /// `bookings_one_active_per_service` allows one of.
+    pub(super) fn active(&self, applicant: &ApplicantId, service: ServiceId) -> Option<&Booking> {
+        self.bookings.iter().find(|b| {
+            &b.applicant_id == applicant
+                && b.service == service
+                && b.status == BookingStatus::Booked
+        })
+    }
+}
+
 impl Bookings for MemoryStore {
     async fn create_booking(
         &self,
@@ -22,11 +34,7 @@ impl Bookings for MemoryStore {
         {
             return Ok(CreateBooking::SameNumber(Box::new(b.clone())));
         }
-        if let Some(b) = st.bookings.iter().find(|b| {
-            b.applicant_id == booking.applicant_id
-                && b.service == booking.service
-                && b.status == BookingStatus::Booked
-        }) {
+        if let Some(b) = st.active(&booking.applicant_id, booking.service) {
             return Ok(CreateBooking::ActiveExists(b.booking_no.clone()));
         }
         if st
@@ -79,16 +87,7 @@ impl Bookings for MemoryStore {
         service: ServiceId,
     ) -> ApiResult<Option<Booking>> {
         self.step("active_booking").await?;
-        let st = self.state.borrow();
-        Ok(st
-            .bookings
-            .iter()
-            .find(|b| {
-                &b.applicant_id == applicant
-                    && b.service == service
-                    && b.status == BookingStatus::Booked
-            })
-            .cloned())
+        Ok(self.state.borrow().active(applicant, service).cloned())
     }
 
     async fn cancel_booking(

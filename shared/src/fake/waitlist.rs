@@ -103,11 +103,7 @@ impl Waitlists for MemoryStore {
         {
             return Ok(BookEntry::NotWaiting);
         }
-        if st.bookings.iter().any(|b| {
-            b.applicant_id == booking.applicant_id
-                && b.service == booking.service
-                && b.status == BookingStatus::Booked
-        }) {
+        if st.active(&booking.applicant_id, booking.service).is_some() {
             return Ok(BookEntry::ActiveExists);
         }
         st.bookings.push(booking.clone());

@@ -12,7 +12,6 @@ use super::model::{
     AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
 };
 use super::stored::{Change, Place, Queued, Room, Stored};
-use super::waitlist::EntryState;
 use crate::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
 use crate::time::from_unix_millis;
 use chrono::NaiveDate;
@@ -401,12 +400,7 @@ impl Day {
             .values()
             .filter_map(|p| p.expires_at_ms.filter(|_| !p.confirmed))
             .min();
-        let outbox = self
-            .stored
-            .waitlist
-            .values()
-            .any(|e| e.state != EntryState::Waiting)
-            .then_some(now);
+        let outbox = self.has_outbox().then_some(now);
         [holds, self.next_entry_lapse(), outbox]
             .into_iter()
             .flatten()

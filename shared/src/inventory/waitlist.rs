@@ -145,7 +145,7 @@ impl Day {
             return Joined::NotAdmitted { admission };
         }
         let seq = self.stored().next_seq;
-        self.put_entry(
+        self.record(Change::PutEntry(
             j.id.clone(),
             Entry {
                 seq,
@@ -154,14 +154,10 @@ impl Day {
                 wanted: j.wanted.clone(),
                 state: EntryState::Waiting,
             },
-        );
+        ));
         Joined::Waiting {
             position: self.position(&j.id, now).unwrap_or(1),
         }
-    }
-
-    pub(super) fn put_entry(&mut self, id: WaitlistId, entry: Entry) {
-        self.record(Change::PutEntry(id, entry));
     }
 
     /// Where a waiting entry stands: for each period it can still be booked in, one more than
@@ -238,7 +234,7 @@ impl Day {
             entry.state = EntryState::Served {
                 period: period.clone(),
             };
-            self.put_entry(id, entry);
+            self.record(Change::PutEntry(id, entry));
         }
     }
 
@@ -294,7 +290,7 @@ impl Day {
                 .collect();
         for (id, mut entry) in lapsed {
             entry.state = EntryState::Lapsed;
-            self.put_entry(id, entry);
+            self.record(Change::PutEntry(id, entry));
         }
     }
 
@@ -307,6 +303,20 @@ impl Day {
             .filter(|e| e.state == EntryState::Waiting)
             .filter_map(|e| e.wanted.iter().map(|w| w.until_ms).max())
             .min()
+    }
+
+    /// Whether the record has entries to be told of (served, or lapsed).
+    pub(super) fn has_outbox(&self) -> bool {
+        self.stored()
+            .waitlist
+            .values()
+            .any(|e| e.state != EntryState::Waiting)
+    }
+
+    /// Whether the record must be asked now: entries to be told of, or waiting entries whose
+    /// lapse is due (the outbox lapses them first).
+    pub fn waitlist_due(&self, now: i64) -> bool {
+        self.has_outbox() || self.next_entry_lapse().is_some_and(|at| at <= now)
     }
 
     /// The entries served or lapsed that the record has not yet answered for, in join order.

@@ -91,6 +91,20 @@ pub fn check_not_holiday(calendar: &WorkCalendar, date: NaiveDate) -> Result<(),
 }
 
 /// The Shanghai calendar day of `now`, whatever offset the caller's instant carries.
+/// Whether `date` can be booked at all at `now`: inside the window (its last minute not yet
+/// past) and not a holiday. What a submit checks before any storage; the period's own start is
+/// checked with [`check_bookable`] once it is known.
+pub fn check_day(
+    rules: &Rules,
+    calendar: &WorkCalendar,
+    now: Instant,
+    date: NaiveDate,
+) -> Result<(), ApiError> {
+    let last_minute = NaiveTime::from_hms_opt(23, 59, 59).expect("valid");
+    check_bookable(rules, now, date, last_minute)?;
+    check_not_holiday(calendar, date)
+}
+
 /// The instant from which a period starting at `period_start` on `date` can no longer be
 /// booked: its start, or the midnight that brings the date nearer than `min_days_ahead`,
 /// whichever comes first. What [`check_bookable`] refuses as `past` or `too_soon`; a waitlist

@@ -14,7 +14,6 @@ use crate::rules::{window, Rules};
 use crate::store::*;
 use crate::t;
 use crate::time::Instant;
-use chrono::NaiveTime;
 use serde_json::{json, Value};
 
 pub struct JoinInput<'a> {
@@ -44,9 +43,7 @@ where
     if input.catalog.office(&b.office_id).is_none() {
         return Err(ApiError::not_found());
     }
-    let last_minute = NaiveTime::from_hms_opt(23, 59, 59).expect("valid");
-    window::check_bookable(input.rules, input.now, b.date, last_minute)?;
-    window::check_not_holiday(input.calendar, b.date)?;
+    window::check_day(input.rules, input.calendar, input.now, b.date)?;
     let (id, booking_no) = derive_entry_numbers(input.number_secret, input.caller, &key);
     if let Some(existing) = store.entry(&id).await? {
         return replay(inventory, &input, &req.fingerprint(), &existing).await;

@@ -111,26 +111,12 @@ async fn serve<S: Waitlists + SubmitReads>(
         expire(store, pending, &reason, input, notices).await?;
         return Ok(Settled::Refused);
     }
-    let booking = Booking {
-        booking_no: e.booking_no.clone(),
-        applicant_id: e.applicant_id.clone(),
-        booked_by: e.joined_by.clone(),
-        service: e.service,
-        office_id: e.office_id.clone(),
-        date: e.date,
-        period_id: period.period_id.clone(),
-        start: period.start,
-        end: period.end,
-        phone: e.phone.clone(),
-        pickup: e.pickup.clone(),
-        photo_receipt_no: e.photo_receipt_no.clone(),
-        status: BookingStatus::Booked,
-        created_at: input.now,
-        cancelled_at: None,
-        cancelled_by: None,
-        cancel_reason: None,
-        checked_in_at: None,
-    };
+    let booking = wanted.booking(
+        e.booking_no.clone(),
+        &e.joined_by,
+        (period.start, period.end),
+        input.now,
+    );
     let audit = AuditEntry {
         actor: Actor::System,
         subject: e.applicant_id.clone(),
@@ -164,8 +150,9 @@ fn refusal_reason(e: &ApiError) -> String {
         .map_or_else(|| e.code.as_str().to_ascii_lowercase(), str::to_owned)
 }
 
-/// The entry can no longer be served: `expired` in the record, and its people told, if it
-/// was still waiting there.
+/// The entry can no longer be served: `expired` in the record (only from `waiting`), and its
+/// people told. A retry after a lost answer finds it expired and tells them again under the
+/// same event id, which the notifications send once.
 async fn expire<S: Waitlists>(
     store: &S,
     pending: &Pending,
@@ -181,13 +168,6 @@ async fn expire<S: Waitlists>(
         request_id: input.request_id.to_owned(),
         at: input.now,
     };
-    let was_waiting = store
-        .entry(&pending.id)
-        .await?
-        .is_some_and(|e| e.status == WaitlistStatus::Waiting);
-    if !was_waiting {
-        return Ok(());
-    }
     let after = store
         .end_entry(
             &pending.id,

@@ -63,7 +63,6 @@ fn reading<T>(user: &str, f: impl FnOnce(&Reader<'_>) -> T) -> T {
         rules: &sub.rules,
         now: now(),
         request_id: "req-test",
-        qr: &sub.signer,
         lang: crate::i18n::Lang::En,
     };
     f(&reader)
