@@ -1,7 +1,8 @@
 // Personal data at rest: after a journey that stores every kind of it (a resident's name and ID
 // number, a foreigner's name and passport number, a principal added by a helper, a bound phone, a
-// booking's phone and mail address, the messages it sends), no file of the stack's state (D1, KV,
-// Durable Objects, each with its journal) holds any of those values in clear.
+// booking's phone and mail address, a waitlist entry's, the messages it sends), no file of the
+// stack's state (D1, KV, Durable Objects, each with its journal) holds any of those values in
+// clear.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -35,7 +36,11 @@ function inClear(secrets) {
 test("no name, ID or passport number, phone or address is stored in clear", async () => {
   assert.ok(STATE, "YUYUE_STATE_DIR is set by scripts/with-stack.mjs");
   const date = shanghaiDate(2);
-  await publish(OFFICE, date, [{ period_id: "rest-a", start: "09:00", end: "10:00", capacity: 5 }]);
+  await publish(OFFICE, date, [
+    { period_id: "rest-a", start: "09:00", end: "10:00", capacity: 5 },
+    // Full from the start: a waitlist entry for it keeps its own phone and address.
+    { period_id: "rest-w", start: "10:00", end: "11:00", capacity: 0 },
+  ]);
   const secrets = {
     "resident name": "欧阳静怡",
     "resident ID": idNumber("19780506", Number(tag) % 997, "440104"),
@@ -46,6 +51,8 @@ test("no name, ID or passport number, phone or address is stored in clear", asyn
     "bound phone": `139${tag}1`,
     "booking phone": `137${tag}2`,
     address: `广州市越秀区静谧巷${tag}号`,
+    "waitlist phone": `136${tag}3`,
+    "waitlist address": `广州市番禺区候补街${tag}号`,
   };
 
   const me = await loginIdentified(`rest-${tag}`, secrets["resident ID"], secrets["resident name"]);
@@ -77,6 +84,22 @@ test("no name, ID or passport number, phone or address is stored in clear", asyn
         phone: secrets["booking phone"],
         pickup: { method: "mail", address: secrets.address },
         agree_terms: true,
+      },
+    }),
+    201,
+  );
+  assertOk(
+    await api("POST", "/v1/waitlist", {
+      token: me.token,
+      headers: { "idempotency-key": `rest-${tag}-w` },
+      body: {
+        applicant_id: me.applicantId,
+        service: "passport",
+        office_id: OFFICE,
+        date,
+        period_ids: ["rest-w"],
+        phone: secrets["waitlist phone"],
+        pickup: { method: "mail", address: secrets["waitlist address"] },
       },
     }),
     201,
