@@ -57,7 +57,16 @@ const periods = (capA) => [
   { period_id: "wl-b", start: "10:00", end: "11:00", capacity: 5 },
 ];
 
+/** The waitlist's counts in the ops metrics: today's steps, and the entries for DATE by status. */
+async function waitlistMetrics() {
+  const today = shanghaiDate(0);
+  const steps = assertOk(await api("GET", `/v1/ops/metrics?date=${today}&minutes=1`, { headers: OPS })).waitlist;
+  const queued = assertOk(await api("GET", `/v1/ops/metrics?date=${DATE}&minutes=1`, { headers: OPS })).waitlist.by_status;
+  return { today, steps, queued };
+}
+
 test("waitlist: positions, serving in order before new submits, capacity raised, a refusal passed on, leaving", async () => {
+  const metricsBefore = await waitlistMetrics();
   await publish(OFFICE, DATE, periods(2));
   const bookers = [await person("wl-book"), await person("wl-book")];
   const booked = [];
@@ -142,6 +151,16 @@ test("waitlist: positions, serving in order before new submits, capacity raised,
 
   const mine = assertOk(await api("GET", "/v1/waitlist", { token: people[8].token })).entries;
   assert.deepEqual(mine.map((e) => [e.waitlist_id, e.status]), [[entries[8], "waiting"]]);
+
+  // The metrics count what happened: 20 joined, 6 served, 1 lapsed (refused), 1 left.
+  const metricsAfter = await waitlistMetrics();
+  const delta = (a, b) => Object.fromEntries(Object.keys({ ...a, ...b }).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]));
+  assert.deepEqual(delta(metricsBefore.queued, metricsAfter.queued), { waiting: 12, booked: 6, expired: 1, cancelled: 1 });
+  if (metricsAfter.today === metricsBefore.today) {
+    const { by_status: _b, ...before } = metricsBefore.steps;
+    const { by_status: _a, ...after } = metricsAfter.steps;
+    assert.deepEqual(delta(before, after), { joined: 20, served: 6, lapsed: 1, left: 1 });
+  }
 });
 
 test("waitlist: a helper joins for a principal; bad input is a 4xx", async () => {
@@ -185,4 +204,74 @@ test("waitlist: a helper joins for a principal; bad input is a 4xx", async () =>
   assertError(await bad({ ...body(principal, ["nope"]), date }, `wl-bad3-${process.pid}`), 409, "OUTSIDE_BOOKING_WINDOW");
   const noBody = await api("POST", "/v1/waitlist", { token: helper.token, headers: { "idempotency-key": `wl-bad4-${process.pid}` }, raw: "{" });
   assert.ok(noBody.status >= 400 && noBody.status < 500, noBody.text);
+});
+
+test("waitlist: on a waiting-room day entries stand in the lottery's order, not in the order they joined", async () => {
+  // A day released three days ago at 08:00 with the waiting room on; the dev clock replays that
+  // morning. The day is inside the window by the real clock too, which the object's alarm serves by.
+  const day = shanghaiDate(4);
+  const released = shanghaiDate(-3);
+  const at = (hhmmss) => ({ "x-dev-now": `${released}T${hhmmss}+08:00` });
+  await publish(OFFICE, day, [{ period_id: "wl-r", start: "09:00", end: "10:00", capacity: 1 }]);
+  assertOk(
+    await api("PUT", `/v1/ops/offices/${OFFICE}/days/${day}/admission`, {
+      headers: OPS,
+      body: { enabled: true, batch_size: 50, batch_interval_seconds: 30, admitted_for_seconds: 600 },
+    }),
+  );
+  const crowd = [];
+  for (let i = 0; i < 8; i++) crowd.push(await person("wl-room"));
+  for (const p of crowd) {
+    assertOk(await api("POST", "/v1/bookings/admission", { token: p.token, headers: at("07:50:00"), body: { office_id: OFFICE, date: day } }));
+  }
+  // At the release the lottery is drawn and everyone is in the first batch.
+  for (const p of crowd) {
+    const s = assertOk(await api("GET", `/v1/bookings/admission?office_id=${OFFICE}&date=${day}`, { token: p.token, headers: at("08:00:05") }));
+    assert.equal(s.status, "admitted", JSON.stringify(s));
+    p.rank = s.position;
+  }
+  const byRank = [...crowd].sort((a, b) => a.rank - b.rank);
+  const [best, ...rest] = byRank;
+  const booked = assertOk(
+    await api("POST", "/v1/bookings", {
+      token: best.token,
+      headers: { "idempotency-key": `wl-room-book-${process.pid}`, ...at("08:00:10") },
+      body: { ...body(best.applicantId, null, { date: day }), period_id: "wl-r", agree_terms: true },
+    }),
+    201,
+  );
+
+  // The others join the waitlist worst rank first: each newcomer goes ahead of everyone waiting.
+  const ids = new Map();
+  for (const [k, p] of [...rest].reverse().entries()) {
+    const e = assertOk(
+      await api("POST", "/v1/waitlist", {
+        token: p.token,
+        headers: { "idempotency-key": `wl-room-${process.pid}-${k}`, ...at("08:01:00") },
+        body: { ...body(p.applicantId, ["wl-r"]), date: day },
+      }),
+      201,
+    );
+    assert.equal(e.position, 1, "a better rank than all who wait");
+    ids.set(p, e.waitlist_id);
+  }
+  for (const [k, p] of rest.entries()) {
+    assert.equal((await entry(p, ids.get(p))).position, k + 1, `rank ${p.rank} stands ${k + 1}`);
+  }
+
+  // Someone who never entered the waiting room cannot join the waitlist either.
+  const outsider = await person("wl-room-out");
+  const refused = await api("POST", "/v1/waitlist", {
+    token: outsider.token,
+    headers: { "idempotency-key": `wl-room-out-${process.pid}`, ...at("08:01:00") },
+    body: { ...body(outsider.applicantId, ["wl-r"]), date: day },
+  });
+  assertError(refused, 429, "RATE_LIMITED");
+  assert.equal(refused.body.details.reason, "admission");
+
+  // The freed place goes to the best ranked entry, the last to join.
+  assertOk(await api("POST", `/v1/bookings/${booked.booking_no}/cancel`, { token: best.token, body: {} }));
+  const served = await entryUntil(rest[0], ids.get(rest[0]), (x) => x.status === "booked");
+  assert.equal(served.status, "booked", JSON.stringify(served));
+  assert.equal((await entry(rest.at(-1), ids.get(rest.at(-1)))).position, rest.length - 1);
 });

@@ -25,6 +25,23 @@ impl crate::ops::metrics::Stats for MemoryStore {
                 .entry(status.as_str().to_owned())
                 .or_default() += 1;
         }
+        let w = &mut out.waitlist;
+        for e in &st.waitlist {
+            if e.date == date {
+                *w.by_status.entry(e.status.as_str().to_owned()).or_default() += 1;
+            }
+            if e.created_at.date_naive() == date {
+                w.joined += 1;
+            }
+            if e.updated_at.date_naive() == date {
+                match e.status {
+                    WaitlistStatus::Booked => w.served += 1,
+                    WaitlistStatus::Expired => w.lapsed += 1,
+                    WaitlistStatus::Cancelled => w.left += 1,
+                    WaitlistStatus::Waiting => {}
+                }
+            }
+        }
         Ok(out)
     }
 }

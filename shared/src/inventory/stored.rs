@@ -50,7 +50,7 @@ pub struct Stored {
     pub room: Option<Room>,
     pub queue: BTreeMap<UserId, Queued>,
     pub waitlist: BTreeMap<WaitlistId, Entry>,
-    /// The join order the next waitlist entry gets: above every entry's.
+    /// The arrival number the next waitlist entry gets: above every entry's.
     pub next_seq: u64,
     /// The day is being closed: nobody joins its waitlist, which has lapsed.
     pub waitlist_closed: bool,
@@ -100,7 +100,9 @@ impl Stored {
                 self.queue.insert(user.clone(), *q);
             }
             Change::PutEntry(id, entry) => {
-                self.next_seq = self.next_seq.max(entry.seq + 1);
+                self.next_seq = self
+                    .next_seq
+                    .max(super::waitlist::arrival_of(entry.seq) + 1);
                 self.waitlist.insert(id.clone(), entry.clone());
             }
             Change::DropEntry(id) => {

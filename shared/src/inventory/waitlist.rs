@@ -39,13 +39,31 @@ pub enum EntryState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Join order within the day: the lower is served first.
+    /// The entry's place in the day's order, the lower served first: [`order_key`] of its
+    /// lottery rank and its arrival.
     pub seq: u64,
     pub applicant: ApplicantId,
     /// The number its booking gets when it is served.
     pub booking_no: BookingNo,
     pub wanted: Vec<Wanted>,
     pub state: EntryState,
+}
+
+const ARRIVAL_BITS: u32 = 24;
+const RANK_LIMIT: u64 = (1 << 29) - 1;
+
+/// The order of the day's entries. With the waiting room on, an entry is ordered by its
+/// holder's lottery rank first and only then by when it arrived, so joining the waitlist
+/// quickly earns nothing the lottery did not give (the room admits whole batches, and within one
+/// the fastest script would otherwise go first); without it (rank 0), by arrival. Packed in one
+/// integer that stays exact as the object's f64 column (29 + 24 bits).
+pub fn order_key(rank: u64, arrival: u64) -> u64 {
+    (rank.min(RANK_LIMIT) << ARRIVAL_BITS) | arrival.min((1 << ARRIVAL_BITS) - 1)
+}
+
+/// The arrival part of an [`order_key`]: what the day's arrival counter continues from.
+pub fn arrival_of(seq: u64) -> u64 {
+    seq & ((1 << ARRIVAL_BITS) - 1)
 }
 
 /// `POST /v1/waitlist` as the day is asked it.
@@ -140,11 +158,12 @@ impl Day {
         if !open || j.wanted.is_empty() {
             return Joined::Closed;
         }
-        let admission = self.admission_status(&j.user, j.at_ms);
-        if !admission.admits() {
-            return Joined::NotAdmitted { admission };
-        }
-        let seq = self.stored().next_seq;
+        let rank = match self.admission_status(&j.user, j.at_ms) {
+            AdmissionStatus::Off => 0,
+            AdmissionStatus::Admitted { position, .. } => position,
+            admission => return Joined::NotAdmitted { admission },
+        };
+        let seq = order_key(rank, self.stored().next_seq);
         self.record(Change::PutEntry(
             j.id.clone(),
             Entry {

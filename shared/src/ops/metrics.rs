@@ -74,6 +74,22 @@ pub struct DayStats {
     pub cancelled: u64,
     /// Notification deliveries by status (all time): `sending` and `retry` are the backlog.
     pub deliveries_by_status: BTreeMap<String, u64>,
+    pub waitlist: WaitlistStats,
+}
+
+/// What the record says about the waitlist, for the metrics report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WaitlistStats {
+    /// Entries for appointments on the day, by status (`waiting` is the queue across periods).
+    pub by_status: BTreeMap<String, u64>,
+    /// Entries that joined on the day (any appointment date).
+    pub joined: u64,
+    /// Entries served (their booking written) on the day.
+    pub served: u64,
+    /// Entries that lapsed on the day, their periods past or their booking refused.
+    pub lapsed: u64,
+    /// Entries left on the day by the applicant or a helper.
+    pub left: u64,
 }
 
 /// The record's side of the metrics report.
@@ -258,6 +274,13 @@ pub fn report(
             "by_status": stats.deliveries_by_status,
             "backlog": backlog,
         },
+        "waitlist": {
+            "by_status": stats.waitlist.by_status,
+            "joined": stats.waitlist.joined,
+            "served": stats.waitlist.served,
+            "lapsed": stats.waitlist.lapsed,
+            "left": stats.waitlist.left,
+        },
     });
     let f = functions.map_or(
         json!({ "functions": null, "refusals": null }),
@@ -278,6 +301,8 @@ mod tests {
         stats.bookings_by_status.insert("booked".into(), 3);
         stats.deliveries_by_status.insert("retry".into(), 2);
         stats.deliveries_by_status.insert("sent".into(), 5);
+        stats.waitlist.by_status.insert("waiting".into(), 7);
+        stats.waitlist.served = 2;
         let places = Places {
             capacity: 10,
             taken: 4,
@@ -291,6 +316,9 @@ mod tests {
         assert_eq!(v["notifications"]["backlog"], 2);
         assert_eq!(v["places"]["holds"], 1);
         assert_eq!(v["refusals"]["SLOT_FULL"], 1);
+        assert_eq!(v["waitlist"]["by_status"]["waiting"], 7);
+        assert_eq!(v["waitlist"]["served"], 2);
+        assert_eq!(v["waitlist"]["lapsed"], 0);
         let blind = report(d, 15, &stats, places, None);
         assert_eq!(blind["functions"], Value::Null);
         assert_eq!(parse_minutes(None).unwrap(), 15);

@@ -134,6 +134,13 @@ fn cancels_serve_the_earliest_entries_before_any_new_submit() {
         [NoticeKind::WaitlistBooked, NoticeKind::WaitlistBooked]
     );
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 2);
+    // The metrics count them: joined and served on the day of the steps, queued for the day.
+    use crate::ops::metrics::Stats;
+    let today = block_on(s.day_stats(now().date_naive())).unwrap().waitlist;
+    assert_eq!((today.joined, today.served, today.lapsed), (20, 2, 0));
+    let queued = block_on(s.day_stats(d(2026, 11, 25))).unwrap().waitlist;
+    assert_eq!(queued.by_status["waiting"], 18);
+    assert_eq!(queued.by_status["booked"], 2);
 }
 
 #[test]
@@ -477,4 +484,92 @@ fn the_earliest_waiting_entry_gets_the_place_however_entries_name_periods() {
     day.release(&no(1), 0);
     assert_eq!(day.stored().taken(&PeriodId::parse("p1").unwrap()), 0);
     assert_eq!(join(&mut day, 13, &["p1"]), Joined::Closed);
+}
+
+#[test]
+fn with_the_waiting_room_on_entries_stand_in_lottery_order_not_arrival_order() {
+    use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
+    let mut day = Day::default();
+    let p1 = PeriodId::parse("p1").unwrap();
+    day.load_schedule(
+        &[PublishedPeriod {
+            period_id: p1.clone(),
+            start: hm(9, 0),
+            end: hm(10, 0),
+            capacity: 1,
+        }],
+        0,
+    );
+    let config = AdmissionConfig {
+        opens_at_ms: 1_000,
+        batch_size: 10,
+        batch_interval_seconds: 60,
+        admitted_for_seconds: 600,
+    };
+    day.set_admission(Some(&config), [7; 32]);
+    let user = |n: u8| UserId::parse(&format!("u{n}")).unwrap();
+    for n in 0..6u8 {
+        day.join_admission(&user(n), 0);
+    }
+    let rank = |day: &mut Day, n: u8| match day.admission_status(&user(n), 1_000) {
+        AdmissionStatus::Admitted { position, .. } => position,
+        other => panic!("u{n} not admitted: {other:?}"),
+    };
+    let mut by_rank: Vec<u8> = (0..6).collect();
+    by_rank.sort_by_key(|&n| rank(&mut day, n));
+    // The best ranked books the one place; the rest join the waitlist worst rank first.
+    let best = by_rank[0];
+    let h = crate::inventory::Hold {
+        period: p1.clone(),
+        booking_no: no(best),
+        applicant: ApplicantId::parse(&format!("ap{best}")).unwrap(),
+        ttl_seconds: 60,
+        user: user(best),
+        at_ms: 1_000,
+    };
+    day.hold(&h, 1_000);
+    for &n in by_rank[1..].iter().rev() {
+        let joined = day.join_waitlist(
+            &JoinEntry {
+                id: wid(n),
+                applicant: ApplicantId::parse(&format!("ap{n}")).unwrap(),
+                booking_no: entry_no(n),
+                wanted: vec![Wanted {
+                    period: p1.clone(),
+                    until_ms: 100_000,
+                }],
+                user: user(n),
+                at_ms: 1_500,
+            },
+            1_500,
+        );
+        assert!(matches!(joined, Joined::Waiting { .. }), "{joined:?}");
+    }
+    for (k, &n) in by_rank[1..].iter().enumerate() {
+        assert_eq!(day.position(&wid(n), 1_500), Some(k as u64 + 1), "u{n}");
+    }
+    // Someone who never entered the room cannot join the waitlist.
+    let stranger = JoinEntry {
+        id: wid(99),
+        applicant: ApplicantId::parse("ap99").unwrap(),
+        booking_no: entry_no(99),
+        wanted: vec![Wanted {
+            period: p1.clone(),
+            until_ms: 100_000,
+        }],
+        user: user(99),
+        at_ms: 1_500,
+    };
+    assert!(matches!(
+        day.join_waitlist(&stranger, 1_500),
+        Joined::NotAdmitted { .. }
+    ));
+    // The freed place goes to the best ranked entry, who joined last.
+    day.release(&no(best), 1_600);
+    assert_eq!(
+        day.stored().waitlist[&wid(by_rank[1])].state,
+        EntryState::Served { period: p1 }
+    );
+    // The arrival counter continues past the packed keys.
+    assert_eq!(day.stored().next_seq, 5);
 }
