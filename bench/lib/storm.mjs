@@ -24,7 +24,7 @@ const DEFAULT_CONNECTIONS = 50;
 const DEFAULT_ROUNDS = 5;
 const MAX_ROUNDS = 5;
 /** The health measured right before and right after each storm, on the storm's own stack. */
-const HEALTH_PATH = "/v1/health/catalog"; // the baseline scenario's request (scenarios/health.mjs)
+export const HEALTH_PATH = "/v1/health/catalog"; // the baseline scenario's request (scenarios/health.mjs)
 const HEALTH_SEC = 2;
 /** The warm-up storm: WARM_PEOPLE people for WARM_CAPACITY places, at the scenario's warm hall. */
 const WARM_PEOPLE = 300;
@@ -67,7 +67,7 @@ export function stormSize(ctx) {
  * Waits until workerd has been nearly idle (under 5 % of a core) for half a second, or 20 s have
  * passed. Resolves to { idle, waitedMs }.
  */
-async function quiesce({ limitMs = 20_000, windowMs = 500, maxCores = 0.05 } = {}) {
+export async function quiesce({ limitMs = 20_000, windowMs = 500, maxCores = 0.05 } = {}) {
   const started = performance.now();
   for (;;) {
     const before = cpuSnapshot();
@@ -351,7 +351,7 @@ function roundPeriods(periodId, rounds) {
 }
 
 /** Mean workerd CPU per request of two loads, in ms. */
-function msPerRequest(...loads) {
+export function msPerRequest(...loads) {
   const ms = loads.map((r) => ((r.cpu?.children?.workerd ?? 0) * r.durationSec * 1000) / (r.requests || 1));
   return Math.round((ms.reduce((a, b) => a + b, 0) / ms.length) * 1000) / 1000;
 }
