@@ -25,6 +25,7 @@ pub use cx::Cx;
 pub use ratelimit::{SubmitLimits, BINDING as RATE_LIMITER_BINDING};
 pub use respond::Reply;
 pub use router::{serve, Routes};
+pub use webcrypto::WebCryptoEd25519;
 pub use yuyue_shared::auth::{Caller, Identified};
 pub use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 

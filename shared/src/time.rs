@@ -4,7 +4,7 @@
 
 use crate::error::ApiError;
 use crate::t;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 
 pub type Instant = DateTime<FixedOffset>;
 
@@ -34,32 +34,70 @@ pub fn rfc3339(t: &Instant) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+// Dates and times are read and written by the fixed-format helpers below, not by chrono's
+// strftime (`format`, `parse_from_str`): its format-string machinery is about 50 KB of every
+// wasm module that links it, for four fixed layouts.
+
+/// The number written by the ASCII digits of `s[from..to]`; `None` if any byte is not a digit.
+fn digits(s: &[u8], from: usize, to: usize) -> Option<u32> {
+    s.get(from..to)?.iter().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Strict `YYYY-MM-DD`, or `None`.
+pub fn date_from(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits(b, 0, 4)?;
+    NaiveDate::from_ymd_opt(year as i32, digits(b, 5, 7)?, digits(b, 8, 10)?)
+}
+
 /// Strict `YYYY-MM-DD`.
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ApiError> {
-    let ok = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .flatten()
-        .ok_or_else(|| ApiError::invalid(field, t!("time.bad_date")))
+    date_from(s).ok_or_else(|| ApiError::invalid(field, t!("time.bad_date")))
+}
+
+/// `YYYYMMDD`, as booking numbers and QR payloads carry a date.
+pub fn compact_date(d: NaiveDate) -> String {
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+}
+
+/// Strict `YYYYMMDD`, or `None`.
+pub fn compact_date_from(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 8 {
+        return None;
+    }
+    let year = digits(b, 0, 4)?;
+    NaiveDate::from_ymd_opt(year as i32, digits(b, 4, 6)?, digits(b, 6, 8)?)
 }
 
 /// Strict `HH:MM`, 24-hour.
 pub fn parse_hhmm(field: &str, s: &str) -> Result<NaiveTime, ApiError> {
-    let ok = s.len() == 5
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            2 => b == b':',
-            _ => b.is_ascii_digit(),
-        });
-    ok.then(|| NaiveTime::parse_from_str(s, "%H:%M").ok())
+    let b = s.as_bytes();
+    (b.len() == 5 && b[2] == b':')
+        .then(|| NaiveTime::from_hms_opt(digits(b, 0, 2)?, digits(b, 3, 5)?, 0))
         .flatten()
         .ok_or_else(|| ApiError::invalid(field, t!("time.bad_time")))
 }
 
 pub fn format_hhmm(t: NaiveTime) -> String {
-    t.format("%H:%M").to_string()
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in Shanghai time (Alipay's gateway timestamp).
+pub fn date_time_text(t: &Instant) -> String {
+    let t = t.with_timezone(&shanghai());
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        t.date_naive(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// `NaiveTime` as `"HH:MM"` in serde.
@@ -104,6 +142,42 @@ mod tests {
             "２０２６-11-21",
         ] {
             assert!(parse_date("date", bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        // chrono's strftime, which the helpers replace, is the reference here.
+        #[test]
+        fn the_fixed_formats_agree_with_strftime(days in 0i64..3_000_000, secs in 0u32..86_400) {
+            let date = NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap();
+            let compact = date.format("%Y%m%d").to_string();
+            proptest::prop_assert_eq!(&compact_date(date), &compact);
+            proptest::prop_assert_eq!(compact_date_from(&compact), Some(date));
+            proptest::prop_assert_eq!(date_from(&date.format("%Y-%m-%d").to_string()), Some(date));
+            let hhmm = time.format("%H:%M").to_string();
+            proptest::prop_assert_eq!(&format_hhmm(time), &hhmm);
+            proptest::prop_assert_eq!(parse_hhmm("t", &hhmm).unwrap(), time.with_second(0).unwrap());
+            let instant = at(date, time);
+            proptest::prop_assert_eq!(date_time_text(&instant), instant.format("%Y-%m-%d %H:%M:%S").to_string());
+        }
+    }
+
+    #[test]
+    fn compact_dates_are_strict() {
+        assert_eq!(
+            compact_date_from("20261121"),
+            NaiveDate::from_ymd_opt(2026, 11, 21)
+        );
+        for bad in [
+            "2026112",
+            "202611210",
+            "20260230",
+            "2026-1-21",
+            "2026112x",
+            "+0261121",
+        ] {
+            assert_eq!(compact_date_from(bad), None, "{bad}");
         }
     }
 

@@ -1,5 +1,4 @@
 use super::{corrupt, D1Store};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
@@ -38,8 +37,8 @@ impl RulesSource for D1Store {
             .await?;
         let mut cal = WorkCalendar::default();
         for r in rows {
-            let date = NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
-                .map_err(|_| corrupt("calendar_days.date"))?;
+            let date = yuyue_shared::time::date_from(&r.date)
+                .ok_or_else(|| corrupt("calendar_days.date"))?;
             if r.kind == "holiday" {
                 cal.holidays.insert(date);
             } else {

@@ -190,8 +190,7 @@ impl Inventory {
                 "office" => office = Some(OfficeId::parse(&m.value).map_err(|_| corrupt("hall"))?),
                 "date" => {
                     date = Some(
-                        chrono::NaiveDate::parse_from_str(&m.value, "%Y-%m-%d")
-                            .map_err(|_| corrupt("date"))?,
+                        yuyue_shared::time::date_from(&m.value).ok_or_else(|| corrupt("date"))?,
                     )
                 }
                 "schedule_checked_at" => stored.schedule_checked_at_ms = m.value.parse().ok(),

@@ -348,6 +348,7 @@ async fn checkin(mut cx: Cx) -> ApiResult<Reply> {
                 booking_no: &target,
                 qr_payload: body.qr_payload.as_deref(),
                 qr_public_key: &qr.public_key(),
+                qr_signatures: &yuyue_adapter::WebCryptoEd25519,
                 calendar: &calendar,
                 now: cx.now(),
                 entropy: cx.entropy()?.bytes(),

@@ -95,7 +95,7 @@ impl ApplicationNo {
     fn build(date: NaiveDate, random: u64) -> Self {
         let mut text = String::with_capacity(APPLICATION_LEN);
         text.push('A');
-        text.push_str(&date.format("%Y%m%d").to_string());
+        text.push_str(&crate::time::compact_date(date));
         crockford::encode(random, APPLICATION_SYMBOLS, &mut text);
         text.push(crockford::check_symbol(checked_value(date, random)));
         ApplicationNo { text, date }

@@ -238,8 +238,8 @@ pub fn booking_rate(rows: &[(i64, String, u64)], now_minute: i64, minutes: u32) 
                     refused += n;
                 }
             }
-            let at = crate::time::from_unix_millis(m * 60_000).format("%H:%M");
-            json!({ "minute": at.to_string(), "booked": booked, "refused": refused })
+            let at = crate::time::format_hhmm(crate::time::from_unix_millis(m * 60_000).time());
+            json!({ "minute": at, "booked": booked, "refused": refused })
         })
         .collect();
     Value::Array(points)

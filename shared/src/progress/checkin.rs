@@ -22,8 +22,9 @@ pub struct CheckinInput<'a> {
     pub who: &'a OpsIdentity,
     pub booking_no: &'a str,
     pub qr_payload: Option<&'a str>,
-    /// The QR signing key's public half.
-    pub qr_public_key: &'a [u8],
+    /// The QR signing key's public half, and what checks a signature by it.
+    pub qr_public_key: &'a [u8; 32],
+    pub qr_signatures: &'a dyn crate::auth::Ed25519Verifying,
     pub calendar: &'a WorkCalendar,
     pub now: Instant,
     /// Random part of a new application number.
@@ -50,13 +51,14 @@ where
     S: Bookings + Applications + Applicants + Catalog + Audit,
 {
     let no = BookingNo::parse(input.booking_no).map_err(|e| e.at("booking_no"))?;
-    let claims = input
-        .qr_payload
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| qr::verify(input.qr_public_key, p))
-        .transpose()
-        .map_err(|e| e.with_details(json!({ "field": "qr_payload" })))?;
+    let claims = match input.qr_payload.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            qr::verify(input.qr_public_key, p, input.qr_signatures)
+                .await
+                .map_err(|e| e.with_details(json!({ "field": "qr_payload" })))?,
+        ),
+        None => None,
+    };
     let mismatch = || ApiError::invalid("qr_payload", t!("checkin.qr_mismatch"));
     if claims.as_ref().is_some_and(|c| c.booking_no != no) {
         return Err(mismatch());

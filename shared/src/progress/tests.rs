@@ -176,6 +176,7 @@ fn checkin(
             booking_no: no,
             qr_payload,
             qr_public_key: &pk,
+            qr_signatures: &crate::auth::InRust,
             calendar: &WorkCalendar::seed(),
             now,
             entropy: [entropy; 5],

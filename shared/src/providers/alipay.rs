@@ -12,7 +12,7 @@ use crate::auth::tokens::KeyError;
 use crate::entropy::Entropy;
 use crate::error::{ApiError, ErrorCode};
 use crate::t;
-use crate::time::{shanghai, Instant};
+use crate::time::Instant;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
@@ -105,10 +105,7 @@ impl AlipayApp {
         now: Instant,
         entropy: &mut Entropy,
     ) -> Outgoing {
-        let timestamp = now
-            .with_timezone(&shanghai())
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string();
+        let timestamp = crate::time::date_time_text(&now);
         let mut all: Vec<(&str, &str)> = vec![
             ("app_id", &self.app_id),
             ("method", method),

@@ -41,7 +41,7 @@ pub fn check_not_banned(
         None => Ok(()),
         Some(until) => Err(ApiError::new(ErrorCode::BookingBanned)
             .with_message(t!("penalty.banned_until", until = until))
-            .with_details(json!({ "until": until.format("%Y-%m-%d").to_string() }))),
+            .with_details(json!({ "until": until.to_string() }))),
     }
 }
 
