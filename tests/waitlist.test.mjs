@@ -3,7 +3,7 @@
 // its place on, leaving, and authorization (a stranger gets 404, a helper may join for a principal).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified, OPS, publish, shanghaiDate } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, OPS, publish, shanghaiDate, until } from "./helpers.mjs";
 
 // A hall and day no other file of the suite publishes (publishing replaces a day's periods).
 const OFFICE = "gz-yuexiu";
@@ -16,7 +16,14 @@ async function person(tag) {
   const year = 1970 + (n % 30);
   const day = String(1 + (Math.floor(n / 30) % 28)).padStart(2, "0");
   const id = idNumber(`${year}08${day}`, Math.floor(n / 840) % 1000, "440106");
-  return loginIdentified(`${tag}-${process.pid}-${seq}`, id, "王五");
+  const name = `${tag}-${process.pid}-${seq}`;
+  return { ...(await loginIdentified(name, id, "王五")), openid: `wx-${name}` };
+}
+
+/** Waits until `who`'s account has been sent a subscribe message of `template`; returns them. */
+async function toldOf(who, template) {
+  const mine = (m) => m.touser === who.openid && m.template_id === template;
+  return (await until("subscribe_messages", (all) => all.some(mine))).filter(mine);
 }
 
 const body = (applicantId, periods, extra = {}) => ({
@@ -107,6 +114,9 @@ test("waitlist: positions, serving in order before new submits, capacity raised,
     assert.equal(b.status, "booked");
     assert.equal(b.period_id, "wl-a");
     served.push(b.booking_no);
+    const told = await toldOf(people[i], "dev-tmpl-waitlist-booked");
+    assert.equal(told.length, 1, "told once that the entry became a booking");
+    assert.equal(told[0].data.character_string4.value, b.booking_no);
   }
   assert.equal((await entry(people[2], entries[2])).position, 1);
 
@@ -161,6 +171,43 @@ test("waitlist: positions, serving in order before new submits, capacity raised,
     const { by_status: _a, ...after } = metricsAfter.steps;
     assert.deepEqual(delta(before, after), { joined: 20, served: 6, lapsed: 1, left: 1 });
   }
+});
+
+test("waitlist: entries lapse when the day is closed, and their people are told", async () => {
+  // A hall and day of this test's own: closing it empties it.
+  const date = shanghaiDate(3);
+  await publish(OFFICE, date, [{ period_id: "wl-l", start: "09:00", end: "10:00", capacity: 1 }]);
+  const first = await person("wl-l-first");
+  assertOk(await book(first, "wl-l", `wl-l-first-${process.pid}`, date), 201);
+  const waiting = [await person("wl-l-wait"), await person("wl-l-wait")];
+  const entries = [];
+  for (const [i, p] of waiting.entries()) {
+    const res = await api("POST", "/v1/waitlist", {
+      token: p.token,
+      headers: { "idempotency-key": `wl-l-${process.pid}-${i}` },
+      body: { ...body(p.applicantId, ["wl-l"]), date },
+    });
+    const e = assertOk(res, 201);
+    assert.equal(e.position, i + 1);
+    entries.push(e.waitlist_id);
+  }
+  const closed = assertOk(await api("POST", `/v1/ops/offices/${OFFICE}/days/${date}/close`, { headers: OPS, body: { reason: "设备检修暂停办理" } }));
+  assert.equal(closed.closed, true);
+  for (const [i, p] of waiting.entries()) {
+    const e = await entryUntil(p, entries[i], (x) => x.status !== "waiting");
+    assert.equal(e.status, "expired", JSON.stringify(e));
+    assert.equal(e.reason, "no_longer_bookable");
+    assert.equal(e.position ?? null, null, "an entry that lapsed has no place in the queue");
+    assert.equal((await toldOf(p, "dev-tmpl-waitlist-expired")).length, 1, "told once that it lapsed");
+  }
+  // The day is closed: no entry can join it again.
+  const late = await person("wl-l-late");
+  const refused = await api("POST", "/v1/waitlist", {
+    token: late.token,
+    headers: { "idempotency-key": `wl-l-late-${process.pid}` },
+    body: { ...body(late.applicantId, ["wl-l"]), date },
+  });
+  assertError(refused, 409, "OUTSIDE_BOOKING_WINDOW");
 });
 
 test("waitlist: a helper joins for a principal; bad input is a 4xx", async () => {
