@@ -28,11 +28,6 @@ impl Entropy {
     pub fn id(&mut self, prefix: &str) -> String {
         format!("{prefix}_{}", hex::encode(self.bytes::<16>()))
     }
-
-    /// The underlying generator, for APIs that take an RNG (RSA blinding).
-    pub(crate) fn rng(&mut self) -> &mut ChaCha20Rng {
-        &mut self.0
-    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ before(async () => {
       WEBHOOK_SECRET: "",
       BOOKING_NO_SECRET: "",
       OPS_CREDENTIALS: `not json ${MARKER}`,
+      // Base64 of "not a key": decodes, yet the runtime's WebCrypto cannot import it.
+      ALIPAY_PUBLIC_KEY: "bm90IGEga2V5",
     },
   });
 });
@@ -54,6 +56,7 @@ const cases = [
   { what: "a var left empty", name: "WECHAT_API_BASE", fn: "login", method: "POST", path: "/v1/auth/wechat", body: '{"code":"dev-ann"}' },
   { what: "a secret never set", name: "WEBHOOK_SECRET", fn: "ops", method: "POST", path: "/v1/ops/applications/A20260101000001/events", body: "{}" },
   { what: "a malformed secret", name: "OPS_CREDENTIALS", fn: "ops", method: "GET", path: "/v1/ops/metrics" },
+  { what: "a key WebCrypto cannot import", name: "ALIPAY_PUBLIC_KEY", fn: "login", method: "POST", path: "/v1/auth/alipay", body: '{"auth_code":"dev-ann"}' },
 ];
 
 for (const c of cases) {

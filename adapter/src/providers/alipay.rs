@@ -3,9 +3,10 @@
 //! public key (in the shared parsers).
 
 use super::{base, call, Outbound};
-use crate::auth::{fresh_entropy, key_error};
+use crate::auth::key_error;
 use crate::clock::system_now;
 use crate::cx::Cx;
+use crate::webcrypto::WebCryptoRsa2;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,11 +17,11 @@ use yuyue_shared::providers::alipay_message::{
 use yuyue_shared::ApiResult;
 
 thread_local! {
-    /// Parsing an RSA private key costs milliseconds; keep it per isolate, keyed by its config.
+    /// Importing an RSA private key costs milliseconds; keep it per isolate, keyed by its config.
     static APP: RefCell<Option<(String, Rc<AlipayApp>)>> = const { RefCell::new(None) };
 }
 
-fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
+async fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
     let app_id = cx.required_config("ALIPAY_APPID")?;
     let private = cx.required_config("ALIPAY_APP_PRIVATE_KEY")?;
     let public = cx.required_config("ALIPAY_PUBLIC_KEY")?;
@@ -33,7 +34,10 @@ fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
     }) {
         return Ok(app);
     }
-    let app = Rc::new(AlipayApp::new(&app_id, &private, &public).map_err(key_error)?);
+    let keys = WebCryptoRsa2::import(&private, &public)
+        .await
+        .map_err(key_error)?;
+    let app = Rc::new(AlipayApp::with_keys(&app_id, Rc::new(keys)).map_err(key_error)?);
     APP.with(|c| *c.borrow_mut() = Some((fingerprint, Rc::clone(&app))));
     Ok(app)
 }
@@ -41,13 +45,16 @@ fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
 /// The account behind a `my.getAuthCode()` code. The gateway's timestamp check is against real
 /// time, so the system clock signs the request whatever the dev clock says.
 pub async fn auth_code_to_user(cx: &Cx, auth_code: &str) -> ApiResult<AlipayUser> {
-    let app = app(cx)?;
+    let app = app(cx).await?;
     let gateway = base(cx, "ALIPAY_GATEWAY")?;
-    let mut entropy = cx.entropy()?;
-    let request = app.oauth_token(&gateway, auth_code, system_now(), &mut entropy);
-    call(cx, "alipay", OAUTH_METHOD, &request, |status, body| {
-        parse_oauth_token(&app, status, body)
-    })
+    let request = app.oauth_token(&gateway, auth_code, system_now()).await?;
+    call(
+        cx,
+        "alipay",
+        OAUTH_METHOD,
+        &request,
+        async |status, body| parse_oauth_token(&app, status, body).await,
+    )
     .await
 }
 
@@ -58,7 +65,7 @@ pub async fn template_message(
     page: &str,
     fields: &Map<String, Value>,
 ) -> ApiResult<TemplateAnswer> {
-    let app = app(out)?;
+    let app = app(out).await?;
     let gateway = base(out, "ALIPAY_GATEWAY")?;
     let request = template_message_send(
         &app,
@@ -67,10 +74,14 @@ pub async fn template_message(
         page,
         fields,
         system_now(),
-        &mut fresh_entropy()?,
-    );
-    call(out, "alipay", SEND_METHOD, &request, |status, body| {
-        parse_template_message_send(&app, status, body)
-    })
+    )
+    .await?;
+    call(
+        out,
+        "alipay",
+        SEND_METHOD,
+        &request,
+        async |status, body| parse_template_message_send(&app, status, body).await,
+    )
     .await
 }

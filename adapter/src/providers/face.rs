@@ -29,6 +29,9 @@ impl FaceCheck for FaceVerifier<'_> {
             name,
             document,
         );
-        call(self.cx, "face", "verify", &request, face::parse_verify).await
+        call(self.cx, "face", "verify", &request, async |s, b| {
+            face::parse_verify(s, b)
+        })
+        .await
     }
 }

@@ -63,18 +63,19 @@ impl Outbound for Background<'_> {
     }
 }
 
-/// Sends `request` and judges the answer with `parse`, retrying once when the failure allows.
+/// Sends `request` and judges the answer with `parse` (async: an answer's signature may be
+/// checked by the runtime), retrying once when the failure allows.
 pub(crate) async fn call<T>(
     cx: &impl Outbound,
     provider: &'static str,
     op: &'static str,
     request: &Outgoing,
-    parse: impl Fn(u16, &[u8]) -> Result<T, Failure>,
+    parse: impl AsyncFn(u16, &[u8]) -> Result<T, Failure>,
 ) -> ApiResult<T> {
     let mut attempt = 1;
     loop {
         let outcome = match send(request).await {
-            Ok((status, body)) => parse(status, &body),
+            Ok((status, body)) => parse(status, &body).await,
             Err(failure) => Err(failure),
         };
         let failure = match outcome {

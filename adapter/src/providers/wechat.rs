@@ -36,7 +36,10 @@ fn app(cx: &impl Outbound) -> ApiResult<WechatApp> {
 /// The account behind a `wx.login()` code. The session key WeChat returns is dropped unread.
 pub async fn code_to_session(cx: &Cx, code: &str) -> ApiResult<WechatSession> {
     let request = wx::jscode2session(&base(cx, "WECHAT_API_BASE")?, &app(cx)?, code);
-    call(cx, "wechat", "jscode2session", &request, wx::parse_session).await
+    call(cx, "wechat", "jscode2session", &request, async |s, b| {
+        wx::parse_session(s, b)
+    })
+    .await
 }
 
 /// The phone number behind a `getPhoneNumber` code.
@@ -50,7 +53,7 @@ pub async fn phone_number(cx: &Cx, code: &str) -> ApiResult<Phone> {
             "wechat",
             "getuserphonenumber",
             &request,
-            wx::parse_phone_number,
+            async |s, b| wx::parse_phone_number(s, b),
         )
         .await?
         {
@@ -75,13 +78,9 @@ pub async fn subscribe_send(
     for fresh in [false, true] {
         let token = access_token(cx, fresh).await?;
         let request = wx::subscribe_send(&base, &token, touser, template_id, page, data);
-        match call(
-            cx,
-            "wechat",
-            "subscribe_send",
-            &request,
-            wx::parse_subscribe_send,
-        )
+        match call(cx, "wechat", "subscribe_send", &request, async |s, b| {
+            wx::parse_subscribe_send(s, b)
+        })
         .await?
         {
             SendAnswer::TokenInvalid => forget_token(cx).await,
@@ -112,13 +111,9 @@ async fn access_token(cx: &impl Outbound, skip_cache: bool) -> ApiResult<String>
         }
     }
     let request = wx::stable_token(&base(cx, "WECHAT_API_BASE")?, &app);
-    let fresh = call(
-        cx,
-        "wechat",
-        "stable_token",
-        &request,
-        wx::parse_stable_token,
-    )
+    let fresh = call(cx, "wechat", "stable_token", &request, async |s, b| {
+        wx::parse_stable_token(s, b)
+    })
     .await?;
     let cached = CachedToken {
         token: fresh.token.clone(),

@@ -9,102 +9,92 @@
 use super::wechat::is_provider_id;
 use super::{form_encode, Failure, Outgoing};
 use crate::auth::tokens::KeyError;
-use crate::entropy::Entropy;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::t;
 use crate::time::Instant;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use sha2::Sha256;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 pub const OAUTH_METHOD: &str = "alipay.system.oauth.token";
 const OAUTH_RESPONSE_KEY: &str = "alipay_system_oauth_token_response";
 
-/// The app's Alipay credentials: its id, its private key, and Alipay's public key.
+/// What an [`Rsa2`] key answers, later.
+pub type Rsa2Future<'a, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + 'a>>;
+
+/// RSA2 (SHA256withRSA, PKCS#1 v1.5) with the app's private key and Alipay's public key. In a
+/// Worker the runtime's WebCrypto does it (so no big-integer arithmetic is linked into the
+/// functions that talk to Alipay); natively, for the tests, the `rsa` crate. PKCS#1 v1.5
+/// signatures are deterministic: both give the very same bytes.
+pub trait Rsa2 {
+    /// The app's signature of `content`.
+    fn sign<'a>(&'a self, content: &'a [u8]) -> Rsa2Future<'a, Vec<u8>>;
+    /// Whether `signature` is Alipay's over `content`. `Err` is the implementation failing,
+    /// not a bad signature.
+    fn verify<'a>(&'a self, content: &'a [u8], signature: &'a [u8]) -> Rsa2Future<'a, bool>;
+}
+
+/// The app's Alipay credentials: its id, and its RSA2 keys.
 pub struct AlipayApp {
     pub app_id: String,
-    signing: SigningKey<Sha256>,
-    verifying: VerifyingKey<Sha256>,
+    keys: Rc<dyn Rsa2>,
 }
 
 impl AlipayApp {
-    /// Keys as Alipay's console shows them: base64 DER on one line, the private key PKCS#8 and
-    /// the public key SPKI.
-    pub fn new(
-        app_id: &str,
-        app_private_pkcs8_b64: &str,
-        alipay_public_spki_b64: &str,
-    ) -> Result<Self, KeyError> {
+    /// `keys` were loaded from the configuration by the caller; an empty app id is refused
+    /// here, where the keys' own errors are the loader's.
+    pub fn with_keys(app_id: &str, keys: Rc<dyn Rsa2>) -> Result<Self, KeyError> {
         if app_id.is_empty() {
             return Err(KeyError("ALIPAY_APPID"));
         }
-        let private = B64
-            .decode(app_private_pkcs8_b64.trim())
-            .ok()
-            .and_then(|der| RsaPrivateKey::from_pkcs8_der(&der).ok())
-            .ok_or(KeyError("ALIPAY_APP_PRIVATE_KEY"))?;
-        let public = B64
-            .decode(alipay_public_spki_b64.trim())
-            .ok()
-            .and_then(|der| RsaPublicKey::from_public_key_der(&der).ok())
-            .ok_or(KeyError("ALIPAY_PUBLIC_KEY"))?;
         Ok(AlipayApp {
             app_id: app_id.to_owned(),
-            signing: SigningKey::<Sha256>::new(private),
-            verifying: VerifyingKey::<Sha256>::new(public),
+            keys,
         })
     }
 
-    /// Base64 RSA2 signature of `content`. The signature itself is deterministic; the entropy
-    /// only blinds the private-key operation against timing attacks.
-    pub fn sign(&self, content: &str, entropy: &mut Entropy) -> String {
-        let signature = self
-            .signing
-            .sign_with_rng(entropy.rng(), content.as_bytes());
-        B64.encode(signature.to_bytes())
+    /// Base64 RSA2 signature of `content`.
+    pub async fn sign(&self, content: &str) -> ApiResult<String> {
+        Ok(B64.encode(self.keys.sign(content.as_bytes()).await?))
     }
 
     /// Whether `signature_b64` is Alipay's signature over `content`.
-    pub fn verify(&self, content: &[u8], signature_b64: &str) -> bool {
-        B64.decode(signature_b64.trim())
-            .ok()
-            .and_then(|raw| Signature::try_from(raw.as_slice()).ok())
-            .is_some_and(|sig| self.verifying.verify(content, &sig).is_ok())
+    pub async fn verify(&self, content: &[u8], signature_b64: &str) -> ApiResult<bool> {
+        match B64.decode(signature_b64.trim()) {
+            Ok(raw) => self.keys.verify(content, &raw).await,
+            Err(_) => Ok(false),
+        }
     }
 
     /// The gateway request exchanging `auth_code`, signed, as a form body.
-    pub fn oauth_token(
+    pub async fn oauth_token(
         &self,
         gateway: &str,
         auth_code: &str,
         now: Instant,
-        entropy: &mut Entropy,
-    ) -> Outgoing {
+    ) -> ApiResult<Outgoing> {
         self.gateway_request(
             gateway,
             OAUTH_METHOD,
             &[("grant_type", "authorization_code"), ("code", auth_code)],
             now,
-            entropy,
         )
+        .await
     }
 
     /// A call of `method` through the gateway: the common parameters, then `params` (for most
     /// methods a single `biz_content`), signed over all of them, as a form body.
-    pub fn gateway_request(
+    pub async fn gateway_request(
         &self,
         gateway: &str,
         method: &str,
         params: &[(&str, &str)],
         now: Instant,
-        entropy: &mut Entropy,
-    ) -> Outgoing {
+    ) -> ApiResult<Outgoing> {
         let timestamp = crate::time::date_time_text(&now);
         let mut all: Vec<(&str, &str)> = vec![
             ("app_id", &self.app_id),
@@ -116,21 +106,21 @@ impl AlipayApp {
             ("version", "1.0"),
         ];
         all.extend_from_slice(params);
-        let sign = self.sign(&sign_content(&all), entropy);
+        let sign = self.sign(&sign_content(&all)).await?;
         all.push(("sign", &sign));
-        Outgoing {
+        Ok(Outgoing {
             method: "POST",
             url: gateway.to_owned(),
             content_type: Some("application/x-www-form-urlencoded;charset=utf-8"),
             authorization: None,
             body: Some(form_encode(&all)),
-        }
+        })
     }
 
     /// The value of a gateway answer, as the exact text Alipay signed, once its signature is
     /// verified: `Ok((text, false))` from `<method>_response`, `Ok((text, true))` from
     /// `error_response`.
-    pub fn signed_value<'a>(
+    pub async fn signed_value<'a>(
         &self,
         status: u16,
         body: &'a [u8],
@@ -146,10 +136,16 @@ impl AlipayApp {
             (None, Some(raw)) => (*raw, true),
             _ => return Err(Failure::malformed()),
         };
-        let signed = fields
+        let signed = match fields
             .get("sign")
             .and_then(|s| serde_json::from_str::<String>(s.get()).ok())
-            .is_some_and(|sig| self.verify(raw.get().as_bytes(), &sig));
+        {
+            Some(sig) => self
+                .verify(raw.get().as_bytes(), &sig)
+                .await
+                .map_err(|_| Failure::unavailable("signature check failed", false))?,
+            None => false,
+        };
         if !signed {
             // Not provably from Alipay: neither its success nor its error can be believed.
             return Err(Failure::unavailable("bad signature", false));
@@ -193,8 +189,12 @@ pub(super) struct ErrorAnswer {
     pub sub_code: Option<String>,
 }
 
-pub fn parse_oauth_token(app: &AlipayApp, status: u16, body: &[u8]) -> Result<AlipayUser, Failure> {
-    let (raw, is_error) = app.signed_value(status, body, OAUTH_RESPONSE_KEY)?;
+pub async fn parse_oauth_token(
+    app: &AlipayApp,
+    status: u16,
+    body: &[u8],
+) -> Result<AlipayUser, Failure> {
+    let (raw, is_error) = app.signed_value(status, body, OAUTH_RESPONSE_KEY).await?;
     if is_error {
         let err: ErrorAnswer = serde_json::from_str(raw).map_err(|_| Failure::malformed())?;
         return Err(error_failure(&err));
@@ -226,9 +226,70 @@ pub(super) fn error_failure(err: &ErrorAnswer) -> Failure {
     }
 }
 
+/// RSA2 in Rust, for the native tests: the `rsa` crate is a dev-dependency, so no function
+/// links it.
+#[cfg(test)]
+pub(crate) mod in_rust {
+    use super::{AlipayApp, KeyError, Rsa2, Rsa2Future};
+    use crate::error::ApiResult;
+    use base64::engine::general_purpose::STANDARD as B64;
+    use base64::Engine as _;
+    use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+    use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+    use rsa::signature::{SignatureEncoding, Signer, Verifier};
+    use rsa::{RsaPrivateKey, RsaPublicKey};
+    use sha2::Sha256;
+    use std::rc::Rc;
+
+    pub struct InRust {
+        signing: SigningKey<Sha256>,
+        verifying: VerifyingKey<Sha256>,
+    }
+
+    impl InRust {
+        /// Keys as Alipay's console shows them: base64 DER on one line, the private key
+        /// PKCS#8 and the public key SPKI.
+        pub fn new(private_pkcs8_b64: &str, public_spki_b64: &str) -> Result<Self, KeyError> {
+            let private = B64
+                .decode(private_pkcs8_b64.trim())
+                .ok()
+                .and_then(|der| RsaPrivateKey::from_pkcs8_der(&der).ok())
+                .ok_or(KeyError("ALIPAY_APP_PRIVATE_KEY"))?;
+            let public = B64
+                .decode(public_spki_b64.trim())
+                .ok()
+                .and_then(|der| RsaPublicKey::from_public_key_der(&der).ok())
+                .ok_or(KeyError("ALIPAY_PUBLIC_KEY"))?;
+            Ok(InRust {
+                signing: SigningKey::new(private),
+                verifying: VerifyingKey::new(public),
+            })
+        }
+    }
+
+    impl Rsa2 for InRust {
+        fn sign<'a>(&'a self, content: &'a [u8]) -> Rsa2Future<'a, Vec<u8>> {
+            let signature: ApiResult<Vec<u8>> = Ok(self.signing.sign(content).to_vec());
+            Box::pin(std::future::ready(signature))
+        }
+
+        fn verify<'a>(&'a self, content: &'a [u8], signature: &'a [u8]) -> Rsa2Future<'a, bool> {
+            let good = Signature::try_from(signature)
+                .is_ok_and(|sig| self.verifying.verify(content, &sig).is_ok());
+            Box::pin(std::future::ready(Ok(good)))
+        }
+    }
+
+    /// An app whose keys are these, signing and verifying in Rust.
+    pub fn app(app_id: &str, private: &str, public: &str) -> Result<AlipayApp, KeyError> {
+        AlipayApp::with_keys(app_id, Rc::new(InRust::new(private, public)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::block_on;
     use crate::time::from_unix_millis;
 
     const APP_PRIVATE: &str = include_str!("../../../dev/fakes/keys/app_private.b64");
@@ -244,11 +305,11 @@ mod tests {
     const ERR_SIGN: &str = "om796UEDfjsB3VFFj5FUbA4bQrTO0ux5pbgrMVZSvWHgXnFnaigUBrQlekKS+8zzjqs0bzkbuk4Wn0HhvplEeNcOQBJy4mhX/DDVYrrs6pW5d1qssmtiqNvDAZoSffnnpLzszq6WPLf5fWfKZAx5W/N8u/JtbuGzpOfM85aKbVGaYUqgoKr7nWiVWQAdyvqkptrkJ3PCZNvZoF3EUgZD88kwNjCwSBkstliWVNqA3DrbNUbnV716M35KyrD71/geGkwzpzXVwpSTkwIE5MQBYceeUzxBMh4/8gfVUTosvFSbzO3d4x0SyQxQWyA8cQcYd/zb05tSLcNk5CUmbzrTrw==";
 
     fn app() -> AlipayApp {
-        AlipayApp::new("ali-dev-appid", APP_PRIVATE, ALIPAY_PUBLIC).unwrap()
+        in_rust::app("ali-dev-appid", APP_PRIVATE, ALIPAY_PUBLIC).unwrap()
     }
 
     fn parse(body: &str) -> Result<AlipayUser, Failure> {
-        parse_oauth_token(&app(), 200, body.as_bytes())
+        block_on(parse_oauth_token(&app(), 200, body.as_bytes()))
     }
 
     fn envelope(key: &str, json: &str, sign: &str) -> String {
@@ -275,22 +336,14 @@ mod tests {
 
     #[test]
     fn signatures_match_the_fakes_known_vector() {
-        let mut e = Entropy::from_seed([5; 32]);
-        assert_eq!(app().sign(VECTOR_CONTENT, &mut e), VECTOR_SIGN);
-        // Blinding changes with the entropy; the signature must not.
-        let mut other = Entropy::from_seed([6; 32]);
-        assert_eq!(app().sign(VECTOR_CONTENT, &mut other), VECTOR_SIGN);
+        assert_eq!(block_on(app().sign(VECTOR_CONTENT)).unwrap(), VECTOR_SIGN);
     }
 
     #[test]
     fn the_request_is_signed_over_its_own_parameters() {
         let now = from_unix_millis(1_781_488_800_000); // 2026-06-15 10:00:00 +08:00
-        let req = app().oauth_token(
-            "http://h/alipay/gateway.do",
-            "dev-alice",
-            now,
-            &mut Entropy::from_seed([1; 32]),
-        );
+        let req =
+            block_on(app().oauth_token("http://h/alipay/gateway.do", "dev-alice", now)).unwrap();
         assert_eq!(req.method, "POST");
         let body = req.body.unwrap();
         assert!(
@@ -307,8 +360,8 @@ mod tests {
             .replace("%3D", "=");
         assert_eq!(sign, VECTOR_SIGN);
         // And the app's public key (what the fake holds) accepts it.
-        let as_fake = AlipayApp::new("x", APP_PRIVATE, APP_PUBLIC).unwrap();
-        assert!(as_fake.verify(VECTOR_CONTENT.as_bytes(), &sign));
+        let as_fake = in_rust::app("x", APP_PRIVATE, APP_PUBLIC).unwrap();
+        assert!(block_on(as_fake.verify(VECTOR_CONTENT.as_bytes(), &sign)).unwrap());
     }
 
     #[test]
@@ -377,7 +430,7 @@ mod tests {
             ),
             (500, "Internal Server Error".to_owned()),
         ] {
-            let f = parse_oauth_token(&app(), status, body.as_bytes()).unwrap_err();
+            let f = block_on(parse_oauth_token(&app(), status, body.as_bytes())).unwrap_err();
             assert_eq!(f.error.code, ErrorCode::UpstreamUnavailable, "{body}");
         }
     }
@@ -385,15 +438,15 @@ mod tests {
     #[test]
     fn keys_are_checked_when_loaded() {
         assert_eq!(
-            AlipayApp::new("a", "bad", ALIPAY_PUBLIC).err(),
+            in_rust::app("a", "bad", ALIPAY_PUBLIC).err(),
             Some(KeyError("ALIPAY_APP_PRIVATE_KEY"))
         );
         assert_eq!(
-            AlipayApp::new("a", APP_PRIVATE, APP_PRIVATE).err(),
+            in_rust::app("a", APP_PRIVATE, APP_PRIVATE).err(),
             Some(KeyError("ALIPAY_PUBLIC_KEY"))
         );
         assert_eq!(
-            AlipayApp::new("", APP_PRIVATE, ALIPAY_PUBLIC).err(),
+            in_rust::app("", APP_PRIVATE, ALIPAY_PUBLIC).err(),
             Some(KeyError("ALIPAY_APPID"))
         );
     }

@@ -6,7 +6,7 @@
 
 use super::alipay::{error_failure, AlipayApp, ErrorAnswer};
 use super::{Failure, Outgoing};
-use crate::entropy::Entropy;
+use crate::error::ApiResult;
 use crate::time::Instant;
 use serde_json::{json, Map, Value};
 
@@ -42,15 +42,14 @@ pub fn keywords(fields: &Map<String, Value>) -> Map<String, Value> {
 }
 
 /// The signed gateway request sending one template message to `user_id`.
-pub fn template_message_send(
+pub async fn template_message_send(
     app: &AlipayApp,
     gateway: &str,
     (user_id, template_id): (&str, &str),
     page: &str,
     fields: &Map<String, Value>,
     now: Instant,
-    entropy: &mut Entropy,
-) -> Outgoing {
+) -> ApiResult<Outgoing> {
     let biz = json!({
         "to_user_id": user_id,
         "user_template_id": template_id,
@@ -59,18 +58,19 @@ pub fn template_message_send(
         "data": Value::Object(keywords(fields)).to_string(),
     })
     .to_string();
-    app.gateway_request(gateway, SEND_METHOD, &[("biz_content", &biz)], now, entropy)
+    app.gateway_request(gateway, SEND_METHOD, &[("biz_content", &biz)], now)
+        .await
 }
 
 /// Judges the gateway's answer: a signed `10000` is sent; a signed business failure is a
 /// [`TemplateAnswer`]; the gateway being busy, or an answer that is not provably Alipay's, is a
 /// [`Failure`] (retried when it may pass later).
-pub fn parse_template_message_send(
+pub async fn parse_template_message_send(
     app: &AlipayApp,
     status: u16,
     body: &[u8],
 ) -> Result<TemplateAnswer, Failure> {
-    let (raw, _) = app.signed_value(status, body, SEND_RESPONSE_KEY)?;
+    let (raw, _) = app.signed_value(status, body, SEND_RESPONSE_KEY).await?;
     let answer: ErrorAnswer = serde_json::from_str(raw).map_err(|_| Failure::malformed())?;
     let code = answer.code.as_deref().unwrap_or("");
     let sub = answer.sub_code.as_deref().unwrap_or("");
@@ -98,7 +98,8 @@ fn no_subscription(sub_code: &str) -> bool {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
-    use crate::providers::alipay::sign_content;
+    use crate::fake::block_on;
+    use crate::providers::alipay::{in_rust, sign_content};
     use crate::time::from_unix_millis;
 
     #[derive(serde::Deserialize)]
@@ -116,18 +117,22 @@ mod tests {
     const ALIPAY_PRIVATE: &str = include_str!("../../../dev/fakes/keys/alipay_private.b64");
 
     fn app() -> AlipayApp {
-        AlipayApp::new("ali-dev-appid", APP_PRIVATE, ALIPAY_PUBLIC).unwrap()
+        in_rust::app("ali-dev-appid", APP_PRIVATE, ALIPAY_PUBLIC).unwrap()
     }
 
     /// An answer as the gateway writes it, signed with Alipay's (dev) key.
     fn answer(key: &str, value: &str) -> Vec<u8> {
-        let alipay = AlipayApp::new("gw", ALIPAY_PRIVATE, APP_PUBLIC).unwrap();
-        let sign = alipay.sign(value, &mut Entropy::from_seed([3; 32]));
+        let alipay = in_rust::app("gw", ALIPAY_PRIVATE, APP_PUBLIC).unwrap();
+        let sign = block_on(alipay.sign(value)).unwrap();
         format!(r#"{{"{key}":{value},"sign":"{sign}"}}"#).into_bytes()
     }
 
     fn judge(key: &str, value: &str) -> Result<TemplateAnswer, Failure> {
-        parse_template_message_send(&app(), 200, &answer(key, value))
+        block_on(parse_template_message_send(
+            &app(),
+            200,
+            &answer(key, value),
+        ))
     }
 
     fn percent_decode(s: &str) -> String {
@@ -193,15 +198,15 @@ mod tests {
     #[test]
     fn the_request_carries_biz_content_and_is_signed_over_it() {
         let now = from_unix_millis(1_781_488_800_000);
-        let req = template_message_send(
+        let req = block_on(template_message_send(
             &app(),
             "http://h/alipay/gateway.do",
             ("2088000000000001", "tmpl-1"),
             "pages/bookings/bookings",
             &fields(),
             now,
-            &mut Entropy::from_seed([1; 32]),
-        );
+        ))
+        .unwrap();
         let params: Vec<(String, String)> = req
             .body
             .unwrap()
@@ -219,8 +224,8 @@ mod tests {
         assert_eq!(biz.page, "pages/bookings/bookings");
         let data: Value = serde_json::from_str(&biz.data).unwrap();
         assert_eq!(data["keyword4"]["value"], "B20261201X");
-        let as_fake = AlipayApp::new("x", APP_PRIVATE, APP_PUBLIC).unwrap();
-        assert!(as_fake.verify(sign_content(&params).as_bytes(), &get("sign")));
+        let as_fake = in_rust::app("x", APP_PRIVATE, APP_PUBLIC).unwrap();
+        assert!(block_on(as_fake.verify(sign_content(&params).as_bytes(), &get("sign"))).unwrap());
     }
 
     #[test]
@@ -228,11 +233,11 @@ mod tests {
         let body = format!(
             r#"{{"{SEND_RESPONSE_KEY}":{{"code":"10000","msg":"Success"}},"sign":"eA=="}}"#
         );
-        let f = parse_template_message_send(&app(), 200, body.as_bytes()).unwrap_err();
+        let f = block_on(parse_template_message_send(&app(), 200, body.as_bytes())).unwrap_err();
         assert_eq!(f.error.code, ErrorCode::UpstreamUnavailable);
         assert_eq!(f.reason, "bad signature");
         assert!(
-            parse_template_message_send(&app(), 502, b"")
+            block_on(parse_template_message_send(&app(), 502, b""))
                 .unwrap_err()
                 .retry
         );
