@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use yuyue_shared::auth::tokens::KeyError;
 use yuyue_shared::booking::qr::{Ed25519Signing, SignatureFuture};
 use yuyue_shared::providers::alipay::{Rsa2, Rsa2Future};
 use yuyue_shared::ApiError;
@@ -209,6 +208,13 @@ fn rsa2_algorithm() -> Result<JsValue, JsValue> {
     Ok(alg.into())
 }
 
+/// Which of the two keys the runtime could not import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rsa2KeyRefused {
+    Private,
+    Public,
+}
+
 /// The app's RSA private key and Alipay's public key, imported into the runtime.
 pub struct WebCryptoRsa2 {
     private: JsValue,
@@ -216,9 +222,12 @@ pub struct WebCryptoRsa2 {
 }
 
 impl WebCryptoRsa2 {
-    /// Keys as Alipay's console shows them (base64 DER, PKCS#8 and SPKI); a key the runtime
-    /// cannot import is the configuration's error, named by its variable.
-    pub async fn import(private_pkcs8_b64: &str, public_spki_b64: &str) -> Result<Self, KeyError> {
+    /// Keys as Alipay's console shows them (base64 DER, PKCS#8 and SPKI); which one the runtime
+    /// cannot import is the configuration's error.
+    pub async fn import(
+        private_pkcs8_b64: &str,
+        public_spki_b64: &str,
+    ) -> Result<Self, Rsa2KeyRefused> {
         async fn one(b64: &str, format: &str, usage: &str) -> Option<JsValue> {
             let der = base64::engine::general_purpose::STANDARD
                 .decode(b64.trim())
@@ -231,10 +240,10 @@ impl WebCryptoRsa2 {
         Ok(WebCryptoRsa2 {
             private: one(private_pkcs8_b64, "pkcs8", "sign")
                 .await
-                .ok_or(KeyError("ALIPAY_APP_PRIVATE_KEY"))?,
+                .ok_or(Rsa2KeyRefused::Private)?,
             public: one(public_spki_b64, "spki", "verify")
                 .await
-                .ok_or(KeyError("ALIPAY_PUBLIC_KEY"))?,
+                .ok_or(Rsa2KeyRefused::Public)?,
         })
     }
 }

@@ -6,10 +6,11 @@ use super::{base, call, Outbound};
 use crate::auth::key_error;
 use crate::clock::system_now;
 use crate::cx::Cx;
-use crate::webcrypto::WebCryptoRsa2;
+use crate::webcrypto::{Rsa2KeyRefused, WebCryptoRsa2};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
+use yuyue_shared::auth::tokens::KeyError;
 use yuyue_shared::providers::alipay::{parse_oauth_token, AlipayApp, AlipayUser, OAUTH_METHOD};
 use yuyue_shared::providers::alipay_message::{
     parse_template_message_send, template_message_send, TemplateAnswer, SEND_METHOD,
@@ -36,7 +37,12 @@ async fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
     }
     let keys = WebCryptoRsa2::import(&private, &public)
         .await
-        .map_err(key_error)?;
+        .map_err(|refused| {
+            key_error(KeyError(match refused {
+                Rsa2KeyRefused::Private => "ALIPAY_APP_PRIVATE_KEY",
+                Rsa2KeyRefused::Public => "ALIPAY_PUBLIC_KEY",
+            }))
+        })?;
     let app = Rc::new(AlipayApp::with_keys(&app_id, Rc::new(keys)).map_err(key_error)?);
     APP.with(|c| *c.borrow_mut() = Some((fingerprint, Rc::clone(&app))));
     Ok(app)
