@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, assertError, assertOk, stackLog, waitForLog } from "./helpers.mjs";
 
-const FUNCTIONS = ["login", "catalog", "helper", "book", "cancel", "progress", "ops"];
+const FUNCTIONS = ["login", "catalog", "helper", "book", "waitlist", "cancel", "progress", "ops", "notify"];
 
 test("every function answers its health path on the shared origin", async () => {
   for (const fn of FUNCTIONS) {
@@ -35,6 +35,8 @@ test("paths reach the function that owns them, as production routes do", async (
     "/v1/me/audit": "helper",
     "/v1/bookings": "book",
     "/v1/bookings/ABCD1234EFGH": "book",
+    "/v1/waitlist": "waitlist",
+    "/v1/waitlist/w_0123": "waitlist",
     "/v1/applications": "progress",
     "/v1/documents": "progress",
     "/v1/ops/metrics": "ops",

@@ -16,6 +16,7 @@ mod ops;
 mod per_isolate;
 pub mod providers;
 mod ratelimit;
+pub mod reads;
 mod respond;
 mod router;
 pub mod rules_cache;

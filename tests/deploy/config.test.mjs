@@ -29,11 +29,12 @@ test("the code, wrangler.toml and README agree on every configuration name", () 
 });
 
 test("the production defaults are the providers' real endpoints", () => {
-  for (const env of ["login", "ops"]) {
+  for (const env of ["login", "notify"]) {
     assert.equal(wrangler.env[env].vars.WECHAT_API_BASE, "https://api.weixin.qq.com");
     assert.equal(wrangler.env[env].vars.ALIPAY_GATEWAY, "https://openapi.alipay.com/gateway.do");
   }
-  assert.deepEqual(JSON.parse(wrangler.env.ops.vars.WECHAT_TEMPLATES), {});
+  assert.deepEqual(JSON.parse(wrangler.env.notify.vars.WECHAT_TEMPLATES), {});
+  assert.deepEqual(JSON.parse(wrangler.env.notify.vars.ALIPAY_TEMPLATES), {});
 });
 
 test("a var the code reads that a function's wrangler.toml lacks is named", () => {

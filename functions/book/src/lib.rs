@@ -1,20 +1,21 @@
-//! The `book` function: submit a booking, list and read bookings. It hands cancels to the `cancel`
-//! function; the inventory objects it takes places in live in the `objects` Worker.
+//! The `book` function: submit a booking, list and read bookings, and a day's waiting room. It
+//! hands cancels to the `cancel` function; the inventory objects it takes places in live in the
+//! `objects` Worker; the waitlist (候补) is the `waitlist` function's.
 
 use std::rc::Rc;
 use yuyue_adapter::d1::D1Store;
 use yuyue_adapter::faults::{Fault, Faulty};
+use yuyue_adapter::reads::Reads;
 use yuyue_adapter::{catalog_cache, rules_cache, ApiResult, Cx, Reply, Routes, SubmitLimits};
 use yuyue_shared::auth::Caller;
 use yuyue_shared::booking::admission;
-use yuyue_shared::booking::list::{self, Reader};
+use yuyue_shared::booking::list;
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
 use yuyue_shared::catalog::Snapshot;
 use yuyue_shared::notify::{Notice, NoticeKind};
 use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
-use yuyue_shared::waitlist::{self, JoinInput, WaitlistRequest};
 use yuyue_shared::{ApiError, ErrorCode};
 
 fn routes() -> Routes {
@@ -26,10 +27,6 @@ fn routes() -> Routes {
         .get("/v1/bookings/admission", admission_status)
         .get("/v1/bookings/:booking_no", read)
         .forward("/v1/bookings/:booking_no/cancel", "CANCEL")
-        .post("/v1/waitlist", join_waitlist)
-        .get("/v1/waitlist", list_waitlist)
-        .get("/v1/waitlist/:waitlist_id", read_waitlist)
-        .delete("/v1/waitlist/:waitlist_id", leave_waitlist)
 }
 
 /// What a submit needs besides its caller and body, loaded before the token is verified.
@@ -166,98 +163,26 @@ struct ListQuery {
     applicant_id: Option<String>,
 }
 
-/// What every read of bookings and waitlist entries starts with: the caller, the record and
-/// the rules (for the helper links it goes through).
-async fn reading(cx: &Cx) -> ApiResult<(Caller, D1Store, Rules)> {
-    let caller = cx.authenticate().await?;
-    let store = cx.store()?;
-    let (rules, _) = rules_cache::current(&store).await?;
-    Ok((caller, store, rules))
-}
-
-fn reader<'a>(cx: &'a Cx, caller: &'a Caller, rules: &'a Rules) -> Reader<'a> {
-    Reader {
-        caller: &caller.user_id,
-        rules,
-        now: cx.now(),
-        request_id: &cx.request_id,
-        lang: cx.lang,
-    }
-}
-
 async fn list(cx: Cx) -> ApiResult<Reply> {
-    let (caller, store, rules) = reading(&cx).await?;
+    let reads = Reads::load(&cx).await?;
     let q: ListQuery = cx.query()?;
     let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller, &rules);
-    let views = list::list_bookings(&store, &reader, &qr, q.applicant_id.as_deref()).await?;
+    let reader = reads.reader(&cx);
+    let views = list::list_bookings(&reads.store, &reader, &qr, q.applicant_id.as_deref()).await?;
     Ok(Reply::ok(serde_json::json!({ "bookings": views })))
 }
 
 async fn read(cx: Cx) -> ApiResult<Reply> {
-    let (caller, store, rules) = reading(&cx).await?;
+    let reads = Reads::load(&cx).await?;
     let qr = cx.qr_signer().await?;
-    let reader = reader(&cx, &caller, &rules);
-    let view = list::read_booking(&store, &reader, &qr, cx.param("booking_no")).await?;
-    Ok(Reply::ok(view))
-}
-
-/// `POST /v1/waitlist`: joins a full period's waitlist (候补).
-async fn join_waitlist(mut cx: Cx) -> ApiResult<Reply> {
-    let caller = cx.authenticate().await?;
-    let request: WaitlistRequest = cx.json().await?;
-    let store = cx.store()?;
-    let (rules, calendar) = rules_cache::current(&store).await?;
-    let catalog = catalog_cache::current(&store).await?;
-    let number_secret = cx.secret_bytes("BOOKING_NO_SECRET")?;
-    let key = cx.header("idempotency-key");
-    let view = waitlist::join(
-        &store,
-        &cx.inventory()?,
-        JoinInput {
-            caller: &caller.user_id,
-            session: &caller.session_id,
-            idempotency_key: key.as_deref(),
-            request: &request,
-            rules: &rules,
-            calendar: &calendar,
-            catalog: &catalog,
-            now: cx.now(),
-            request_id: &cx.request_id,
-            number_secret: &number_secret,
-            lang: cx.lang,
-        },
+    let view = list::read_booking(
+        &reads.store,
+        &reads.reader(&cx),
+        &qr,
+        cx.param("booking_no"),
     )
     .await?;
-    Ok(Reply::with_status(201, view))
-}
-
-async fn list_waitlist(cx: Cx) -> ApiResult<Reply> {
-    let (caller, store, rules) = reading(&cx).await?;
-    let q: ListQuery = cx.query()?;
-    let reader = reader(&cx, &caller, &rules);
-    let inventory = cx.inventory()?;
-    let filter = q.applicant_id.as_deref();
-    let views = waitlist::list_entries(&store, &inventory, &reader, filter).await?;
-    Ok(Reply::ok(serde_json::json!({ "entries": views })))
-}
-
-async fn read_waitlist(cx: Cx) -> ApiResult<Reply> {
-    let (caller, store, rules) = reading(&cx).await?;
-    let reader = reader(&cx, &caller, &rules);
-    let id = cx.param("waitlist_id");
-    Ok(Reply::ok(
-        waitlist::read_entry(&store, &cx.inventory()?, &reader, id).await?,
-    ))
-}
-
-async fn leave_waitlist(cx: Cx) -> ApiResult<Reply> {
-    let (caller, store, rules) = reading(&cx).await?;
-    let reader = reader(&cx, &caller, &rules);
-    let id = cx.param("waitlist_id");
-    Ok(Reply::ok(
-        waitlist::leave(&store, &cx.inventory()?, &reader, id).await?,
-    ))
+    Ok(Reply::ok(view))
 }
 
 yuyue_adapter::function_entry!(routes);
