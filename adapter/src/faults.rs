@@ -289,7 +289,7 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
         d: NaiveDate,
         op: &'static str,
         request: yuyue_shared::inventory::protocol::Request,
-    ) -> ApiResult<yuyue_shared::inventory::protocol::Answer> {
+    ) -> ApiResult<yuyue_shared::inventory::protocol::Answered> {
         self.inventory.ask(o, d, op, request).await
     }
     async fn hold(&self, r: &HoldRequest) -> ApiResult<HoldOutcome> {

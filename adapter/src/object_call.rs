@@ -48,6 +48,13 @@ impl CallError {
 
 /// POSTs `body` (JSON) to `url` on the object behind `stub` and decodes its `200` answer.
 pub async fn post<T: DeserializeOwned>(stub: Stub, url: &str, body: &str) -> Result<T, CallError> {
+    let text = post_text(stub, url, body).await?;
+    serde_json::from_str(&text).map_err(|_| CallError::Decode)
+}
+
+/// POSTs `body` (JSON) to `url` on the object behind `stub` and returns its `200` answer's text,
+/// for a caller that decodes it as it expects.
+pub async fn post_text(stub: Stub, url: &str, body: &str) -> Result<String, CallError> {
     let stub: ObjectStub = stub.into_rpc();
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -68,7 +75,7 @@ pub async fn post<T: DeserializeOwned>(stub: Stub, url: &str, body: &str) -> Res
     if status != 200 {
         return Err(CallError::Status(status));
     }
-    serde_json::from_str(&text).map_err(|_| CallError::Decode)
+    Ok(text)
 }
 
 /// The JSON body of a request to an object (the other end of [`post`]). The error names no

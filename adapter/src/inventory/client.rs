@@ -5,7 +5,7 @@ use std::rc::Rc;
 use worker::ObjectNamespace;
 use yuyue_shared::cache::{BoundedCache, Lookup};
 use yuyue_shared::domain::{BookingNo, OfficeId};
-use yuyue_shared::inventory::protocol::{object_name, Answer, Message, Request};
+use yuyue_shared::inventory::protocol::{object_name, Answered, Message, Request};
 use yuyue_shared::inventory::{Hold, HoldAnswer};
 use yuyue_shared::store::{HoldOutcome, HoldRequest, Inventory};
 use yuyue_shared::{ApiError, ApiResult, ErrorCode};
@@ -113,7 +113,7 @@ impl Inventory for DoInventory {
         date: NaiveDate,
         op: &'static str,
         request: Request,
-    ) -> ApiResult<Answer> {
+    ) -> ApiResult<Answered> {
         let stub = self
             .ns
             .get_by_name(&object_name(office, date))
@@ -124,8 +124,9 @@ impl Inventory for DoInventory {
             request,
         };
         let json = serde_json::to_string(&msg).map_err(|_| ApiError::internal())?;
-        crate::object_call::post(stub, &format!("https://inventory/{op}"), &json)
+        crate::object_call::post_text(stub, &format!("https://inventory/{op}"), &json)
             .await
+            .map(Answered::Json)
             .map_err(|_| unavailable(op))
     }
 
@@ -143,7 +144,7 @@ impl Inventory for DoInventory {
         let answer = self
             .ask(&req.office, req.date, "hold", hold)
             .await
-            .and_then(Answer::hold);
+            .and_then(Answered::hold);
         remember_answer(req, answer.as_ref().ok(), asked_ms);
         Ok(answer?.outcome)
     }

@@ -17,7 +17,7 @@ use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 use yuyue_shared::domain::WaitlistId;
 use yuyue_shared::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
-use yuyue_shared::inventory::protocol::{Answer, Message, Request as Ask};
+use yuyue_shared::inventory::protocol::{Answer, Answered, Message, Request as Ask};
 use yuyue_shared::inventory::{
     Change, Day, Entry, HoldOutcome, Place, PublishedPeriod, Queued, Room, Stored,
 };
@@ -517,14 +517,14 @@ impl Authority for Local<'_> {
         date: chrono::NaiveDate,
         _op: &'static str,
         request: Ask,
-    ) -> yuyue_shared::ApiResult<Answer> {
+    ) -> yuyue_shared::ApiResult<Answered> {
         let msg = Message {
             office: office.clone(),
             date,
             request,
         };
         self.0
-            .with_day(|day| Ok(day.handle(&msg, now_ms(), || [0; 32])))
+            .with_day(|day| Ok(Answered::Built(day.handle(&msg, now_ms(), || [0; 32]))))
             .map_err(|e| {
                 crate::log::event(
                     "error",

@@ -13,7 +13,7 @@ impl Inventory for MemoryStore {
         date: NaiveDate,
         op: &'static str,
         request: Request,
-    ) -> ApiResult<Answer> {
+    ) -> ApiResult<Answered> {
         self.step(op).await?;
         match &request {
             Request::Confirm { booking_no }
@@ -31,7 +31,7 @@ impl Inventory for MemoryStore {
         }
         let answer = self.decide(office, date, request)?;
         self.answer_lost(op)?;
-        Ok(answer)
+        Ok(Answered::Built(answer))
     }
 
     fn known_full(&self, req: &HoldRequest) -> bool {

@@ -25,7 +25,7 @@ mod waitlist;
 
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::inventory::protocol::{object_name, Answer, Message, Request};
+use crate::inventory::protocol::{object_name, Answer, Answered, Message, Request};
 use crate::inventory::{Day, Stored};
 use crate::notify::{
     Deliveries, DeliveryStatus, Notice, NoticeFacts, NoticeReads, Outcome, Recipient,

@@ -9,7 +9,7 @@ use super::model::*;
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, ServiceId, WaitlistId};
 use crate::error::ApiResult;
 use crate::inventory::admission::{AdmissionConfig, AdmissionStatus};
-use crate::inventory::protocol::{Answer, Request};
+use crate::inventory::protocol::{Answered, Request};
 pub use crate::inventory::{
     AdmissionSummary, HoldOutcome, HoldRequest, PeriodInventory, Publish, PublishedPeriod, Taken,
 };
@@ -288,7 +288,7 @@ pub trait Inventory {
         date: NaiveDate,
         op: &'static str,
         request: Request,
-    ) -> ApiResult<Answer>;
+    ) -> ApiResult<Answered>;
 
     async fn hold(&self, req: &HoldRequest) -> ApiResult<HoldOutcome> {
         let hold = Request::Hold(Hold::from(req));
