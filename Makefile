@@ -1,7 +1,7 @@
 # The two commands: `make dev` runs the whole backend on http://127.0.0.1:8787; `make test` runs
 # every test. Both install what they need first (scripts/setup.sh, idempotent).
 SHELL := /bin/bash
-FUNCTIONS := objects login catalog helper book waitlist cancel progress ops notify
+FUNCTIONS := objects login catalog helper book waitlist cancel progress ops events notify
 
 .PHONY: dev test deploy setup browser build lint unit simulate blackbox fakes-test miniprogram-test deploy-test deploy-dry-run reset bench clean
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-all=(objects login catalog helper book waitlist cancel progress ops notify)
+all=(objects login catalog helper book waitlist cancel progress ops events notify)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 

@@ -304,6 +304,7 @@ test("openapi.json is the YAML, and every path and method it lists is routed", a
     "/v1/health/cancel": "get",
     "/v1/health/progress": "get",
     "/v1/health/ops": "get",
+    "/v1/health/events": "get",
     "/v1/health/notify": "get",
   };
   for (const [path, method] of Object.entries(expected)) assert.ok(spec.paths[path]?.[method], `${method} ${path}`);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, assertError, assertOk, stackLog, waitForLog } from "./helpers.mjs";
 
-const FUNCTIONS = ["login", "catalog", "helper", "book", "waitlist", "cancel", "progress", "ops", "notify"];
+const FUNCTIONS = ["login", "catalog", "helper", "book", "waitlist", "cancel", "progress", "ops", "events", "notify"];
 
 test("every function answers its health path on the shared origin", async () => {
   for (const fn of FUNCTIONS) {
@@ -40,6 +40,8 @@ test("paths reach the function that owns them, as production routes do", async (
     "/v1/applications": "progress",
     "/v1/documents": "progress",
     "/v1/ops/metrics": "ops",
+    "/v1/ops/offices/bj-chaoyang": "ops",
+    "/v1/ops/applications/A20260101000001/events": "events",
     "/v1/no-such-thing": "catalog",
   };
   for (const [path, fn] of Object.entries(owners)) {

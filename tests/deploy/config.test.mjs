@@ -25,7 +25,8 @@ test("the code, wrangler.toml and README agree on every configuration name", () 
     assert.ok(code.shared.has(name), name);
   }
   assert.ok(code.byFunction.book.has("BOOKING_NO_SECRET"));
-  assert.ok(code.byFunction.ops.has("WEBHOOK_SECRET"));
+  assert.ok(code.byFunction.events.has("WEBHOOK_SECRET"));
+  assert.ok(!code.byFunction.ops.has("WEBHOOK_SECRET"), "ops holds no webhook secret");
 });
 
 test("the production defaults are the providers' real endpoints", () => {

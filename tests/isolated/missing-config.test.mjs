@@ -54,7 +54,7 @@ async function waitFor(pred, ms = 3000) {
 
 const cases = [
   { what: "a var left empty", name: "WECHAT_API_BASE", fn: "login", method: "POST", path: "/v1/auth/wechat", body: '{"code":"dev-ann"}' },
-  { what: "a secret never set", name: "WEBHOOK_SECRET", fn: "ops", method: "POST", path: "/v1/ops/applications/A20260101000001/events", body: "{}" },
+  { what: "a secret never set", name: "WEBHOOK_SECRET", fn: "events", method: "POST", path: "/v1/ops/applications/A20260101000001/events", body: "{}" },
   { what: "a malformed secret", name: "OPS_CREDENTIALS", fn: "ops", method: "GET", path: "/v1/ops/metrics" },
   { what: "a key WebCrypto cannot import", name: "ALIPAY_PUBLIC_KEY", fn: "login", method: "POST", path: "/v1/auth/alipay", body: '{"auth_code":"dev-ann"}' },
 ];

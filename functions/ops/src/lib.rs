@@ -1,5 +1,6 @@
-//! The `ops` function: what office staff, admins and the processing system do, and the scheduled
-//! jobs (cron triggers) of `yuyue_shared::ops::jobs`. The notices they produce go on the
+//! The `ops` function: what office staff and admins do, and the scheduled jobs (cron triggers)
+//! of `yuyue_shared::ops::jobs`. The processing system's signed events are the `events`
+//! function's. The notices they produce go on the
 //! notifications queue, which the `notify` function delivers.
 
 use serde::Deserialize;
@@ -9,16 +10,15 @@ use yuyue_adapter::notify;
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::reconcile_day;
 use yuyue_shared::domain::OfficeId;
-use yuyue_shared::notify::Notice;
 use yuyue_shared::ops::admission::{set_admission, summary_view, AdmissionRequest};
 use yuyue_shared::ops::auth::OpsIdentity;
 use yuyue_shared::ops::jobs::{self, Job, JobContext};
 use yuyue_shared::ops::metrics::{self as ops_metrics, Stats};
 use yuyue_shared::ops::office::{put_office, OfficeRequest};
 use yuyue_shared::ops::schedule::{close_day, publish_schedule, CloseRequest, ScheduleRequest};
-use yuyue_shared::progress::{self, webhook, CheckinInput, EventInput, EventRequest};
+use yuyue_shared::progress::{self, CheckinInput};
 use yuyue_shared::store::Actor;
-use yuyue_shared::store::{Applications, BookingStatus, Bookings, Catalog, Inventory};
+use yuyue_shared::store::{BookingStatus, Bookings, Catalog, Inventory};
 use yuyue_shared::time::parse_date;
 use yuyue_shared::time::Instant;
 
@@ -35,10 +35,6 @@ fn routes() -> Routes {
         .post("/v1/ops/offices/:office_id/days/:date/close", close)
         .post("/v1/ops/reconcile", reconcile)
         .post("/v1/ops/bookings/:booking_no/checkin", checkin)
-        .post(
-            "/v1/ops/applications/:application_no/events",
-            application_event,
-        )
 }
 
 /// Runs an ops action as `who` and leaves its audit row, whatever the outcome.
@@ -365,60 +361,6 @@ async fn checkin(mut cx: Cx) -> ApiResult<Reply> {
     audited(&cx, &who, "booking.checkin", &target, result).await
 }
 
-/// The processing system's event, signed with `WEBHOOK_SECRET` (see
-/// `yuyue_shared::progress::webhook`). The signature covers the raw body, so it is checked
-/// before the body is parsed.
-async fn application_event(mut cx: Cx) -> ApiResult<Reply> {
-    const SENDER: &str = "processing-system";
-    let target = cx.param("application_no").to_owned();
-    let result = async {
-        let secret = cx.required_config("WEBHOOK_SECRET")?;
-        let raw = cx.raw_body()?;
-        // The window is judged by the system clock: the dev clock override moves business
-        // time, never a security check.
-        let now_unix = yuyue_adapter::clock::system_now().timestamp();
-        webhook::verify(
-            secret.as_bytes(),
-            cx.header("x-timestamp").as_deref(),
-            cx.header("x-signature").as_deref(),
-            raw,
-            now_unix,
-        )?;
-        let request: EventRequest = cx.json().await?;
-        let store = cx.store()?;
-        let data = progress::apply_event(
-            &store,
-            EventInput {
-                application_no: &target,
-                request: &request,
-                actor: SENDER,
-                now: cx.now(),
-                request_id: &cx.request_id,
-                lang: cx.lang,
-            },
-        )
-        .await?;
-        if data["changed"] == true {
-            notify_progress(&cx, &store, &target).await;
-        }
-        Ok::<_, yuyue_adapter::ApiError>(Reply::ok(data))
-    }
-    .await;
-    let outcome = match &result {
-        Ok(_) => "OK",
-        Err(e) => e.code.as_str(),
-    };
-    cx.audit_ops(
-        SENDER,
-        "webhook",
-        "application.event",
-        Some(&target),
-        outcome,
-    )
-    .await;
-    result
-}
-
 yuyue_adapter::function_entry!(routes);
 
 /// The cron triggers of `wrangler.toml`, each mapped to its job and run at the system clock.
@@ -468,14 +410,4 @@ async fn run_scheduled(
         notify::enqueue(env, notice, request_id).await;
     }
     Ok(outcome.report)
-}
-
-/// The application as moved by an event: its progress message.
-async fn notify_progress(cx: &Cx, store: &D1Store, raw_no: &str) {
-    let Ok(no) = yuyue_shared::domain::ApplicationNo::parse(raw_no) else {
-        return;
-    };
-    if let Ok(Some(app)) = store.application(&no).await {
-        cx.notify(&Notice::progress(&app)).await;
-    }
 }
