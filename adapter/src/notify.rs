@@ -1,5 +1,5 @@
 //! Notifications, the Workers side: functions put a notice on the `NOTIFY` queue, and the queue
-//! consumer (in the ops Worker) sends its messages through [`ProviderChannel`]. What to send,
+//! consumer (the notify Worker) sends its messages through [`ProviderChannel`]. What to send,
 //! to whom, and at most once, is `yuyue_shared::notify`.
 
 use crate::cx::Cx;
