@@ -1,8 +1,8 @@
 //! The `notify` function: the notifications queue's consumer, which delivers each notice the
 //! other functions put on the queue as a WeChat subscribe message or an Alipay template message.
 //! It has a route table of its own for health only: nothing outside sends it a request. Apart
-//! from `ops`, so the providers' app secrets and RSA key are configured in this one Worker, and
-//! `ops` (which office staff reach) links no provider client.
+//! from `ops`, so the providers' app secrets and RSA key are configured here and in `login`
+//! (sign-in) only, and `ops` (which office staff reach) links no provider client.
 
 use worker::MessageExt;
 use yuyue_adapter::d1::D1Store;
