@@ -11,11 +11,20 @@ const ENVS = {
     devUser: 'devtools',
     // The local face-verification fake passes `dev-ok` for any name and ID number.
     devVerifyToken: 'dev-ok',
+    // Subscribe-message template ids by kind: the backend's WECHAT_TEMPLATES (.dev.vars.example).
+    templates: {
+      booking_confirmed: 'dev-tmpl-confirmed',
+      booking_cancelled: 'dev-tmpl-cancelled',
+      reminder: 'dev-tmpl-reminder',
+    },
   },
   production: {
     baseUrl: 'https://api.yuyue.example',
     devUser: null,
     devVerifyToken: null,
+    // The ids from 订阅消息 in the mini-program's console: the same values as the backend's
+    // WECHAT_TEMPLATES. A kind left out is not asked for (and WeChat will not deliver it).
+    templates: {},
   },
 }
 

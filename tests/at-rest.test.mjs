@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { api, assertOk, idNumber, loginIdentified, loginWechat, publish, shanghaiDate, until } from "./helpers.mjs";
+import { api, assertOk, idNumber, loginIdentified, loginWechat, publish, shanghaiDate, subscribe, until } from "./helpers.mjs";
 
 const STATE = process.env.YUYUE_STATE_DIR;
 // A hall and day no other file of the suite publishes (publishing replaces a day's periods).
@@ -56,6 +56,7 @@ test("no name, ID or passport number, phone or address is stored in clear", asyn
   };
 
   const me = await loginIdentified(`rest-${tag}`, secrets["resident ID"], secrets["resident name"]);
+  await subscribe(`wx-rest-${tag}`);
   assertOk(await api("POST", "/v1/me/phone", { token: me.token, body: { code: `dev-${secrets["bound phone"]}` } }));
   const principal = assertOk(
     await api("POST", "/v1/applicants", {

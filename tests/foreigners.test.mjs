@@ -4,7 +4,7 @@
 // and every text in English when Accept-Language asks for it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, loginWechat, OPS, publish, shanghaiDate, until, wechatCode, withCheck } from "./helpers.mjs";
+import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, loginWechat, OPS, publish, shanghaiDate, subscribe, until, wechatCode, withCheck } from "./helpers.mjs";
 
 const EN = { "accept-language": "en-US,en;q=0.9" };
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
@@ -266,6 +266,7 @@ test("an account signed in in English is told in English; its phrase stays Chine
   const date = shanghaiDate(3);
   await publishOn(date, [{ period_id: "fx-1", start: "09:00", end: "10:00", capacity: 5 }]);
   const name = `fx-notify-${process.pid}`;
+  await subscribe(`wx-${name}`);
   const signIn = (headers) =>
     api("POST", "/v1/auth/wechat", { headers: { ...headers, "cf-connecting-ip": clientIp() }, body: { code: wechatCode(name) } });
   const session = assertOk(await signIn(EN));

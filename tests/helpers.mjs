@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { publish as publishAt, request } from "./support.mjs";
+import { readDevVars } from "../scripts/config.mjs";
 
 export { OPS, idNumber, pool, shanghaiDate, withCheck } from "./support.mjs";
 
@@ -164,6 +165,23 @@ export async function publish(office, date, periods, headers = {}) {
 export async function records(kind) {
   const res = await fetch(`${FAKES}/__fakes/records?kind=${kind}`);
   return res.json();
+}
+
+/** The WeChat template ids the local stack sends with, by kind (`.dev.vars.example`). */
+export const WECHAT_TEMPLATES = JSON.parse(readDevVars().WECHAT_TEMPLATES);
+
+/**
+ * What WeChat's servers record when the user `openid` accepts `templates` (by default every kind
+ * the stack sends) in the mini-program's wx.requestSubscribeMessage, `times` over: without it the
+ * WeChat fake refuses their messages with 43101, as WeChat does. More than once where a test
+ * checks that a message is sent exactly once, so that a second one would arrive and be seen.
+ */
+export async function subscribe(openid, { templates = Object.values(WECHAT_TEMPLATES), times = 3 } = {}) {
+  const res = await fetch(`${FAKES}/__fakes/wechat/subscriptions`, {
+    method: "POST",
+    body: JSON.stringify({ openid, template_ids: templates, times }),
+  });
+  assert.equal(res.status, 200, await res.text());
 }
 
 /** Waits (polling the fake, never a fixed sleep) until `pred` holds for the records of `kind`. */

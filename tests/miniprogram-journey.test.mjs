@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
-import { api, assertOk, BASE, clientIp, idNumber, OPS, shanghaiDate } from "./helpers.mjs";
+import { api, assertOk, BASE, clientIp, FAKES, idNumber, OPS, records, shanghaiDate, until } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const { createClient } = require("../miniprogram-stub/utils/api.js");
@@ -32,6 +32,9 @@ const SEQ = process.pid % 1000;
 /**
  * A phone: the `wx` the module needs. `loseAnswers` makes the next answers vanish after the
  * server handled the request, as a dropped connection does; `requests` records what was sent.
+ * `requestSubscribeMessage` answers as the user would (`declines` says no to everything) and,
+ * when they accept, tells the WeChat fake, as the dialog tells WeChat's servers; each call is in
+ * `subscriptions` with the number of requests sent before it.
  */
 function phone(name) {
   const storage = new Map();
@@ -39,8 +42,25 @@ function phone(name) {
   let logins = 0;
   const wx = {
     storage,
+    openid: `wx-${name}-${process.pid}`,
     requests: [],
+    subscriptions: [],
+    declines: false,
     loseAnswers: 0,
+    requestSubscribeMessage({ tmplIds, success, fail }) {
+      wx.subscriptions.push({ tmplIds, requestsBefore: wx.requests.length });
+      const verdict = wx.declines ? "reject" : "accept";
+      const told = wx.declines
+        ? Promise.resolve()
+        : fetch(`${FAKES}/__fakes/wechat/subscriptions`, {
+            method: "POST",
+            body: JSON.stringify({ openid: wx.openid, template_ids: tmplIds }),
+          }).then((r) => assert.equal(r.status, 200));
+      told.then(
+        () => success({ errMsg: "requestSubscribeMessage:ok", ...Object.fromEntries(tmplIds.map((id) => [id, verdict])) }),
+        (e) => fail({ errMsg: `requestSubscribeMessage:fail ${e.message}` }),
+      );
+    },
     getStorageSync: (k) => (storage.has(k) ? structuredClone(storage.get(k)) : ""),
     setStorageSync: (k, v) => storage.set(k, structuredClone(v)),
     removeStorageSync: (k) => storage.delete(k),
@@ -72,6 +92,27 @@ function phone(name) {
 
 function client(wx) {
   return createClient({ wx, baseUrl: BASE, devUser: null, devVerifyToken: "dev-ok" });
+}
+
+/**
+ * Every booking submit the phone sent went out right after a subscription dialog of its own,
+ * but a retry of a lost answer (the same Idempotency-Key), which is the same submit.
+ */
+function askedBeforeEverySubmit(wx, submits) {
+  const isSubmit = (r) => r.method === "POST" && r.path === "/v1/bookings";
+  assert.equal(wx.subscriptions.length, submits, "one dialog per submit");
+  const asked = new Set(wx.subscriptions.map((s) => s.requestsBefore));
+  let previousKey = null;
+  wx.requests.forEach((r, i) => {
+    if (!isSubmit(r)) return;
+    const key = r.headers["Idempotency-Key"];
+    assert.ok(asked.has(i) || key === previousKey, `submit ${i} went out without a dialog`);
+    previousKey = key;
+  });
+  for (const s of wx.subscriptions) {
+    assert.deepEqual(s.tmplIds, ["dev-tmpl-confirmed", "dev-tmpl-reminder", "dev-tmpl-cancelled"]);
+    assert.ok(isSubmit(wx.requests[s.requestsBefore]), "the dialog came right before a submit");
+  }
 }
 
 /** The client's error, which must carry a Chinese message from the envelope. */
@@ -189,6 +230,9 @@ test("a parent signs in, binds, adds a child, books, cancels, books again, is ch
   assert.equal(first.status, "booked");
   assert.equal(first.applicant.applicant_id, kid);
   assert.equal(first.phone, "138****5678");
+  // She allowed the booking's messages in the dialog before the submit: the confirmation arrives.
+  const told = (m) => m.touser === wx.openid && m.data?.character_string4?.value === first.booking_no;
+  assert.ok((await until("subscribe_messages", (all) => all.some(told))).some(told), "the confirmation arrives");
   const listed = await mum.bookings();
   assert.deepEqual(listed.filter((b) => b.status === "booked").map((b) => b.booking_no), [first.booking_no]);
   await showsRemaining(mum, 4);
@@ -212,6 +256,7 @@ test("a parent signs in, binds, adds a child, books, cancels, books again, is ch
   // Booked again, checked in at the hall with its QR code on the day.
   const second = await mum.createBooking(form);
   assert.notEqual(second.booking_no, first.booking_no);
+  askedBeforeEverySubmit(wx, 3);
   const checkin = await api("POST", `/v1/ops/bookings/${second.booking_no}/checkin`, {
     headers: { ...OPS, ...at("09:20") },
     body: { qr_payload: second.qr_payload },
@@ -294,6 +339,8 @@ test("a foreigner on an English phone binds a passport, reads English, books a v
   const period = `mpf-${process.pid}`;
   const wx = phone("journey-foreigner");
   wx.getSystemInfoSync = () => ({ language: "en", platform: "ios" });
+  // He says no to every message in the dialog: WeChat delivers him nothing.
+  wx.declines = true;
   const me = client(wx);
   const englishRefusal = async (promise, code) => {
     const err = await promise.then(
@@ -349,6 +396,17 @@ test("a foreigner on an English phone binds a passport, reads English, books a v
   assert.equal((await me.cancelBooking(first.booking_no)).status, "cancelled");
   const second = await me.createBooking(form);
   assert.notEqual(second.booking_no, first.booking_no);
+  askedBeforeEverySubmit(wx, 3);
+  // The confirmations and the cancellation were sent, and WeChat refused each for want of a
+  // subscription (43101); none was delivered.
+  const mine = (m) => m.touser === wx.openid;
+  const rejected = (await until("subscribe_rejected", (all) => all.filter(mine).length >= 3)).filter(mine);
+  assert.deepEqual(rejected.map((m) => [m.template_id, m.errcode]).sort(), [
+    ["dev-tmpl-cancelled", 43101],
+    ["dev-tmpl-confirmed", 43101],
+    ["dev-tmpl-confirmed", 43101],
+  ]);
+  assert.deepEqual((await records("subscribe_messages")).filter(mine), []);
 
   const checkin = await api("POST", `/v1/ops/bookings/${second.booking_no}/checkin`, {
     headers: { ...OPS, ...atF("17:05") },

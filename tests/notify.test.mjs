@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { api, assertOk, FAKES, idNumber, loginIdentified, OPS as ADMIN, records, shanghaiDate, until, waitForLog } from "./helpers.mjs";
+import { api, assertOk, FAKES, idNumber, loginIdentified, OPS as ADMIN, records, shanghaiDate, subscribe, until, waitForLog } from "./helpers.mjs";
 
 const HALL = "hz-xihu";
 
@@ -16,7 +16,10 @@ async function person(tag, platform = "wechat") {
   seq += 1;
   const name = `ntf-${tag}-${process.pid}`;
   const s = await loginIdentified(name, idNumber(`1983${String(1 + (seq % 12)).padStart(2, "0")}15`, (process.pid + seq) % 1000, "350102"), "林一", { platform });
-  return { ...s, openid: platform === "alipay" ? `ali-${name}` : `wx-${name}` };
+  const openid = platform === "alipay" ? `ali-${name}` : `wx-${name}`;
+  // As the mini-program asks before a submit: without it WeChat delivers nothing (43101).
+  if (platform === "wechat") await subscribe(openid);
+  return { ...s, openid };
 }
 
 const to = (openid) => (m) => m.touser === openid;

@@ -3,7 +3,7 @@
 // its place on, leaving, and authorization (a stranger gets 404, a helper may join for a principal).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, assertOk, idNumber, loginIdentified, OPS, publish, shanghaiDate, until } from "./helpers.mjs";
+import { api, assertError, assertOk, idNumber, loginIdentified, OPS, publish, shanghaiDate, subscribe, until } from "./helpers.mjs";
 
 // A hall and day no other file of the suite publishes (publishing replaces a day's periods).
 const OFFICE = "gz-yuexiu";
@@ -17,7 +17,9 @@ async function person(tag) {
   const day = String(1 + (Math.floor(n / 30) % 28)).padStart(2, "0");
   const id = idNumber(`${year}08${day}`, Math.floor(n / 840) % 1000, "440106");
   const name = `${tag}-${process.pid}-${seq}`;
-  return { ...(await loginIdentified(name, id, "王五")), openid: `wx-${name}` };
+  const session = await loginIdentified(name, id, "王五");
+  await subscribe(`wx-${name}`);
+  return { ...session, openid: `wx-${name}` };
 }
 
 /** Waits until `who`'s account has been sent a subscribe message of `template`; returns them. */

@@ -50,6 +50,25 @@ export function createAdmin({ records, faults, wechat, alipay }) {
       return ok(res);
     },
 
+    // What WeChat's servers record when a user accepts wx.requestSubscribeMessage: the client
+    // (or a test acting as one) reports it here.
+    "POST /wechat/subscriptions": (req, res, url, body) => {
+      const spec = parseJsonObject(body);
+      const ids = spec?.template_ids;
+      const times = spec?.times ?? 1;
+      const valid =
+        typeof spec?.openid === "string" &&
+        spec.openid !== "" &&
+        Array.isArray(ids) &&
+        ids.length > 0 &&
+        ids.every((t) => typeof t === "string" && t !== "") &&
+        Number.isInteger(times) &&
+        times > 0;
+      if (!valid) return bad(res, 'body must be {"openid":"wx-…","template_ids":["…"],"times"?:1}');
+      wechat.grant(spec.openid, ids, times);
+      return ok(res);
+    },
+
     "POST /expire-tokens": (req, res) => {
       wechat.expireTokens();
       return ok(res);

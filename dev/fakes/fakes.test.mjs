@@ -206,6 +206,31 @@ describe("wechat subscribe message send", () => {
   before(async () => {
     token = (await accessToken()).access_token;
   });
+  // Both users accepted the template in the mini-program, enough times for every test below.
+  beforeEach(async () => {
+    for (const openid of ["wx-alice", "wx-bob"]) {
+      assert.equal((await post(`${control}/wechat/subscriptions`, { openid, template_ids: ["tpl-booked"], times: 100 })).status, 200);
+    }
+  });
+
+  test("an account that never subscribed gets 43101 and no message; a one-time subscription allows one", async () => {
+    const msg = { ...message({ thing1: { value: "预约成功" } }), touser: "wx-carol" };
+    assert.deepEqual((await postJson(sendUrl(token), msg)).body, { errcode: 43101, errmsg: "user refuse to accept the msg" });
+    assert.equal((await post(`${control}/wechat/subscriptions`, { openid: "wx-carol", template_ids: ["tpl-booked"] })).status, 200);
+    // Another template is still refused; the one accepted passes once.
+    assert.equal((await postJson(sendUrl(token), { ...msg, template_id: "tpl-other" })).body.errcode, 43101);
+    assert.equal((await postJson(sendUrl(token), msg)).body.errcode, 0);
+    assert.equal((await postJson(sendUrl(token), msg)).body.errcode, 43101);
+    assert.deepEqual((await records("subscribe_messages")).map((m) => m.touser), ["wx-carol"]);
+    assert.deepEqual((await records("subscribe_rejected")).map((m) => [m.template_id, m.errcode]), [
+      ["tpl-booked", 43101],
+      ["tpl-other", 43101],
+      ["tpl-booked", 43101],
+    ]);
+    for (const bad of [{ openid: "wx-carol" }, { openid: "", template_ids: ["t"] }, { openid: "wx-carol", template_ids: ["t"], times: 0 }]) {
+      assert.equal((await post(`${control}/wechat/subscriptions`, bad)).status, 400, JSON.stringify(bad));
+    }
+  });
 
   test("a valid message is accepted and recorded with a received timestamp", async () => {
     const msg = message(

@@ -38,6 +38,18 @@ export function createWechat(config, { records, faults }) {
   const tokens = new Map(); // access_token -> expiry (ms since epoch)
   let current = null; // the token stable_token hands out while it is valid
   const refusing = new Set(); // openids that did not subscribe
+  // What each user allowed in the mini-program's wx.requestSubscribeMessage dialog, as WeChat's
+  // servers learn it: openid -> template id -> messages still allowed. A one-time subscription
+  // (一次性订阅) allows one message; a send without one is 43101, as on real WeChat.
+  const grants = new Map();
+
+  /** Uses up one of the messages `openid` allowed for `templateId`; false when none is left. */
+  function takeGrant(openid, templateId) {
+    const left = grants.get(openid)?.get(templateId) ?? 0;
+    if (left <= 0) return false;
+    grants.get(openid).set(templateId, left - 1);
+    return true;
+  }
 
   const reply = (res, body) => sendJson(res, 200, body);
 
@@ -148,7 +160,7 @@ export function createWechat(config, { records, faults }) {
     }
     const limitMsg = checkSubscribeData(data);
     if (limitMsg) return reject(err(47003, limitMsg), body);
-    if (refusing.has(touser)) return reject(E.refused, body);
+    if (refusing.has(touser) || !takeGrant(touser, template_id)) return reject(E.refused, body);
     const message = { touser, template_id, data };
     if (page !== undefined) message.page = page;
     if (miniprogram_state !== undefined) message.miniprogram_state = miniprogram_state;
@@ -177,7 +189,17 @@ export function createWechat(config, { records, faults }) {
       return subscribeSend(url, body, res);
     },
 
-    /** Marks an openid as not subscribed (43101) or, with refuse=false, subscribed again. */
+    /**
+     * The user `openid` accepted `templateIds` in wx.requestSubscribeMessage, `times` times: as
+     * many messages of each may be sent to them.
+     */
+    grant(openid, templateIds, times = 1) {
+      const mine = grants.get(openid) ?? new Map();
+      for (const t of templateIds) mine.set(t, (mine.get(t) ?? 0) + times);
+      grants.set(openid, mine);
+    },
+
+    /** Marks an openid as refusing every message (43101) or, with refuse=false, no longer. */
     setRefusing(openid, refuse = true) {
       if (refuse) refusing.add(openid);
       else refusing.delete(openid);
@@ -189,10 +211,11 @@ export function createWechat(config, { records, faults }) {
       current = null;
     },
 
-    /** Forgets used codes and unsubscribed openids. Issued access tokens stay valid. */
+    /** Forgets used codes, subscriptions and refusing openids. Issued access tokens stay valid. */
     reset() {
       usedCodes.clear();
       refusing.clear();
+      grants.clear();
     },
   };
 }

@@ -82,6 +82,13 @@ test('booking for the child, by mail: the body the API takes, with an Idempotenc
   })
   assert.match(req.header['Idempotency-Key'], /^[A-Za-z0-9._:-]{8,128}$/)
   assert.deepEqual(w.navigations, [['redirectTo', '/pages/result/result?no=K7Q2M9X4T1AB']])
+  // The booking's messages were asked for in the tap, before the submit went out: WeChat
+  // delivers none that the user did not allow.
+  assert.deepEqual(
+    w.subscriptions.map((s) => s.tmplIds),
+    [['dev-tmpl-confirmed', 'dev-tmpl-reminder', 'dev-tmpl-cancelled']],
+  )
+  assert.ok(w.subscriptions[0].requestsBefore <= w.requests.indexOf(req), 'asked before the submit')
 })
 
 test('a service that cannot be mailed offers collection only; a hall needing a photo receipt asks for it', async () => {

@@ -40,7 +40,7 @@ let pending = 0
  */
 function install({ routes = {}, storage = {}, modal = true, loginCode = 'wx-code-1' } = {}) {
   const store = new Map(Object.entries(storage))
-  const log = { requests: [], navigations: [], modals: [] }
+  const log = { requests: [], navigations: [], modals: [], subscriptions: [] }
   const wx = Object.assign({}, simulatedWx, {
     request(opts) {
       const url = new URL(opts.url)
@@ -75,6 +75,12 @@ function install({ routes = {}, storage = {}, modal = true, loginCode = 'wx-code
     showModal: (opts) => {
       log.modals.push(opts)
       setTimeout(() => opts.success({ confirm: modal, cancel: !modal }), 0)
+    },
+    // The user accepts every template; `requestsBefore` says how many requests went out first.
+    requestSubscribeMessage: (opts) => {
+      log.subscriptions.push({ tmplIds: opts.tmplIds, requestsBefore: log.requests.length })
+      const answer = Object.fromEntries(opts.tmplIds.map((id) => [id, 'accept']))
+      setTimeout(() => opts.success({ errMsg: 'requestSubscribeMessage:ok', ...answer }), 0)
     },
     stopPullDownRefresh() {},
     makePhoneCall() {},

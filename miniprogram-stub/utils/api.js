@@ -5,6 +5,8 @@ const config = require('../config')
 
 const TOKENS_KEY = 'yuyue.tokens'
 const USER_KEY = 'yuyue.user'
+// The subscribe messages a booking brings, asked for at its submit (config.js names their ids).
+const BOOKING_MESSAGES = ['booking_confirmed', 'reminder', 'booking_cancelled']
 
 const MESSAGES = {
   NETWORK: '网络连接失败，请检查网络后重试',
@@ -95,6 +97,22 @@ function createClient(options = {}) {
       }
     }
     return /^en/i.test(String(lang || '')) ? 'en' : 'zh-CN'
+  }
+
+  /**
+   * Asks the user to allow the messages a booking brings. WeChat delivers a subscribe message
+   * only to a user who accepted its template here (one message per acceptance); without it every
+   * message the backend sends is refused with 43101. WeChat shows the dialog only when this is
+   * called within a tap, so it is the first thing a submit does, before any await. The answer,
+   * or a failure, never stops the submit: it only decides which messages may arrive.
+   */
+  function requestSubscriptions(kinds) {
+    const templates = settings.templates || {}
+    const tmplIds = kinds.map((k) => templates[k]).filter(Boolean)
+    if (tmplIds.length === 0 || typeof wxApi().requestSubscribeMessage !== 'function') return Promise.resolve(null)
+    return new Promise((resolve) => {
+      wxApi().requestSubscribeMessage({ tmplIds, success: resolve, fail: () => resolve(null) })
+    })
   }
 
   /** One HTTP exchange; never rejects (a network failure is statusCode 0). */
@@ -238,6 +256,8 @@ function createClient(options = {}) {
      * a submit whose answer was lost books once. A definite answer ends the submit.
      */
     async createBooking(body) {
+      // At most three templates a request (WeChat's limit): what a booking brings.
+      await requestSubscriptions(BOOKING_MESSAGES)
       const json = JSON.stringify(body)
       if (!pendingSubmit || pendingSubmit.json !== json) pendingSubmit = { json, key: newIdempotencyKey() }
       const submit = pendingSubmit
