@@ -23,7 +23,7 @@ test('project.config.json and app.json are what DevTools needs', () => {
   assert.equal(project.compileType, 'miniprogram')
   assert.equal(project.setting.urlCheck, false, 'the local http origin is allowed in DevTools')
   assert.ok(fs.existsSync(path.join(ROOT, app.sitemapLocation)))
-  assert.equal(app.pages.length, 15)
+  assert.equal(app.pages.length, 16)
 })
 
 test('every page has its .js, .json, .wxml and .wxss, and is built with Component()', () => {

@@ -75,7 +75,7 @@ const SERVICES = [
   { service_id: 'id_card', name: '居民身份证', fee_fen: 2000, fee_yuan: '20.00', processing_working_days: 20, pickup_methods: ['collect'], for_foreigners: false },
 ]
 
-test('home: the services come from the API; a tap opens the halls offering it', async () => {
+test('home: the services come from the API; a tap opens the guide of the service', async () => {
   const w = install({ storage: signedIn(), routes: { 'GET /v1/services': () => ({ services: SERVICES }) } })
   const page = await openPage('home')
   const tiles = all(page, '.service')
@@ -83,7 +83,39 @@ test('home: the services come from the API; a tap opens the halls offering it', 
   assert.match(text(tiles[0]), /普通护照.*120\.00 元.*7 个工作日/)
   assert.match(text(page), /您好，张\*/)
   await tap(tiles[1])
+  assert.deepEqual(w.navigations, [['navigateTo', '/pages/guide/guide?service=id_card']])
+})
+
+const GUIDE = {
+  ...SERVICES[1],
+  materials: ['居民户口簿', '近期免冠照片（或照片回执号）'],
+  procedure: ['取号', '采集指纹', '缴费', '领取回执'],
+  pickup_options: [{ method: 'collect', name: '到大厅领取', description: '凭回执领取' }],
+  photo_rules: { spec: '白底、不戴帽子', receipt: '部分大厅需照片回执号' },
+  notes: ['未满16周岁需监护人陪同'],
+  photo_receipt_required_at: [],
+}
+
+test('guide: what to bring, the numbered steps, the fee and the time, then the halls', async () => {
+  const w = install({ routes: { 'GET /v1/services/:id/guide': (req) => (req.params.id === 'id_card' ? GUIDE : fail(404, 'NOT_FOUND', '未找到')) } })
+  const page = await openPage('guide', { service: 'id_card' })
+  assert.match(text(page.querySelector('.summary')), /居民身份证.*20\.00 元.*20 个工作日/)
+  assert.deepEqual(all(page, '.material').map(text), ['· 居民户口簿', '· 近期免冠照片（或照片回执号）'])
+  assert.deepEqual(all(page, '.step').map(text), ['1. 取号', '2. 采集指纹', '3. 缴费', '4. 领取回执'])
+  assert.match(text(page.querySelector('.pickups')), /到大厅领取.*凭回执领取/)
+  assert.match(text(page.querySelector('.photo')), /白底/)
+  assert.deepEqual(all(page, '.note').map(text), ['未满16周岁需监护人陪同'])
+  // Read without signing in: a guide is public.
+  assert.deepEqual(w.requests.map((r) => [r.method, r.path, r.header.Authorization]), [['GET', '/v1/services/id_card/guide', undefined]])
+  await tap(page.querySelector('.choose'))
   assert.deepEqual(w.navigations, [['navigateTo', '/pages/offices/offices?service=id_card']])
+})
+
+test('guide: an unknown service says so, and offers no halls', async () => {
+  install({ routes: { 'GET /v1/services/:id/guide': () => fail(404, 'NOT_FOUND', '未找到该业务') } })
+  const page = await openPage('guide', { service: 'nope' })
+  assert.equal(text(page.querySelector('.error')), '未找到该业务')
+  assert.equal(page.querySelector('.choose'), undefined)
 })
 
 test('home: "我的" needs a login first', async () => {

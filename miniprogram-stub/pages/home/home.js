@@ -12,7 +12,7 @@ Component({
       this.setData({ user: api.currentUser() })
     },
     pickService(e) {
-      wx.navigateTo({ url: `/pages/offices/offices?service=${e.currentTarget.dataset.id}` })
+      wx.navigateTo({ url: `/pages/guide/guide?service=${e.currentTarget.dataset.id}` })
     },
     // "我的" entries need a login (and most a bound identity) first.
     open(e) {
