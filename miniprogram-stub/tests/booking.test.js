@@ -2,7 +2,7 @@
 // list of bookings with cancel.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { install, openPage, tap, type, classes, text, all, ok, fail, signedIn } = require('./harness')
+const { install, openPage, settle, tap, type, classes, text, all, ok, fail, signedIn } = require('./harness')
 const { decodeDataUri } = require('./qr-decode')
 
 const SLOT = { office: 'sz-futian', service: 'passport', date: '2026-07-14', period: 'am-2', start: '10:00', end: '11:00' }
@@ -12,6 +12,8 @@ const APPLICANTS = [
   { applicant_id: 'a_kid', name: '韩**', id_number: '1101**********0023', relation: 'child', is_self: false, status: 'active', consent: 'guardian', minor: true, age: 8 },
   { applicant_id: 'a_mum', name: '李**', id_number: '1101**********0034', relation: 'parent', is_self: false, status: 'pending', consent: 'invitation', minor: false, age: 70 },
 ]
+
+const posts = (w) => w.requests.filter((r) => r.method === 'POST')
 
 function formBackend({ receiptFor = [], mail = true, submit } = {}) {
   return install({
@@ -26,11 +28,39 @@ function formBackend({ receiptFor = [], mail = true, submit } = {}) {
         ],
       }),
       'POST /v1/bookings': submit || ((req) => ok({ booking_no: 'K7Q2M9X4T1AB', status: 'booked', ...req.body }, 201)),
+      'POST /v1/me/phone': (req) =>
+        req.body.code === 'wx-phone-code'
+          ? { user_id: 'u_1', phone: '139****4321', phone_number: '13987654321', identity_bound: true }
+          : fail(400, 'INVALID_ARGUMENT', '手机号获取失败，请手动填写'),
     },
   })
 }
 
-const posts = (w) => w.requests.filter((r) => r.method === 'POST')
+test("the phone comes from WeChat's getPhoneNumber where the user allows it, else it is typed", async () => {
+  const w = formBackend()
+  const page = await openPage('book', SLOT)
+  const button = page.querySelector('.wechat-phone')
+  // Declined in WeChat's dialog: no code, nothing sent, the field stays empty for typing.
+  button.dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:fail user deny' } })
+  await settle()
+  assert.deepEqual(posts(w), [])
+  assert.equal(page.instance.data.phone, '')
+  // Allowed: the code is exchanged by the backend and the confirmed number fills the form.
+  button.dispatchEvent('getphonenumber', { detail: { code: 'wx-phone-code', errMsg: 'getPhoneNumber:ok' } })
+  await settle()
+  assert.deepEqual(posts(w).map((r) => [r.path, r.body]), [['/v1/me/phone', { code: 'wx-phone-code' }]])
+  assert.equal(page.instance.data.phone, '13987654321')
+  assert.equal(w.store.get('yuyue.user').phone, '139****4321', 'the stored user keeps the masked number only')
+  assert.equal(w.store.get('yuyue.user').phone_number, undefined)
+  // A code WeChat refuses shows why, and typing still works.
+  button.dispatchEvent('getphonenumber', { detail: { code: 'stale' } })
+  await settle()
+  assert.equal(text(page.querySelector('.error')), '手机号获取失败，请手动填写')
+  await type(page, '#phone', '13812345678')
+  assert.equal(page.instance.data.phone, '13812345678')
+  assert.doesNotMatch(text(page), /短信/, 'no SMS is promised: none is sent')
+})
+
 
 test('only people the user may book for are offered, themselves first', async () => {
   formBackend()

@@ -49,6 +49,16 @@ Component({
     onPhone(e) {
       this.setData({ phone: e.detail.value.trim() })
     },
+    /**
+     * The getPhoneNumber button: WeChat hands a code only when the user allows it; the backend
+     * exchanges it with WeChat and the confirmed number fills the field. Declined, the field
+     * stays for typing.
+     */
+    onPhoneCode(e) {
+      const code = e.detail && e.detail.code
+      if (!code) return undefined
+      return guard(this, async () => this.setData({ phone: await api.bindPhone(code) }))
+    },
     onAddress(e) {
       this.setData({ address: e.detail.value.trim() })
     },

@@ -15,7 +15,7 @@ mod tests;
 use crate::domain::Phone;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{Applicants, Platform, User, Users};
-use view::{user_view, UserView};
+use view::{user_view, BoundPhoneView};
 
 /// The phone comes from WeChat's `getuserphonenumber`, which only WeChat accounts can use.
 pub fn require_wechat(user: &User) -> ApiResult<()> {
@@ -31,11 +31,14 @@ pub async fn bind_phone<S: Users + Applicants>(
     store: &S,
     user: &User,
     phone: &Phone,
-) -> ApiResult<UserView> {
+) -> ApiResult<BoundPhoneView> {
     store.set_phone(&user.id, phone).await?;
     let user = User {
         phone: Some(phone.clone()),
         ..user.clone()
     };
-    user_view(store, &user).await
+    Ok(BoundPhoneView {
+        user: user_view(store, &user).await?,
+        phone_number: phone.as_str().to_owned(),
+    })
 }

@@ -632,7 +632,13 @@ fn phones_bind_only_on_wechat_and_show_masked() {
     require_wechat(&user).unwrap();
     let phone = crate::domain::Phone::parse("13812345678").unwrap();
     let view = block_on(bind_phone(&store, &user, &phone)).unwrap();
-    assert_eq!(view.phone.as_deref(), Some("138****5678"));
+    assert_eq!(view.user.phone.as_deref(), Some("138****5678"));
+    // Whole to its owner, in the answer to binding it only.
+    assert_eq!(view.phone_number, "13812345678");
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["phone"], "138****5678");
+    assert_eq!(json["phone_number"], "13812345678");
+    assert_eq!(json["user_id"], view.user.user_id);
     assert_eq!(user_of_id(&store, &user.id).phone, Some(phone));
 
     let ali = block_on(sign_in(

@@ -18,6 +18,16 @@ pub struct UserView {
     pub created_at: String,
 }
 
+/// The answer to binding a phone: the user as every answer shows them (`phone` masked), and the
+/// number just confirmed, whole, to its owner alone: the booking form is filled with it, so the
+/// number is not typed again by hand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundPhoneView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub phone_number: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IdentityView {
     /// The user's own applicant: what `POST /v1/bookings` takes to book for oneself.
