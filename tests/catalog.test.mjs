@@ -2,6 +2,7 @@
 // authority's remaining, and how stale a cached page may be), and the API description.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { api, assertError, assertOk, clientIp, idNumber, loginIdentified, OPS, publish, shanghaiDate, waitForLog } from "./helpers.mjs";
 
 const SERVICES = ["passport", "hk_macau_permit", "taiwan_permit", "visa_extension", "visa_renewal", "visa_reissue", "residence_permit", "id_card"];
@@ -270,6 +271,7 @@ test("openapi.json is the YAML, and every path and method it lists is routed", a
     "/v1/offices/{office_id}": "get",
     "/v1/offices/{office_id}/slots": "get",
     "/v1/openapi.json": "get",
+    "/v1/terms": "get",
     "/v1/applications": "get",
     "/v1/applications/{application_no}": "get",
     "/v1/documents": "get",
@@ -319,4 +321,21 @@ test("openapi.json is the YAML, and every path and method it lists is routed", a
       assert.ok(!line.route.startsWith("("), `${method} ${path} has no route (${line.route})`);
     }
   }
+});
+
+test("the booking terms are written from the rules in force, in the caller's language, without a login", async () => {
+  const zh = assertOk(await api("GET", "/v1/terms"));
+  assert.equal(zh.title, "预约须知");
+  assert.deepEqual(zh.items.map((i) => i.id), ["window", "one_active", "cancellation", "no_show", "arrive", "privacy"]);
+  // The numbers are the seeded rules' (shared/data/rules-default.json), not a copy in the text.
+  const rules = JSON.parse(readFileSync(new URL("../shared/data/rules-default.json", import.meta.url)));
+  const text = Object.fromEntries(zh.items.map((i) => [i.id, i.text]));
+  assert.ok(text.window.includes(`${rules.booking.days_ahead}天`) && text.window.includes(rules.booking.release_time), text.window);
+  assert.ok(text.cancellation.includes(`${rules.cancellation.cutoff_minutes_before_start}分钟`), text.cancellation);
+  assert.ok(text.cancellation.includes(`最多取消${rules.cancellation.max_in_window}次`), text.cancellation);
+  assert.ok(text.no_show.includes(`暂停预约${rules.no_show.ban_days}天`), text.no_show);
+  assert.equal(zh.rules_version, rules.version);
+  const en = assertOk(await api("GET", "/v1/terms", { headers: { "accept-language": "en" } }));
+  assert.equal(en.title, "Booking terms");
+  assert.ok(en.items.every((i) => !/[\u4e00-\u9fff]/.test(i.text) && !i.text.includes("{")), JSON.stringify(en.items));
 });

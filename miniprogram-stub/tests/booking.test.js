@@ -28,6 +28,14 @@ function formBackend({ receiptFor = [], mail = true, submit } = {}) {
         ],
       }),
       'POST /v1/bookings': submit || ((req) => ok({ booking_no: 'K7Q2M9X4T1AB', status: 'booked', ...req.body }, 201)),
+      'GET /v1/terms': () => ({
+        rules_version: 1,
+        title: '预约须知',
+        items: [
+          { id: 'window', text: '可预约7天内的时段。' },
+          { id: 'one_active', text: '同一办理人同一业务只能有一个有效预约。' },
+        ],
+      }),
       'POST /v1/me/phone': (req) =>
         req.body.code === 'wx-phone-code'
           ? { user_id: 'u_1', phone: '139****4321', phone_number: '13987654321', identity_bound: true }
@@ -35,6 +43,18 @@ function formBackend({ receiptFor = [], mail = true, submit } = {}) {
     },
   })
 }
+
+test('the terms behind the agreement box are shown, from the API, before agreeing', async () => {
+  const w = formBackend()
+  const page = await openPage('book', SLOT)
+  assert.equal(page.querySelector('.terms'), undefined)
+  await tap(page.querySelector('.show-terms'))
+  assert.equal(text(page.querySelector('.terms .big')), '预约须知')
+  assert.deepEqual(all(page, '.term').map(text), ['1. 可预约7天内的时段。', '2. 同一办理人同一业务只能有一个有效预约。'])
+  assert.deepEqual(w.requests.filter((r) => r.path === '/v1/terms').length, 1)
+  await tap(page.querySelector('.show-terms'))
+  assert.equal(page.querySelector('.terms'), undefined, 'a second tap folds them')
+})
 
 test("the phone comes from WeChat's getPhoneNumber where the user allows it, else it is typed", async () => {
   const w = formBackend()

@@ -248,6 +248,7 @@ function createClient(options = {}) {
 
     services: () => get('/v1/services').then((d) => d.services),
     guide: (service) => get(`/v1/services/${seg(service)}/guide`),
+    terms: () => get('/v1/terms'),
     offices: ({ city, service } = {}) => get('/v1/offices', { city, service }).then((d) => d.offices),
     office: (id) => get(`/v1/offices/${seg(id)}`),
     slots: (officeId, { service, from, to } = {}) => get(`/v1/offices/${seg(officeId)}/slots`, { service, from, to }),

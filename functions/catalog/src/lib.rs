@@ -45,6 +45,7 @@ fn routes() -> Routes {
         .get("/v1/offices", offices)
         .get("/v1/offices/:office_id", office)
         .get("/v1/offices/:office_id/slots", slots)
+        .get("/v1/terms", terms)
         .get("/v1/openapi.json", openapi)
 }
 
@@ -56,6 +57,14 @@ async fn services(cx: Cx) -> ApiResult<Reply> {
 async fn guide(cx: Cx) -> ApiResult<Reply> {
     let catalog = catalog_cache::current(&cx.store()?).await?;
     Ok(Reply::ok(catalog.guide_view(cx.param("service"), cx.lang)?))
+}
+
+/// The booking terms the form shows behind its agreement box, from the rules in force.
+async fn terms(cx: Cx) -> ApiResult<Reply> {
+    let (rules, _) = rules_cache::current(&cx.store()?).await?;
+    Ok(Reply::ok(yuyue_shared::catalog::terms::booking_terms(
+        &rules, cx.lang,
+    )))
 }
 
 #[derive(Deserialize)]

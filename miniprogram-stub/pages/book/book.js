@@ -17,6 +17,7 @@ Component({
     needsReceipt: false,
     receiptNo: '',
     agreed: false,
+    terms: null, // the booking terms, once the user opens them
     loading: false,
     error: '',
   },
@@ -64,6 +65,11 @@ Component({
     },
     onReceipt(e) {
       this.setData({ receiptNo: e.detail.value.trim() })
+    },
+    /** The terms the agreement box agrees to, from the rules in force; a second tap folds them. */
+    showTerms() {
+      if (this.data.terms) return this.setData({ terms: null })
+      return guard(this, async () => this.setData({ terms: await api.terms() }))
     },
     toggleAgree() {
       this.setData({ agreed: !this.data.agreed })

@@ -9,6 +9,7 @@
 use crate::t;
 pub mod join;
 pub mod slots;
+pub mod terms;
 
 use crate::domain::{DocumentKind, OfficeId, ServiceId};
 use crate::error::{ApiError, ApiResult};
