@@ -15,10 +15,11 @@ const APPLICANTS = [
 
 const posts = (w) => w.requests.filter((r) => r.method === 'POST')
 
-function formBackend({ receiptFor = [], mail = true, submit } = {}) {
+function formBackend({ receiptFor = [], mail = true, submit, routes = {} } = {}) {
   return install({
     storage: signedIn(),
     routes: {
+      ...routes,
       'GET /v1/applicants': () => ({ applicants: APPLICANTS }),
       'GET /v1/offices/:id': (req) => ({ office_id: req.params.id, name: '福田出入境大厅', photo_receipt_required_for: receiptFor, services: [] }),
       'GET /v1/services': () => ({
@@ -43,6 +44,45 @@ function formBackend({ receiptFor = [], mail = true, submit } = {}) {
     },
   })
 }
+
+test('a day with a waiting room: join, see the place and the turn, submit once admitted; out of turn shows the queue', async () => {
+  let admission = { status: 'not_joined', office_id: 'sz-futian', date: '2026-07-14' }
+  const w = formBackend({
+    submit: () => fail(429, 'RATE_LIMITED', '当前排队人数较多，请按排队顺序稍后提交', { reason: 'admission' }),
+    routes: {
+      'GET /v1/bookings/admission': () => admission,
+      'POST /v1/bookings/admission': (req) => {
+        assert.deepEqual(req.body, { office_id: 'sz-futian', date: '2026-07-14' })
+        admission = { ...admission, status: 'waiting', position: 12, turn_at: '2026-07-12T08:06:00+08:00' }
+        return admission
+      },
+    },
+  })
+  const page = await openPage('book', SLOT)
+  assert.match(text(page.querySelector('.queue')), /需排队预约/)
+  assert.equal(page.instance.data.canSubmit, false)
+  assert.match(text(page.querySelector('.submit')), /排到后可提交/)
+  // Tapping submit before one's turn sends nothing.
+  await type(page, '#phone', '13812345678')
+  await tap(page.querySelector('.agree'))
+  await tap(page.querySelector('.submit'))
+  assert.deepEqual(posts(w), [])
+
+  await tap(page.querySelector('.join-queue'))
+  assert.match(text(page.querySelector('.queue')), /第 12 位.*08:06/)
+  admission = { ...admission, status: 'admitted', until: '2026-07-12T08:16:00+08:00' }
+  await tap(page.querySelector('.refresh-queue'))
+  assert.match(text(page.querySelector('.queue')), /轮到您了.*08:16/)
+  assert.equal(page.instance.data.canSubmit, true)
+
+  // The turn lapsed meanwhile: the submit is refused and the page shows the queue again.
+  admission = { ...admission, status: 'expired' }
+  await tap(page.querySelector('.submit'))
+  assert.equal(posts(w).filter((r) => r.path === '/v1/bookings').length, 1)
+  assert.match(text(page.querySelector('.error')), /排队/)
+  assert.match(text(page.querySelector('.queue')), /重新加入排队/)
+  assert.ok(page.querySelector('.join-queue'))
+})
 
 test('the terms behind the agreement box are shown, from the API, before agreeing', async () => {
   const w = formBackend()

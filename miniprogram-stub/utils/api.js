@@ -280,6 +280,9 @@ function createClient(options = {}) {
       if (isOk(res)) return res.data.data
       throw errorOf(res)
     },
+    /** Where the user stands in a (hall, date) waiting room: `off` when the day has none. */
+    admission: (officeId, date) => get('/v1/bookings/admission', { office_id: officeId, date }),
+    joinAdmission: (officeId, date) => post('/v1/bookings/admission', { office_id: officeId, date }),
     bookings: (applicantId) => get('/v1/bookings', { applicant_id: applicantId }).then((d) => d.bookings),
     booking: (no) => get(`/v1/bookings/${seg(no)}`),
     cancelBooking: (no, reason) => post(`/v1/bookings/${seg(no)}/cancel`, reason ? { reason } : {}),

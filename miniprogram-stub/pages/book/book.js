@@ -18,6 +18,11 @@ Component({
     receiptNo: '',
     agreed: false,
     terms: null, // the booking terms, once the user opens them
+    // The day's waiting room (排队): null or `off` when it has none; else the user's place in it,
+    // and the submit waits for their turn.
+    admission: null,
+    queueText: '',
+    canSubmit: true,
     loading: false,
     error: '',
   },
@@ -26,7 +31,15 @@ Component({
       const weekday = ((new Date(`${query.date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
       this.setData({ slot: query, serviceName: serviceName(query.service), dayText: dayLabel(query.date, weekday) })
       return guard(this, async () => {
-        const [applicants, office, services] = await Promise.all([api.applicants(), api.office(query.office), api.services()])
+        const [applicants, office, services, admission] = await Promise.all([
+          api.applicants(),
+          api.office(query.office),
+          api.services(),
+          // Unreadable, the day is taken as having none: a submit out of turn is refused with
+          // where the user stands, and the queue shows then.
+          api.admission(query.office, query.date).catch(() => ({ status: 'off' })),
+        ])
+        this.showAdmission(admission)
         // Only people the user may book for now: themselves and principals whose link is active.
         const usable = applicants
           .filter((a) => a.status === 'active')
@@ -40,6 +53,31 @@ Component({
           mailAllowed: Boolean(service && service.pickup_methods.includes('mail')),
         })
       })
+    },
+    /** The waiting room as the page shows it: whose turn, and whether the submit may go. */
+    showAdmission(admission) {
+      const status = admission ? admission.status : 'off'
+      const at = (t) => (t ? String(t).slice(11, 16) : '')
+      const texts = {
+        off: '',
+        not_joined: '今天的号源需排队预约，请先加入排队',
+        waiting: admission && admission.position
+          ? `您排在第 ${admission.position} 位，约 ${at(admission.turn_at)} 轮到您`
+          : '已加入排队，放号时抽签确定顺序',
+        admitted: `轮到您了，请在 ${at(admission && admission.until)} 前提交`,
+        expired: '您的轮次已过，请重新加入排队',
+      }
+      this.setData({
+        admission: status === 'off' ? null : admission,
+        queueText: texts[status] || '',
+        canSubmit: status === 'off' || status === 'admitted',
+      })
+    },
+    joinQueue() {
+      return guard(this, async () => this.showAdmission(await api.joinAdmission(this.data.slot.office, this.data.slot.date)))
+    },
+    refreshQueue() {
+      return guard(this, async () => this.showAdmission(await api.admission(this.data.slot.office, this.data.slot.date)))
     },
     pickApplicant(e) {
       this.setData({ applicantId: e.currentTarget.dataset.id })
@@ -96,11 +134,20 @@ Component({
       return { body }
     },
     submit() {
-      if (this.data.loading) return undefined
+      if (this.data.loading || !this.data.canSubmit) return undefined
       const { body, problem } = this.buildBody()
       if (problem) return this.setData({ error: problem })
       return guard(this, async () => {
-        const booking = await api.createBooking(body)
+        let booking
+        try {
+          booking = await api.createBooking(body)
+        } catch (err) {
+          // Not the user's turn (any more): show where they stand in the queue.
+          if (err.code === 'RATE_LIMITED' && err.details && err.details.reason === 'admission') {
+            this.showAdmission(await api.admission(this.data.slot.office, this.data.slot.date))
+          }
+          throw err
+        }
         wx.redirectTo({ url: `/pages/result/result?no=${booking.booking_no}` })
       })
     },
