@@ -72,6 +72,11 @@ test('accepting an invitation by its code', async () => {
   assert.equal(w.requests.filter((r) => r.method === 'POST').pop().path, '/v1/applicants/invitations/ABCD-EFGH-12345/accept')
   assert.equal(text(page.querySelector('.notice')), '已同意 王* 为您代办业务')
   assert.equal(all(page, '.helper').length, 2)
+  // The one who accepted is offered elder mode where they are.
+  await tap(page.querySelector('.offer-elder'))
+  assert.equal(w.store.get('yuyue.elder'), true)
+  assert.ok(classes(page.querySelector('.page')).includes('elder'))
+  assert.equal(page.querySelector('.offer-elder'), undefined)
 })
 
 test('helpers need real-name binding first: the user is taken there', async () => {

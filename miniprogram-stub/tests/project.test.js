@@ -61,6 +61,19 @@ test('large text: 20px base, and no stylesheet sets text below 18px', () => {
   }
 })
 
+test('elder mode: every page takes it, and it sets body text of at least 24px', () => {
+  for (const page of app.pages) {
+    assert.match(read(`${page}.js`), /behaviors: \[elder\.behavior\]/, page)
+    assert.match(read(`${page}.wxml`), /^<view class="page \{\{elder \? 'elder' : ''\}\}">/, page)
+  }
+  const rule = /\.elder\s*\{[^}]*font-size:\s*(\d+)px/.exec(read('app.wxss'))
+  assert.ok(rule && Number(rule[1]) >= 24, '.elder body text')
+  for (const cls of ['btn', 'choice', 'input']) {
+    const tall = new RegExp(`\\.elder \\.${cls}\\b[^{]*\\{[^}]*min-height:\\s*(\\d+)px`).exec(read('app.wxss'))
+    assert.ok(tall && Number(tall[1]) >= 72, `.elder .${cls}`)
+  }
+})
+
 test('tap targets are at least 56px high', () => {
   const css = read('app.wxss')
   for (const cls of ['btn', 'choice', 'input']) {

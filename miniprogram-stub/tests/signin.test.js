@@ -118,6 +118,21 @@ test('guide: an unknown service says so, and offers no halls', async () => {
   assert.equal(page.querySelector('.choose'), undefined)
 })
 
+test('elder mode: the home switch turns it on for every page, larger type, and it stays on', async () => {
+  const w = install({ storage: signedIn(), routes: { 'GET /v1/services': () => ({ services: SERVICES }), 'GET /v1/services/:id/guide': () => GUIDE } })
+  const home = await openPage('home')
+  const root = (page) => classes(page.querySelector('.page'))
+  assert.ok(!root(home).includes('elder'))
+  await tap(home.querySelector('.elder-switch'))
+  assert.ok(root(home).includes('elder'), 'at once on the page that switched it')
+  assert.equal(w.store.get('yuyue.elder'), true, 'kept across launches')
+  // Another page opened after is in elder mode too; the switch turns it off again.
+  assert.ok(root(await openPage('guide', { service: 'id_card' })).includes('elder'))
+  await tap(home.querySelector('.elder-switch'))
+  assert.equal(w.store.get('yuyue.elder'), false)
+  assert.ok(!root(await openPage('guide', { service: 'id_card' })).includes('elder'))
+})
+
 test('home: "我的" needs a login first', async () => {
   const w = install({ routes: { 'GET /v1/services': () => ({ services: SERVICES }) } })
   const page = await openPage('home')

@@ -1,3 +1,4 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { APPLICATION_STATUS, serviceName, timeLabel } = require('../../utils/format')
@@ -24,6 +25,7 @@ function steps(app) {
 }
 
 Component({
+  behaviors: [elder.behavior],
   data: { app: null, serviceName: '', statusText: '', steps: [], loading: false, error: '' },
   methods: {
     onLoad(query) {

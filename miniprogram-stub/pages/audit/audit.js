@@ -1,8 +1,10 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { auditAction, actorLabel, timeLabel } = require('../../utils/format')
 
 Component({
+  behaviors: [elder.behavior],
   data: { entries: [], loading: false, error: '' },
   methods: {
     onLoad() {

@@ -1,8 +1,10 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { relationLabel, serviceName, dayLabel } = require('../../utils/format')
 
 Component({
+  behaviors: [elder.behavior],
   data: {
     slot: null, // { office, service, date, period, start, end } from the slot picker
     officeName: '',

@@ -1,8 +1,10 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard, confirm } = require('../../utils/ui')
 const { BOOKING_STATUS, serviceName } = require('../../utils/format')
 
 Component({
+  behaviors: [elder.behavior],
   data: { bookings: [], notice: '', loading: false, error: '' },
   methods: {
     onLoad() {

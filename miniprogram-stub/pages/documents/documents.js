@@ -1,3 +1,4 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { serviceName } = require('../../utils/format')
@@ -8,6 +9,7 @@ function validity(d) {
 }
 
 Component({
+  behaviors: [elder.behavior],
   data: { documents: [], loading: false, error: '' },
   methods: {
     onLoad() {

@@ -1,9 +1,11 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 
 // A service's guide (办事指南): what to bring, the steps, the fee and the time it takes, as ops
 // keep it in the catalog; read before choosing a hall, so nobody queues without their papers.
 Component({
+  behaviors: [elder.behavior],
   data: { service: '', guide: null, loading: false, error: '' },
   methods: {
     onLoad(query) {

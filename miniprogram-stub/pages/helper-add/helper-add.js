@@ -1,3 +1,4 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { RELATIONS, validIdNumber, ageFromIdNumber, timeLabel } = require('../../utils/format')
@@ -5,6 +6,7 @@ const { RELATIONS, validIdNumber, ageFromIdNumber, timeLabel } = require('../../
 const ADULT_AGE = 16
 
 Component({
+  behaviors: [elder.behavior],
   data: {
     relations: RELATIONS,
     name: '',

@@ -1,9 +1,11 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard, confirm, go } = require('../../utils/ui')
 const { APPLICANT_STATUS, relationLabel } = require('../../utils/format')
 
 Component({
-  data: { principals: [], helpers: [], code: '', notice: '', loading: false, error: '' },
+  behaviors: [elder.behavior],
+  data: { principals: [], helpers: [], code: '', notice: '', offerElder: false, loading: false, error: '' },
   methods: {
     onLoad() {
       return this.load()
@@ -39,12 +41,18 @@ Component({
     onCode(e) {
       this.setData({ code: e.detail.value.trim().toUpperCase() })
     },
+    turnOnElder() {
+      elder.set(true)
+      this.setData({ elder: true, offerElder: false })
+    },
     accept() {
       if (!this.data.code) return this.setData({ error: '请输入邀请码' })
       this.setData({ notice: '' })
       return guard(this, async () => {
         const helper = await api.acceptInvitation(this.data.code)
-        this.setData({ code: '', notice: `已同意 ${helper.name || '对方'} 为您代办业务` })
+        // Whoever accepts a helper is often an elderly parent on their own phone: offer them
+        // elder mode here, where they are, rather than on a home page they may never look at.
+        this.setData({ code: '', notice: `已同意 ${helper.name || '对方'} 为您代办业务`, offerElder: !this.data.elder })
         await this.load()
       })
     },

@@ -1,7 +1,9 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard, go } = require('../../utils/ui')
 
 Component({
+  behaviors: [elder.behavior],
   data: { user: null, services: [], loading: false, error: '' },
   methods: {
     onLoad() {
@@ -21,6 +23,12 @@ Component({
     },
     signIn() {
       wx.navigateTo({ url: '/pages/login/login' })
+    },
+    /** 长辈模式 on or off, at once on this page and on every page opened after. */
+    toggleElder() {
+      const on = !this.data.elder
+      elder.set(on)
+      this.setData({ elder: on })
     },
   },
 })

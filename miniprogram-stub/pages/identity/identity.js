@@ -1,3 +1,4 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { validIdNumber } = require('../../utils/format')
@@ -7,6 +8,7 @@ const { validIdNumber } = require('../../utils/format')
 const KINDS = ['id_card', 'foreign_passport', 'permanent_residence']
 
 Component({
+  behaviors: [elder.behavior],
   data: { kind: 'id_card', name: '', nameZh: '', idNumber: '', passportNo: '', nationality: '', prNumber: '', loading: false, error: '' },
   methods: {
     onKind(e) {

@@ -1,7 +1,9 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 
 Component({
+  behaviors: [elder.behavior],
   data: { loading: false, error: '' },
   methods: {
     signIn() {

@@ -1,8 +1,10 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { serviceName } = require('../../utils/format')
 
 Component({
+  behaviors: [elder.behavior],
   data: { office: null, service: '', serviceName: '', offered: false, needsReceipt: false, loading: false, error: '' },
   methods: {
     onLoad(query) {

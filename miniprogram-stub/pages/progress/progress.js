@@ -1,8 +1,10 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { APPLICATION_STATUS, serviceName } = require('../../utils/format')
 
 Component({
+  behaviors: [elder.behavior],
   data: { applications: [], loading: false, error: '' },
   methods: {
     onLoad() {

@@ -1,9 +1,11 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const qr = require('../../utils/qr')
 const { guard } = require('../../utils/ui')
 const { BOOKING_STATUS, serviceName } = require('../../utils/format')
 
 Component({
+  behaviors: [elder.behavior],
   data: { booking: null, office: null, serviceName: '', statusText: '', qrSrc: '', loading: false, error: '' },
   methods: {
     onLoad(query) {

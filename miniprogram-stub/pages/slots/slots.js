@@ -1,3 +1,4 @@
+const elder = require('../../utils/elder')
 const api = require('../../utils/api')
 const { guard } = require('../../utils/ui')
 const { CLOSED_REASONS, dayLabel, serviceName } = require('../../utils/format')
@@ -27,6 +28,7 @@ function decorate(days) {
 }
 
 Component({
+  behaviors: [elder.behavior],
   data: { office: '', service: '', serviceName: '', days: [], dayIndex: 0, periods: [], selected: '', loading: false, error: '' },
   methods: {
     onLoad(query) {
