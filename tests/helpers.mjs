@@ -137,7 +137,12 @@ export async function apiFresh(method, path, { body, headers = {}, token } = {})
       { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: h, agent: false },
       (res) => {
         const chunks = [];
+        const cut = () => reject(new Error(`${method} ${path}: the connection closed before the answer ended`));
         res.on("data", (c) => chunks.push(c));
+        // A server killed while it writes the body (the crash test's SIGKILL) ends the answer
+        // with neither `end` nor a request error: without these, the promise would never settle.
+        res.on("error", cut);
+        res.on("close", () => res.complete || cut());
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           let json = null;
