@@ -16,6 +16,8 @@ const ENVS = {
       booking_confirmed: 'dev-tmpl-confirmed',
       booking_cancelled: 'dev-tmpl-cancelled',
       reminder: 'dev-tmpl-reminder',
+      waitlist_booked: 'dev-tmpl-waitlist-booked',
+      waitlist_expired: 'dev-tmpl-waitlist-expired',
     },
   },
   production: {

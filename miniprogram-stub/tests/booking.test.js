@@ -84,6 +84,39 @@ test('a day with a waiting room: join, see the place and the turn, submit once a
   assert.ok(page.querySelector('.join-queue'))
 })
 
+test('a full period offers the waitlist: joined with the form as filled, its messages asked for, the place in line shown', async () => {
+  const w = formBackend({
+    submit: () => fail(409, 'SLOT_FULL', '该时段已约满，请选择其他时段'),
+    routes: {
+      'POST /v1/waitlist': (req) => ok({ waitlist_id: 'w_1', status: 'waiting', position: 4, ...req.body }, 201),
+    },
+  })
+  const page = await openPage('book', SLOT)
+  assert.equal(page.querySelector('.waitlist-offer'), undefined)
+  await type(page, '#phone', '13812345678')
+  await tap(page.querySelector('.agree'))
+  await tap(page.querySelector('.submit'))
+  assert.equal(text(page.querySelector('.error')), '该时段已约满，请选择其他时段')
+  assert.match(text(page.querySelector('.waitlist-offer')), /加入候补/)
+  await tap(page.querySelector('.join-waitlist'))
+  const join = posts(w).find((r) => r.path === '/v1/waitlist')
+  assert.deepEqual(join.body, {
+    applicant_id: 'a_self',
+    service: 'passport',
+    office_id: 'sz-futian',
+    date: '2026-07-14',
+    period_ids: ['am-2'],
+    phone: '13812345678',
+    pickup: { method: 'collect' },
+  })
+  assert.match(join.header['Idempotency-Key'], /^[A-Za-z0-9._:-]{8,128}$/)
+  assert.notEqual(join.header['Idempotency-Key'], posts(w)[0].header['Idempotency-Key'], 'another submit, another key')
+  assert.deepEqual(w.subscriptions.at(-1).tmplIds, ['dev-tmpl-waitlist-booked', 'dev-tmpl-waitlist-expired'])
+  assert.ok(w.subscriptions.at(-1).requestsBefore <= w.requests.indexOf(join))
+  assert.match(text(page.querySelector('.waitlist-entry')), /排第 4 位/)
+  assert.equal(page.querySelector('.waitlist-offer'), undefined)
+})
+
 test('the terms behind the agreement box are shown, from the API, before agreeing', async () => {
   const w = formBackend()
   const page = await openPage('book', SLOT)

@@ -7,6 +7,8 @@ const TOKENS_KEY = 'yuyue.tokens'
 const USER_KEY = 'yuyue.user'
 // The subscribe messages a booking brings, asked for at its submit (config.js names their ids).
 const BOOKING_MESSAGES = ['booking_confirmed', 'reminder', 'booking_cancelled']
+// And those a waitlist entry brings: its booking made, or the entry lapsed.
+const WAITLIST_MESSAGES = ['waitlist_booked', 'waitlist_expired']
 
 const MESSAGES = {
   NETWORK: '网络连接失败，请检查网络后重试',
@@ -62,7 +64,7 @@ function createClient(options = {}) {
   const settings = Object.assign({}, config, options)
   const wxApi = () => options.wx || wx // eslint-disable-line no-undef
   let refreshing = null
-  let pendingSubmit = null // { json, key } of the booking submit not yet answered for good
+  let pendingSubmit = null // { json, key } of the submit (booking, waitlist) not yet answered for good
 
   const tokens = () => wxApi().getStorageSync(TOKENS_KEY) || null
 
@@ -113,6 +115,25 @@ function createClient(options = {}) {
     return new Promise((resolve) => {
       wxApi().requestSubscribeMessage({ tmplIds, success: resolve, fail: () => resolve(null) })
     })
+  }
+
+  /**
+   * A POST that creates something under an `Idempotency-Key`: the key is made once per submit
+   * and reused while the same body is retried (automatically once after a network failure or a
+   * 5xx, and when the user taps again after such a failure), so a retry never books twice. A
+   * definite answer ends the submit.
+   */
+  async function submitOnce(path, body) {
+    const json = `${path}\n${JSON.stringify(body)}`
+    if (!pendingSubmit || pendingSubmit.json !== json) pendingSubmit = { json, key: newIdempotencyKey() }
+    const submit = pendingSubmit
+    const opts = { body, headers: { 'Idempotency-Key': submit.key } }
+    let res = await exchange('POST', path, opts)
+    if (res.statusCode === 0 || res.statusCode >= 500) res = await exchange('POST', path, opts)
+    const settled = res.statusCode > 0 && res.statusCode < 500 && res.statusCode !== 429
+    if (settled && pendingSubmit === submit) pendingSubmit = null
+    if (isOk(res)) return res.data.data
+    throw errorOf(res)
   }
 
   /** One HTTP exchange; never rejects (a network failure is statusCode 0). */
@@ -269,17 +290,15 @@ function createClient(options = {}) {
     async createBooking(body) {
       // At most three templates a request (WeChat's limit): what a booking brings.
       await requestSubscriptions(BOOKING_MESSAGES)
-      const json = JSON.stringify(body)
-      if (!pendingSubmit || pendingSubmit.json !== json) pendingSubmit = { json, key: newIdempotencyKey() }
-      const submit = pendingSubmit
-      const opts = { body, headers: { 'Idempotency-Key': submit.key } }
-      let res = await exchange('POST', '/v1/bookings', opts)
-      if (res.statusCode === 0 || res.statusCode >= 500) res = await exchange('POST', '/v1/bookings', opts)
-      const settled = res.statusCode > 0 && res.statusCode < 500 && res.statusCode !== 429
-      if (settled && pendingSubmit === submit) pendingSubmit = null
-      if (isOk(res)) return res.data.data
-      throw errorOf(res)
+      return submitOnce('/v1/bookings', body)
     },
+    /** Joins a full period's waitlist (候补): served in order when a place frees, and told. */
+    async joinWaitlist(body) {
+      await requestSubscriptions(WAITLIST_MESSAGES)
+      return submitOnce('/v1/waitlist', body)
+    },
+    waitlist: (applicantId) => get('/v1/waitlist', { applicant_id: applicantId }).then((d) => d.entries),
+    leaveWaitlist: (id) => del(`/v1/waitlist/${seg(id)}`),
     /** Where the user stands in a (hall, date) waiting room: `off` when the day has none. */
     admission: (officeId, date) => get('/v1/bookings/admission', { office_id: officeId, date }),
     joinAdmission: (officeId, date) => post('/v1/bookings/admission', { office_id: officeId, date }),

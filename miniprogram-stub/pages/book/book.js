@@ -25,6 +25,9 @@ Component({
     admission: null,
     queueText: '',
     canSubmit: true,
+    // 候补: offered when the period turns out full; the entry once joined.
+    waitlistOffer: false,
+    waitlistEntry: null,
     loading: false,
     error: '',
   },
@@ -106,6 +109,16 @@ Component({
     onReceipt(e) {
       this.setData({ receiptNo: e.detail.value.trim() })
     },
+    /** Joins the full period's waitlist with the form as filled: served in order, and told. */
+    joinWaitlist() {
+      const { body, problem } = this.buildBody()
+      if (problem) return this.setData({ error: problem })
+      const { period_id: period, agree_terms: _agreed, ...rest } = body
+      return guard(this, async () => {
+        const entry = await api.joinWaitlist(Object.assign(rest, { period_ids: [period] }))
+        this.setData({ waitlistOffer: false, waitlistEntry: entry })
+      })
+    },
     /** The terms the agreement box agrees to, from the rules in force; a second tap folds them. */
     showTerms() {
       if (this.data.terms) return this.setData({ terms: null })
@@ -148,6 +161,8 @@ Component({
           if (err.code === 'RATE_LIMITED' && err.details && err.details.reason === 'admission') {
             this.showAdmission(await api.admission(this.data.slot.office, this.data.slot.date))
           }
+          // Full: instead of refreshing in case someone cancels, wait in line for it.
+          if (err.code === 'SLOT_FULL') this.setData({ waitlistOffer: true })
           throw err
         }
         wx.redirectTo({ url: `/pages/result/result?no=${booking.booking_no}` })
