@@ -10,6 +10,7 @@ import { Miniflare, Log, LogLevel } from "miniflare";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, readWrangler, readDevVars, functionNames } from "../scripts/config.mjs";
+import { moduleOptions } from "../scripts/stack.mjs";
 import { wasmSizes } from "./lib/sizes.mjs";
 import { markdownTable } from "./lib/table.mjs";
 
@@ -31,21 +32,9 @@ function worker(name) {
   if (name === EMPTY) {
     return { name, modules: true, script: 'export default { fetch() { return new Response("{}"); } };' };
   }
+  // Health reads its configuration and nothing else: no storage binding is needed to answer.
   const env = wrangler.env[name];
-  return {
-    name: env.name,
-    modules: true,
-    scriptPath: join(ROOT, env.main),
-    modulesRoot: ROOT,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: ["nodejs_compat"],
-    // Health reads its configuration and nothing else: no storage binding is needed to answer.
-    bindings: { ...(env.vars ?? {}), ...devVars, FUNCTION: name },
-  };
+  return { ...moduleOptions(name, env, wrangler), bindings: { ...(env.vars ?? {}), ...devVars, FUNCTION: name } };
 }
 
 /** Milliseconds from asking for a workerd with `name` alone to its first health answer. */

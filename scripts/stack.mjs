@@ -12,8 +12,27 @@ import { startFakes } from "../dev/fakes/index.mjs";
 
 const COMPATIBILITY_FLAGS = ["nodejs_compat"];
 
+/**
+ * How workerd loads the function `name` of wrangler.toml: its entry module, the wasm beside it,
+ * the compatibility date and flags; no binding. The stack adds the bindings; the cold-start
+ * bench (bench/cold-start.mjs) runs a function with this alone.
+ */
+export function moduleOptions(name, env, wrangler) {
+  return {
+    name: env.name,
+    modules: true,
+    scriptPath: join(ROOT, env.main),
+    modulesRoot: ROOT,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: wrangler.compatibility_date,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+  };
+}
+
 function workerOptions(name, env, wrangler, vars) {
-  const script = join(ROOT, env.main);
   if (!existsSync(join(ROOT, "functions", name, "build", "index.js"))) {
     throw new Error(`function ${name} is not built: run scripts/build.sh first`);
   }
@@ -39,16 +58,7 @@ function workerOptions(name, env, wrangler, vars) {
     };
   }
   return {
-    name: env.name,
-    modules: true,
-    scriptPath: script,
-    modulesRoot: ROOT,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
+    ...moduleOptions(name, env, wrangler),
     routes: (env.routes ?? []).map((r) => localRoute(r.pattern)),
     bindings: { ...(env.vars ?? {}), ...vars, FUNCTION: name },
     d1Databases: Object.fromEntries((env.d1_databases ?? []).map((d) => [d.binding, d.database_name])),
