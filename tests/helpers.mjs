@@ -172,19 +172,26 @@ export async function records(kind) {
   return res.json();
 }
 
-/** The WeChat template ids the local stack sends with, by kind (`.dev.vars.example`). */
+/** The WeChat and Alipay template ids the local stack sends with, by kind (`.dev.vars.example`). */
 export const WECHAT_TEMPLATES = JSON.parse(readDevVars().WECHAT_TEMPLATES);
+export const ALIPAY_TEMPLATES = JSON.parse(readDevVars().ALIPAY_TEMPLATES);
 
 /**
- * What WeChat's servers record when the user `openid` accepts `templates` (by default every kind
- * the stack sends) in the mini-program's wx.requestSubscribeMessage, `times` over: without it the
- * WeChat fake refuses their messages with 43101, as WeChat does. More than once where a test
- * checks that a message is sent exactly once, so that a second one would arrive and be seen.
+ * What WeChat's (Alipay's) servers record when the user `id` (an openid `wx-…`, or an Alipay
+ * user id `ali-…`) accepts `templates` (by default every kind the stack sends) in the
+ * mini-program's requestSubscribeMessage, `times` over: without it the fakes refuse their
+ * messages (43101, USER_NOT_SUBSCRIBED), as the platforms do. More than once where a test checks
+ * that a message is sent exactly once, so that a second one would arrive and be seen.
  */
-export async function subscribe(openid, { templates = Object.values(WECHAT_TEMPLATES), times = 3 } = {}) {
-  const res = await fetch(`${FAKES}/__fakes/wechat/subscriptions`, {
+export async function subscribe(id, { templates, times = 3 } = {}) {
+  const alipay = id.startsWith("ali-");
+  const res = await fetch(`${FAKES}/__fakes/${alipay ? "alipay" : "wechat"}/subscriptions`, {
     method: "POST",
-    body: JSON.stringify({ openid, template_ids: templates, times }),
+    body: JSON.stringify({
+      [alipay ? "user_id" : "openid"]: id,
+      template_ids: templates ?? Object.values(alipay ? ALIPAY_TEMPLATES : WECHAT_TEMPLATES),
+      times,
+    }),
   });
   assert.equal(res.status, 200, await res.text());
 }

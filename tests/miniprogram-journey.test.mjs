@@ -1,4 +1,4 @@
-// The mini-program's API module (miniprogram-stub/utils/api.js) driven through whole journeys
+// The WeChat mini-program's API module (miniprogram-stub/utils/api.js over core/api.js) driven through whole journeys
 // against the local stack: `wx.request` is real HTTP, storage an in-memory map, `wx.login` gives
 // codes the WeChat fake accepts. Ops (check-in, the processing system's events) use plain HTTP.
 import { test } from "node:test";
@@ -9,7 +9,7 @@ import { api, assertOk, BASE, clientIp, FAKES, idNumber, OPS, records, shanghaiD
 
 const require = createRequire(import.meta.url);
 const { createClient } = require("../miniprogram-stub/utils/api.js");
-const qr = require("../miniprogram-stub/utils/qr.js");
+const qr = require("../miniprogram-stub/core/qr.js");
 const { decodeModules } = require("../miniprogram-stub/tests/qr-decode.js");
 
 const CJK = /[\u4e00-\u9fff]/;

@@ -17,8 +17,9 @@ async function person(tag, platform = "wechat") {
   const name = `ntf-${tag}-${process.pid}`;
   const s = await loginIdentified(name, idNumber(`1983${String(1 + (seq % 12)).padStart(2, "0")}15`, (process.pid + seq) % 1000, "350102"), "林一", { platform });
   const openid = platform === "alipay" ? `ali-${name}` : `wx-${name}`;
-  // As the mini-program asks before a submit: without it WeChat delivers nothing (43101).
-  if (platform === "wechat") await subscribe(openid);
+  // As the mini-program asks before a submit: without it WeChat delivers nothing (43101), nor
+  // Alipay (USER_NOT_SUBSCRIBED).
+  await subscribe(openid);
   return { ...s, openid };
 }
 

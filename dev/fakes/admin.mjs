@@ -5,6 +5,24 @@ export function createAdmin({ records, faults, wechat, alipay }) {
   const ok = (res, extra = {}) => sendJson(res, 200, { ok: true, ...extra });
   const bad = (res, error) => sendJson(res, 400, { error });
 
+  /** `{"<who>":"…","template_ids":["…"],"times"?:1}`: the user `who` names accepted those templates. */
+  function subscriptions(res, body, who, platform, prefix) {
+    const spec = parseJsonObject(body);
+    const ids = spec?.template_ids;
+    const times = spec?.times ?? 1;
+    const valid =
+      typeof spec?.[who] === "string" &&
+      spec[who] !== "" &&
+      Array.isArray(ids) &&
+      ids.length > 0 &&
+      ids.every((t) => typeof t === "string" && t !== "") &&
+      Number.isInteger(times) &&
+      times > 0;
+    if (!valid) return bad(res, `body must be {"${who}":"${prefix}…","template_ids":["…"],"times"?:1}`);
+    platform.grant(spec[who], ids, times);
+    return ok(res);
+  }
+
   const routes = {
     "GET /health": (req, res) => sendJson(res, 200, { fakes: "ok" }),
 
@@ -50,24 +68,10 @@ export function createAdmin({ records, faults, wechat, alipay }) {
       return ok(res);
     },
 
-    // What WeChat's servers record when a user accepts wx.requestSubscribeMessage: the client
-    // (or a test acting as one) reports it here.
-    "POST /wechat/subscriptions": (req, res, url, body) => {
-      const spec = parseJsonObject(body);
-      const ids = spec?.template_ids;
-      const times = spec?.times ?? 1;
-      const valid =
-        typeof spec?.openid === "string" &&
-        spec.openid !== "" &&
-        Array.isArray(ids) &&
-        ids.length > 0 &&
-        ids.every((t) => typeof t === "string" && t !== "") &&
-        Number.isInteger(times) &&
-        times > 0;
-      if (!valid) return bad(res, 'body must be {"openid":"wx-…","template_ids":["…"],"times"?:1}');
-      wechat.grant(spec.openid, ids, times);
-      return ok(res);
-    },
+    // What WeChat's (Alipay's) servers record when a user accepts wx.requestSubscribeMessage
+    // (my.requestSubscribeMessage): the client, or a test acting as one, reports it here.
+    "POST /wechat/subscriptions": (req, res, url, body) => subscriptions(res, body, "openid", wechat, "wx-"),
+    "POST /alipay/subscriptions": (req, res, url, body) => subscriptions(res, body, "user_id", alipay, "ali-"),
 
     "POST /expire-tokens": (req, res) => {
       wechat.expireTokens();

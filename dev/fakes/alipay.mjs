@@ -105,6 +105,18 @@ export function createAlipay(config, { records, faults }) {
   const sdk = gatewaySdk(appId, appPublicKey, alipayPrivateKey);
   const usedCodes = new Set();
   const refusing = new Set(); // user ids that did not subscribe
+  // What my.requestSubscribeMessage tells Alipay's servers: user id -> template id -> messages
+  // still allowed. One acceptance allows one message (一次性订阅); a send without one is
+  // USER_NOT_SUBSCRIBED, as at Alipay.
+  const grants = new Map();
+
+  /** Uses up one of the messages `userId` allowed for `templateId`; false when none is left. */
+  function takeGrant(userId, templateId) {
+    const left = grants.get(userId)?.get(templateId) ?? 0;
+    if (left < 1) return false;
+    grants.get(userId).set(templateId, left - 1);
+    return true;
+  }
   const refreshTokens = new Map(); // refresh_token -> x (of dev-<x>)
 
   /** Writes `{"<key>":<json>,"sign":"<sig>"}` so the signed text is exactly the value's text in the body. */
@@ -203,7 +215,7 @@ export function createAlipay(config, { records, faults }) {
       Object.entries(fields).every(([k, v]) => /^keyword\d+$/.test(k) && typeof v?.value === "string" && [...v.value].length <= KEYWORD_MAX);
     const message = { to_user_id, user_template_id, page, data: fields };
     if (!keywordsOk) return [SEND_KEY, errorValue(E.dataIllegal), { rejected: true, message, sub_code: E.dataIllegal[2] }];
-    if (refusing.has(to_user_id)) return [SEND_KEY, errorValue(E.notSubscribed), { rejected: true, message, sub_code: E.notSubscribed[2] }];
+    if (refusing.has(to_user_id) || !takeGrant(to_user_id, user_template_id)) return [SEND_KEY, errorValue(E.notSubscribed), { rejected: true, message, sub_code: E.notSubscribed[2] }];
     return [SEND_KEY, succeeded, { rejected: false, message }];
   }
 
@@ -262,10 +274,18 @@ export function createAlipay(config, { records, faults }) {
       else refusing.delete(userId);
     },
 
-    /** Forgets used authorization codes and unsubscribed users. Issued refresh tokens stay valid. */
+    /** The user `userId` accepted `templateIds` in my.requestSubscribeMessage, `times` times. */
+    grant(userId, templateIds, times = 1) {
+      if (!grants.has(userId)) grants.set(userId, new Map());
+      const mine = grants.get(userId);
+      for (const t of templateIds) mine.set(t, (mine.get(t) ?? 0) + times);
+    },
+
+    /** Forgets used authorization codes, subscriptions and unsubscribed users. Issued refresh tokens stay valid. */
     reset() {
       usedCodes.clear();
       refusing.clear();
+      grants.clear();
     },
   };
 }

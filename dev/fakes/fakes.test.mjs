@@ -399,7 +399,10 @@ describe("alipay alipay.open.app.mini.templatemessage.send", () => {
     data: JSON.stringify(data),
   });
 
+  const grant = (user_id, times = 1) => post(`${control}/alipay/subscriptions`, { user_id, template_ids: ["tmpl-1"], times });
+
   test("a signed send is recorded and answered 10000 under the method's key", async () => {
+    assert.equal((await grant("ali-ivy")).status, 200);
     const r = splitSigned((await gateway(signParams(sendParams(message("ali-ivy"))))).text);
     assert.equal(r.key, "alipay_open_app_mini_templatemessage_send_response");
     assert.deepEqual(r.value, { code: "10000", msg: "Success" });
@@ -409,7 +412,20 @@ describe("alipay alipay.open.app.mini.templatemessage.send", () => {
     assert.equal(sent.data.keyword1.value, "普通护照");
   });
 
+  test("a user who never subscribed is refused; one acceptance allows one message", async () => {
+    const send = async () => splitSigned((await gateway(signParams(sendParams(message("ali-lee"))))).text).value;
+    assert.equal((await send()).sub_code, "USER_NOT_SUBSCRIBED");
+    assert.equal((await grant("ali-lee")).status, 200);
+    assert.equal((await send()).code, "10000");
+    assert.equal((await send()).sub_code, "USER_NOT_SUBSCRIBED");
+    assert.deepEqual((await records("alipay_messages")).map((m) => m.to_user_id), ["ali-lee"]);
+    for (const bad of [{ user_id: "ali-lee" }, { user_id: "", template_ids: ["t"] }, { user_id: "ali-lee", template_ids: ["t"], times: 0 }]) {
+      assert.equal((await post(`${control}/alipay/subscriptions`, bad)).status, 400, JSON.stringify(bad));
+    }
+  });
+
   test("an unsubscribed user, bad data and a bad signature are refused and recorded", async () => {
+    for (const user of ["ali-jon", "ali-kim"]) assert.equal((await grant(user, 5)).status, 200);
     const refuse = await fetch(`${fakes.urls.control}/no-subscription`, { method: "POST", body: JSON.stringify({ user_id: "ali-jon" }) });
     assert.equal(refuse.status, 200);
     const r = splitSigned((await gateway(signParams(sendParams(message("ali-jon"))))).text);
@@ -442,6 +458,7 @@ describe("alipay, driven by the official SDK (alipay-sdk)", () => {
   });
 
   test("the SDK's template message (biz_content) is accepted, recorded and its answer verifies", async () => {
+    await post(`${control}/alipay/subscriptions`, { user_id: "ali-sdk-user", template_ids: ["tmpl-sdk"] });
     const answer = await appSdk(fakes.urls.alipay).exec(
       "alipay.open.app.mini.templatemessage.send",
       {

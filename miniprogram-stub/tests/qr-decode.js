@@ -1,5 +1,5 @@
 // Reads a QR code back with jsQR, an independent decoder: from a module matrix, or from the SVG
-// data URI that utils/qr.js makes for <image src>.
+// data URI that core/qr.js makes for <image src>.
 const jsQR = require('jsqr')
 
 /** RGBA pixels of a matrix (modules[y][x] true = dark), `scale` px per module, 4-module margin. */

@@ -1,8 +1,8 @@
-// utils/qr.js: what it draws must scan back to the payload, checked with an independent decoder
+// core/qr.js: what it draws must scan back to the payload, checked with an independent decoder
 // (jsQR), both from the module matrix and from the SVG the result page shows.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const qr = require('../utils/qr')
+const qr = require('../core/qr')
 const { decodeModules, fromDataUri } = require('./qr-decode')
 
 // The shape of a booking's payload: YY1.<no>.<hall>.<yyyymmdd>.<period>.<Ed25519 signature, base64url>.

@@ -1,0 +1,1 @@
+require('../../utils/page')(require('../../core/pages/application'))
