@@ -43,10 +43,11 @@ function phone(name, { language = "zh-Hans" } = {}) {
     navigations: [],
     confirms: [],
     declines: false,
+    language,
     getStorageSync: ({ key }) => ({ data: storage.has(key) ? structuredClone(storage.get(key)) : null }),
     setStorageSync: ({ key, data }) => storage.set(key, structuredClone(data)),
     removeStorageSync: ({ key }) => storage.delete(key),
-    getSystemInfoSync: () => ({ language, platform: "iOS" }),
+    getSystemInfoSync: () => ({ language: my.language, platform: "iOS" }),
     getAuthCode({ scopes, success }) {
       assert.equal(scopes, "auth_base");
       setTimeout(() => success({ authCode: `${Date.now()}-${++codes}` }), 0);
@@ -162,6 +163,7 @@ test("on Alipay: sign in, bind, book through the pages after the subscription di
 
   // Home lists the services; a service opens its guide.
   const home = await open("home");
+  assert.equal(home.data.t.signIn, "支付宝登录");
   assert.ok(home.data.services.some((s) => s.service_id === "passport"));
   home.pickService({ target: { dataset: { id: "passport" } } });
   assert.deepEqual(lastNavigation(), ["navigateTo", "/pages/guide/guide?service=passport"]);
@@ -241,6 +243,17 @@ test("on Alipay: sign in, bind, book through the pages after the subscription di
   const again = await open("home");
   again.toggleElder();
   assert.equal((await open("documents")).data.elder, true);
+
+  // The phone switched to English: the pages' words, the labels of codes and the backend's names.
+  my.language = "en-US";
+  const english = await open("bookings");
+  assert.equal(english.data.t.cancel, "Cancel booking");
+  const row = english.data.bookings.find((b) => b.booking_no === bookingNo);
+  assert.deepEqual([row.serviceName, row.statusText], ["Passport", "Cancelled"]);
+  const homeEn = await open("home");
+  assert.equal(homeEn.data.t.signIn, "Sign in with Alipay");
+  assert.doesNotMatch(homeEn.data.services.map((s) => s.name + s.note).join(" "), CJK);
+  my.language = "zh-Hans";
 });
 
 test("on Alipay: a user who declines the dialog is sent nothing (USER_NOT_SUBSCRIBED), and English follows the phone", { skip: HOLIDAYS }, async () => {

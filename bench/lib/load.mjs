@@ -32,7 +32,12 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
  *                headers are merged over `headers`. Use it for per-request tokens, idempotency
  *                keys and bodies. With `amount`, i runs 0..amount-1 (see `unanswered`).
  *   classify     optional (status, body, headers, i) => string | undefined: the response's key,
- *                tallied in `codes` (see `envelopeCode` for the contract's { code } envelope)
+ *                tallied in `codes` (see `envelopeCode` for the contract's { code } envelope),
+ *                with the latency of each key's responses in `latency_by_code`
+ *   rate         optional requests per second over all connections (autocannon's overallRate):
+ *                paced load, such as pages refreshed by a share of a crowd every second; each
+ *                connection still has at most one request in flight, so a server that cannot
+ *                keep up gets less
  *   timeoutSec   per-request timeout (default 10); a timed-out request counts in `errors`
  *
  * Resolves to {
@@ -40,6 +45,7 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
  *   durationSec, throughput_rps  first send to last response; responses per second
  *   latency                      { min, p50, p90, p99, max, mean } in ms, over every response
  *   non2xx, errors, timeouts, statusCodes: { "200": n }, codes (when `classify` is given)
+ *   latency_by_code              (when `classify` is given) { key: { count, ...latency } }
  *   cpu                          cores used meanwhile: { self, children: { workerd }, total,
  *                                others } (see cpu.mjs)
  *   client_loop_delay_ms         { p99, max } stalls of this process, which inflate `latency`
@@ -55,6 +61,7 @@ export async function load({
   amount,
   request,
   classify,
+  rate,
   timeoutSec = 10,
 }) {
   const target = new URL(url);
@@ -74,12 +81,18 @@ export async function load({
     // "10 s" run lasted 10 or 11 s depending on timer order. 100 ms ticks cost nothing here.
     sampleInt: 100,
     ...(amount ? { amount } : { duration: durationSec }),
+    ...(rate ? { overallRate: rate } : {}),
   };
 
   const codes = {};
+  // autocannon hands a response to `onResponse` (classify) and then, in the same synchronous
+  // step, emits its latency: the key of the last classified response is the one being timed.
+  let lastKey;
   const tally = (key) => {
-    if (key !== undefined && key !== null) codes[key] = (codes[key] ?? 0) + 1;
+    lastKey = key ?? undefined;
+    if (lastKey !== undefined) codes[key] = (codes[key] ?? 0) + 1;
   };
+  const latenciesByKey = {};
   if (request || classify) {
     // One request template, rebuilt before every send: autocannon calls setupRequest exactly
     // once per request it sends, so a shared counter hands out each i once. The per-connection
@@ -126,6 +139,8 @@ export async function load({
     const tracker = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
     tracker.on("response", (_client, _status, _bytes, responseTimeMs) => {
       latencies.push(responseTimeMs);
+      if (lastKey !== undefined) (latenciesByKey[lastKey] ??= []).push(responseTimeMs);
+      lastKey = undefined;
       lastResponseAt = performance.now();
     });
   });
@@ -154,7 +169,10 @@ export async function load({
       max: round(loopDelay.max / 1e6, 1),
     },
   };
-  if (classify) out.codes = codes;
+  if (classify) {
+    out.codes = codes;
+    out.latency_by_code = Object.fromEntries(Object.entries(latenciesByKey).map(([k, v]) => [k, { count: v.length, ...summarize(v) }]));
+  }
   return out;
 }
 
@@ -181,7 +199,8 @@ function encode({ method, path, headers, body }) {
   return { method, path, headers: h, body: b };
 }
 
-function summarize(values) {
+/** { min, p50, p90, p99, max, mean } of latencies in ms (nearest rank). */
+export function summarize(values) {
   if (values.length === 0) return { min: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const sorted = Float64Array.from(values).sort();
   // Nearest rank: the smallest value with at least p of the samples at or below it.

@@ -18,8 +18,12 @@ before(async () => {
       // Every third request is "full", so the counts per status and per code can be checked.
       const n = Number(req.headers["x-n"] ?? 1);
       const full = n % 3 === 0;
-      res.writeHead(full ? 409 : 201, { "content-type": "application/json" });
-      res.end(JSON.stringify({ code: full ? "SLOT_FULL" : "OK" }));
+      // x-slow-full: "full" answers wait that many ms, so their latency is told apart.
+      const delay = full ? Number(req.headers["x-slow-full"] ?? 0) : 0;
+      setTimeout(() => {
+        res.writeHead(full ? 409 : 201, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: full ? "SLOT_FULL" : "OK" }));
+      }, delay);
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -68,6 +72,29 @@ test("classify gets the index of the request it answers", async () => {
   });
   assert.equal(answered.size, 100);
   for (const [i, status] of answered) assert.equal(status, i % 3 === 0 ? 409 : 201);
+});
+
+test("latency_by_code: each answer's latency under its own key", async () => {
+  const r = await load({
+    url: `${base}/x`,
+    connections: 6,
+    amount: 120,
+    request: (i) => ({ headers: { "x-n": String(i), "x-slow-full": "40" } }),
+    classify: envelopeCode,
+  });
+  const byCode = r.latency_by_code;
+  assert.deepEqual(Object.keys(byCode).sort(), ["201 OK", "409 SLOT_FULL"]);
+  assert.equal(byCode["409 SLOT_FULL"].count, 40);
+  assert.equal(byCode["201 OK"].count, 80);
+  assert.ok(byCode["409 SLOT_FULL"].min >= 39, `slow answers: ${JSON.stringify(byCode["409 SLOT_FULL"])}`);
+  assert.ok(byCode["201 OK"].p90 < 39, `fast answers: ${JSON.stringify(byCode["201 OK"])}`);
+});
+
+test("rate: paced over all connections", async () => {
+  // 30 at 15 a second: the second half waits for the second second.
+  const r = await load({ url: `${base}/x`, connections: 3, amount: 30, rate: 15 });
+  assert.equal(r.requests, 30);
+  assert.ok(r.durationSec >= 0.9, `durationSec ${r.durationSec}`);
 });
 
 test("duration: runs about that long and summarises latency", async () => {

@@ -64,6 +64,9 @@ export function submission(who, { office, date, period, key, phoneSeq = 0 }) {
   };
 }
 
+/** Birthdays from 1960-01-01 that keep everyone an adult (1960 + 10,000 days is 1987). */
+const ADULT_DAYS = 10_000;
+
 /**
  * `count` identified users, person i with:
  *   - WeChat openid `wx-<tag>-<i>` (a fresh single-use code each login),
@@ -71,12 +74,15 @@ export function submission(who, { office, date, period, key, phoneSeq = 0 }) {
  *     net 0 and 1; the warm-up crowds' nets 2 and 3 go past it, harmless on loopback), sent as
  *     the edge's `cf-connecting-ip` on login, binding and later requests: logins are
  *     rate-limited per client address (20 a minute), as thousands of phones would not be,
- *   - an ID number of `region`, born 1960-01-01 + i days (adults for i < 10,000), sequence `seq`.
- * Distinct (tag, net, region, seq) give distinct people. At most `width` setup requests in flight.
- * Resolves to [{ i, token, applicantId, ip }].
+ *   - an ID number of `region`, born 1960-01-01 + (i % 10,000) days (all adults), sequence
+ *     `seq` + floor(i / 10,000): person 10,000 shares person 0's birthday, not their number.
+ * Distinct (tag, net, region, seq) give distinct people, as long as two crowds' sequences
+ * (seq .. seq + floor((count - 1) / 10,000)) do not overlap. At most `width` setup requests in
+ * flight. Resolves to [{ i, token, applicantId, ip }].
  */
 export async function identifiedPeople(base, { count, tag, net, region, seq, width = 20, say = () => {} }) {
-  if (count > 10_000) throw new Error("identifiedPeople: at most 10,000 (birth dates would reach minors)");
+  // The client address's last two bytes hold i.
+  if (count > 65_536) throw new Error("identifiedPeople: at most 65,536 (one client address each in 198.x.0.0/16)");
   const born = Date.UTC(1960, 0, 1);
   const run = `${process.pid}-${Date.now()}`;
   let done = 0;
@@ -91,11 +97,11 @@ export async function identifiedPeople(base, { count, tag, net, region, seq, wid
       }),
       `login of ${tag}-${i}`,
     );
-    const birth = new Date(born + i * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");
+    const birth = new Date(born + (i % ADULT_DAYS) * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");
     const user = dataOf(
       await api(base, "POST", "/v1/me/identity", {
         token: login.access_token,
-        body: { name: "王五", id_number: idNumber(birth, seq, region), verify_token: "dev-ok" },
+        body: { name: "王五", id_number: idNumber(birth, seq + Math.floor(i / ADULT_DAYS), region), verify_token: "dev-ok" },
         headers: { "cf-connecting-ip": ip },
         retryOnReset: true,
       }),

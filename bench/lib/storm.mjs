@@ -80,6 +80,70 @@ export async function quiesce({ limitMs = 20_000, windowMs = 500, maxCores = 0.0
   }
 }
 
+/**
+ * Warm-up, not measured, so a wave does not pay for cold isolates (V8 compiles wasm and
+ * JavaScript lazily and optimizes what runs often): the book function's routing and health; its
+ * token check and a D1 read of each caller's bookings; the submit path up to the booking window
+ * (a past date is refused before any hold or write); and the whole booking path, by a storm of
+ * WARM_PEOPLE `warmPeople` for WARM_CAPACITY places of `period` at `hall` on `date`: holds, the
+ * record's reads and write, the rate limits, confirmations, the queue, and refusals of a full
+ * period by the object and by the isolate. `hall` must be none of the measured wave's, so its
+ * (hall, date) object stays new. `people` are the wave's (their tokens read bookings), and
+ * `submit(i, key, date)` is person i's submit as the wave sends it. Then waits until workerd is
+ * idle: the warm-up's confirmation messages go through the queue consumer first, so the wave is
+ * not measured against their delivery.
+ */
+export async function warmBookingPath(base, { name, hall, date, period, warmPeople, people, submit, connections, tag, say }) {
+  await publishPeriod(base, { office: hall, date, period, capacity: WARM_CAPACITY });
+  const warmStorm = await load({
+    url: `${base}/v1/bookings`,
+    method: "POST",
+    connections,
+    amount: WARM_PEOPLE,
+    request: (i) => submission(warmPeople[i], { office: hall, date, period, key: `${tag}-warmup-${i}`, phoneSeq: i }),
+    classify: envelopeCode,
+  });
+  const warmExpected = { [OK]: WARM_CAPACITY, [FULL]: WARM_PEOPLE - WARM_CAPACITY };
+  const warmCodes = Object.entries(warmStorm.codes ?? {});
+  if (warmCodes.length !== 2 || warmCodes.some(([k, v]) => warmExpected[k] !== v) || warmStorm.errors || warmStorm.unanswered) {
+    throw new Error(`${name}: warm-up storm at ${hall}: ${JSON.stringify(warmStorm.codes)}, expected ${JSON.stringify(warmExpected)}`);
+  }
+  const n = people.length;
+  const warm = [
+    ["GET /v1/health/book", await load({ url: `${base}/v1/health/book`, connections: 20, amount: 400 }), "200"],
+    [
+      "GET /v1/bookings",
+      await load({
+        url: `${base}/v1/bookings`,
+        connections: 20,
+        amount: Math.min(400, n),
+        request: (i) => ({ headers: { authorization: `Bearer ${people[i].token}`, "cf-connecting-ip": people[i].ip } }),
+      }),
+      "200",
+    ],
+    [
+      "POST /v1/bookings for a past date",
+      await load({
+        url: `${base}/v1/bookings`,
+        method: "POST",
+        connections: 20,
+        amount: Math.min(400, n),
+        request: (i) => submit(i, `${tag}-warm-${i}`, "2020-01-01"),
+        classify: envelopeCode,
+      }),
+      "409 OUTSIDE_BOOKING_WINDOW",
+    ],
+  ];
+  for (const [what, w, answer] of warm) {
+    const got = Object.keys(w.codes ?? w.statusCodes);
+    if (got.length !== 1 || got[0] !== answer || w.errors || w.unanswered) {
+      throw new Error(`${name}: warm-up ${what} failed: ${JSON.stringify(w.codes ?? w.statusCodes)}, ${w.errors} errors, ${w.unanswered} unanswered`);
+    }
+  }
+  const settled = await quiesce();
+  say(`warm-up: ${WARM_CAPACITY} booked at ${hall}; workerd ${settled.idle ? "idle" : "still busy"} after ${settled.waitedMs} ms`);
+}
+
 /** The day's view of the inventory authority for `office`, with D1's count beside it. */
 async function dayView(base, office, date, periodId) {
   const data = dataOf(await api(base, "GET", `/v1/ops/offices/${office}/days/${date}`, { headers: OPS }), `day view of ${office} ${date}`);
@@ -145,71 +209,14 @@ export function stormScenario({ name, description, halls: hallsOf, dateSlot, per
       const everyone = await identifiedPeople(stack.url, { count: n + TOTAL_CAPACITY * (rounds - 1), ...who, say });
       const people = everyone.slice(0, n);
 
-      const publish = (office, period, capacity) => publishPeriod(stack.url, { office, date, period, capacity });
-
       const tag = `bench-${name}-${process.pid}`;
       // Person i submits for themselves (own token, own client address, own key) at hall i % halls.
       const submit = (i, key = `${tag}-${i}`, day = date) =>
         submission(people[i], { office: halls[i % halls.length], date: day, period: periodId, key, phoneSeq: i });
 
-      // Warm-up, not measured, so the storm does not pay for cold isolates (V8 compiles wasm
-      // and JavaScript lazily and optimizes what runs often): the book function's routing and
-      // health; its token check and a D1 read of each caller's bookings; the submit path up to
-      // the booking window (a past date is refused before any hold or write); and the whole
-      // booking path, by a storm of its own at the warm-up hall: holds, the record's reads and
-      // write, the rate limits, confirmations, the queue, and refusals of a full period by the
-      // object and by the isolate. The measured storm's objects are still new: the warm-up
-      // books in another (hall, date) object.
+      // The warm-up books at a hall of its own: the measured storm's objects are still new.
       const warmPeople = await identifiedPeople(stack.url, { count: WARM_PEOPLE, ...warmSpec.people, say });
-      await publish(warmSpec.hall, `${periodId}-w`, WARM_CAPACITY);
-      const warmStorm = await load({
-        url: `${stack.url}/v1/bookings`,
-        method: "POST",
-        connections,
-        amount: WARM_PEOPLE,
-        request: (i) => submission(warmPeople[i], { office: warmSpec.hall, date, period: `${periodId}-w`, key: `${tag}-warmup-${i}`, phoneSeq: i }),
-        classify: envelopeCode,
-      });
-      const warmExpected = { [OK]: WARM_CAPACITY, [FULL]: WARM_PEOPLE - WARM_CAPACITY };
-      const warmCodes = Object.entries(warmStorm.codes ?? {});
-      if (warmCodes.length !== 2 || warmCodes.some(([k, v]) => warmExpected[k] !== v) || warmStorm.errors || warmStorm.unanswered) {
-        throw new Error(`${name}: warm-up storm at ${warmSpec.hall}: ${JSON.stringify(warmStorm.codes)}, expected ${JSON.stringify(warmExpected)}`);
-      }
-      const warm = [
-        ["GET /v1/health/book", await load({ url: `${stack.url}/v1/health/book`, connections: 20, amount: 400 }), "200"],
-        [
-          "GET /v1/bookings",
-          await load({
-            url: `${stack.url}/v1/bookings`,
-            connections: 20,
-            amount: Math.min(400, n),
-            request: (i) => ({ headers: { authorization: `Bearer ${people[i].token}`, "cf-connecting-ip": people[i].ip } }),
-          }),
-          "200",
-        ],
-        [
-          "POST /v1/bookings for a past date",
-          await load({
-            url: `${stack.url}/v1/bookings`,
-            method: "POST",
-            connections: 20,
-            amount: Math.min(400, n),
-            request: (i) => submit(i, `${tag}-warm-${i}`, "2020-01-01"),
-            classify: envelopeCode,
-          }),
-          "409 OUTSIDE_BOOKING_WINDOW",
-        ],
-      ];
-      for (const [what, w, answer] of warm) {
-        const got = Object.keys(w.codes ?? w.statusCodes);
-        if (got.length !== 1 || got[0] !== answer || w.errors || w.unanswered) {
-          throw new Error(`${name}: warm-up ${what} failed: ${JSON.stringify(w.codes ?? w.statusCodes)}, ${w.errors} errors, ${w.unanswered} unanswered`);
-        }
-      }
-      // The warm-up's 100 confirmation messages go through the queue consumer; the storm starts
-      // once workerd has finished with them, so it is not measured against their delivery.
-      const settled = await quiesce();
-      say(`warm-up: ${WARM_CAPACITY} booked at ${warmSpec.hall}; workerd ${settled.idle ? "idle" : "still busy"} after ${settled.waitedMs} ms`);
+      await warmBookingPath(stack.url, { name, hall: warmSpec.hall, date, period: `${periodId}-w`, warmPeople, people, submit, connections, tag, say });
 
       return {
         url: `${stack.url}/v1/bookings`,

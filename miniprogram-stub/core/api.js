@@ -4,6 +4,7 @@
 // README.md, "The platform layer"; utils/platform.js is WeChat's, alipay/utils/platform.js
 // Alipay's), so this module never names `wx` or `my`. Each project makes its pages' instance in
 // its utils/api.js.
+const { languageOf, textsFor } = require('./i18n')
 
 const TOKENS_KEY = 'yuyue.tokens'
 const USER_KEY = 'yuyue.user'
@@ -12,10 +13,24 @@ const BOOKING_MESSAGES = ['booking_confirmed', 'reminder', 'booking_cancelled']
 // And those a waitlist entry brings: its booking made, or the entry lapsed.
 const WAITLIST_MESSAGES = ['waitlist_booked', 'waitlist_expired']
 
+// The client's own messages, for failures no envelope explains, in the phone's language.
 const MESSAGES = {
-  NETWORK: '网络连接失败，请检查网络后重试',
-  INTERNAL: '服务暂时不可用，请稍后再试',
-  SIGNED_OUT: '登录已失效，请重新登录',
+  zh: {
+    NETWORK: '网络连接失败，请检查网络后重试',
+    INTERNAL: '服务暂时不可用，请稍后再试',
+    SIGNED_OUT: '登录已失效，请重新登录',
+    PLATFORM_LOGIN_FAILED: '{app}登录失败，请稍后重试',
+    FACE_VERIFY_FAILED: '人脸核验未完成，请重试',
+    FACE_VERIFY_UNAVAILABLE: '{app}暂不支持在此完成人脸核验，请在微信小程序中完成实名认证，或用邀请码添加家人',
+  },
+  en: {
+    NETWORK: 'No connection. Check the network and try again.',
+    INTERNAL: 'The service is unavailable. Please try again later.',
+    SIGNED_OUT: 'You have been signed out. Please sign in again.',
+    PLATFORM_LOGIN_FAILED: 'Signing in with {app} failed. Please try again later.',
+    FACE_VERIFY_FAILED: 'The face check was not completed. Please try again.',
+    FACE_VERIFY_UNAVAILABLE: 'The face check cannot be done in {app} yet. Verify your identity in the WeChat mini-program, or add a family member by invitation.',
+  },
 }
 
 class ApiError extends Error {
@@ -42,13 +57,14 @@ function queryString(query) {
   return parts.length ? `?${parts.join('&')}` : ''
 }
 
-function errorOf(res) {
-  if (!res.statusCode) return new ApiError({ status: 0, code: 'NETWORK', message: MESSAGES.NETWORK })
+/** The ApiError for an answer that is not OK; `messages` are the client's own, in the phone's language. */
+function errorOf(res, messages) {
+  if (!res.statusCode) return new ApiError({ status: 0, code: 'NETWORK', message: messages.NETWORK })
   const body = res.data && typeof res.data === 'object' ? res.data : {}
   return new ApiError({
     status: res.statusCode,
     code: body.code || 'INTERNAL',
-    message: body.message || MESSAGES.INTERNAL,
+    message: body.message || messages.INTERNAL,
     details: body.details || null,
     requestId: body.request_id || null,
   })
@@ -100,7 +116,12 @@ function createClient(options) {
         lang = ''
       }
     }
-    return /^en/i.test(String(lang || '')) ? 'en' : 'zh-CN'
+    return languageOf(lang) === 'en' ? 'en' : 'zh-CN'
+  }
+
+  /** The client's own messages in the phone's language, the platform's name filled in. */
+  function messages() {
+    return textsFor(MESSAGES, acceptLanguage() === 'en' ? 'en' : 'zh', platform.name)
   }
 
   /**
@@ -134,7 +155,7 @@ function createClient(options) {
     const settled = res.statusCode > 0 && res.statusCode < 500 && res.statusCode !== 429
     if (settled && pendingSubmit === submit) pendingSubmit = null
     if (isOk(res)) return res.data.data
-    throw errorOf(res)
+    throw errorOf(res, messages())
   }
 
   /** One HTTP exchange; never rejects (a network failure is statusCode 0). */
@@ -158,11 +179,11 @@ function createClient(options) {
     if (!refreshing) {
       refreshing = (async () => {
         const t = tokens()
-        if (!t) throw new ApiError({ status: 401, code: 'UNAUTHENTICATED', message: MESSAGES.SIGNED_OUT })
+        if (!t) throw new ApiError({ status: 401, code: 'UNAUTHENTICATED', message: messages().SIGNED_OUT })
         const res = await send('POST', '/v1/auth/refresh', { body: { refresh_token: t.refresh_token }, auth: false })
         if (isOk(res)) return saveSession(res.data.data)
         if (res.statusCode === 401) lost()
-        throw errorOf(res)
+        throw errorOf(res, messages())
       })().finally(() => {
         refreshing = null
       })
@@ -185,7 +206,7 @@ function createClient(options) {
   async function call(method, path, opts) {
     const res = await exchange(method, path, opts)
     if (isOk(res)) return res.data.data
-    throw errorOf(res)
+    throw errorOf(res, messages())
   }
 
   const get = (path, query) => call('GET', path, { query })
@@ -205,7 +226,7 @@ function createClient(options) {
     async login() {
       const { path, field } = platform.signIn
       const code = await platform.loginCode().catch(() => {
-        throw new ApiError({ status: 0, code: 'PLATFORM_LOGIN_FAILED', message: platform.loginFailed })
+        throw new ApiError({ status: 0, code: 'PLATFORM_LOGIN_FAILED', message: messages().PLATFORM_LOGIN_FAILED })
       })
       const body = { [field]: settings.devUser ? `dev-${settings.devUser}~${code}` : code }
       const data = await call('POST', path, { body, auth: false })
@@ -230,7 +251,8 @@ function createClient(options) {
     faceVerify({ name, idNumber }) {
       if (settings.devVerifyToken) return Promise.resolve(settings.devVerifyToken)
       return platform.faceVerify({ name, idNumber }).catch((err) => {
-        throw new ApiError({ status: 0, code: err.code || 'FACE_VERIFY_FAILED', message: err.message || '人脸核验未完成，请重试' })
+        const code = err && err.code === 'FACE_VERIFY_UNAVAILABLE' ? err.code : 'FACE_VERIFY_FAILED'
+        throw new ApiError({ status: 0, code, message: messages()[code] })
       })
     },
     /**

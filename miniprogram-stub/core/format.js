@@ -1,92 +1,144 @@
-// Chinese labels for the API's codes, and small formatting helpers shared by the pages.
+// Labels for the API's codes, and small formatting helpers shared by the pages.
+const { fill } = require('./i18n')
 
-const SERVICE_NAMES = {
-  passport: '普通护照',
-  hk_macau_permit: '往来港澳通行证',
-  taiwan_permit: '往来台湾通行证',
-  visa_extension: '签证延期',
-  visa_renewal: '签证换发',
-  visa_reissue: '签证补发',
-  residence_permit: '居留许可',
-  id_card: '居民身份证',
+
+// Labels for the API's codes in Chinese and English, by the phone's language (makeFormat(lang)).
+const LABELS = {
+  zh: {
+    services: {
+      passport: '普通护照',
+      hk_macau_permit: '往来港澳通行证',
+      taiwan_permit: '往来台湾通行证',
+      visa_extension: '签证延期',
+      visa_renewal: '签证换发',
+      visa_reissue: '签证补发',
+      residence_permit: '居留许可',
+      id_card: '居民身份证',
+    },
+    booking: { booked: '已预约', cancelled: '已取消', checked_in: '已到场', no_show: '未到场' },
+    application: {
+      accepted: '已受理',
+      reviewing: '审核中',
+      producing: '制证中',
+      ready: '可领取',
+      mailed: '已邮寄',
+      collected: '已领取',
+      rejected: '未通过',
+    },
+    // What the person added is to the user (the API's `relation`).
+    relations: {
+      parent: '父母',
+      child: '子女',
+      spouse: '配偶',
+      grandparent: '祖父母/外祖父母',
+      grandchild: '孙子女/外孙子女',
+      sibling: '兄弟姐妹',
+      guardian: '被监护人',
+      relative: '其他亲属',
+    },
+    applicant: { active: '可代办', pending: '等待对方确认', expired: '邀请已过期', consent_required: '需对方重新授权' },
+    closed: { holiday: '节假日休息', not_released: '尚未开放', past: '已过时', too_soon: '不可预约', too_far: '超出预约期' },
+    audit: {
+      'booking.create': '提交预约',
+      'booking.cancel': '取消预约',
+      'booking.checkin': '到场签到',
+      'bookings.view': '查看预约',
+      'applications.view': '查看办理进度',
+      'documents.view': '查看证件',
+      'helper.invited': '发起帮办邀请',
+      'helper.accepted': '同意帮办邀请',
+      'helper.linked': '添加为家人',
+      'helper.removed': '解除帮办',
+      'helper.revoked': '撤销帮办授权',
+    },
+    progressAction: '办理进度：{status}',
+    actors: { self: '本人', helper: '帮办人 {name}', ops: '窗口工作人员', system: '系统' },
+    weekdays: ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'],
+    day: '{m}月{d}日 {weekday}',
+  },
+  en: {
+    services: {
+      passport: 'Passport',
+      hk_macau_permit: 'Hong Kong & Macau travel permit',
+      taiwan_permit: 'Taiwan travel permit',
+      visa_extension: 'Visa extension',
+      visa_renewal: 'Visa renewal',
+      visa_reissue: 'Visa reissue',
+      residence_permit: 'Residence permit',
+      id_card: 'Resident ID card',
+    },
+    booking: { booked: 'Booked', cancelled: 'Cancelled', checked_in: 'Checked in', no_show: 'Missed' },
+    application: {
+      accepted: 'Accepted',
+      reviewing: 'Under review',
+      producing: 'Being made',
+      ready: 'Ready to collect',
+      mailed: 'Posted',
+      collected: 'Collected',
+      rejected: 'Not approved',
+    },
+    relations: {
+      parent: 'Parent',
+      child: 'Child',
+      spouse: 'Spouse',
+      grandparent: 'Grandparent',
+      grandchild: 'Grandchild',
+      sibling: 'Brother or sister',
+      guardian: 'Ward',
+      relative: 'Other relative',
+    },
+    applicant: { active: 'Active', pending: 'Waiting for them', expired: 'Invitation expired', consent_required: 'Needs their consent again' },
+    closed: { holiday: 'Public holiday', not_released: 'Not open yet', past: 'Past', too_soon: 'Cannot be booked', too_far: 'Too far ahead' },
+    audit: {
+      'booking.create': 'Booked',
+      'booking.cancel': 'Cancelled a booking',
+      'booking.checkin': 'Checked in',
+      'bookings.view': 'Viewed bookings',
+      'applications.view': 'Viewed progress',
+      'documents.view': 'Viewed documents',
+      'helper.invited': 'Invited a helper',
+      'helper.accepted': 'Accepted a helper',
+      'helper.linked': 'Added as family',
+      'helper.removed': 'Unlinked a helper',
+      'helper.revoked': 'Revoked a helper',
+    },
+    progressAction: 'Progress: {status}',
+    actors: { self: 'You', helper: 'Helper {name}', ops: 'Hall staff', system: 'System' },
+    weekdays: ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+    day: '{weekday} {d} {month}',
+  },
 }
 
-const BOOKING_STATUS = { booked: '已预约', cancelled: '已取消', checked_in: '已到场', no_show: '未到场' }
+const MONTHS = ['', 'Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
-const APPLICATION_STATUS = {
-  accepted: '已受理',
-  reviewing: '审核中',
-  producing: '制证中',
-  ready: '可领取',
-  mailed: '已邮寄',
-  collected: '已领取',
-  rejected: '未通过',
-}
-
-// What the person added is to the user (the API's `relation`).
-const RELATIONS = [
-  { id: 'parent', label: '父母' },
-  { id: 'child', label: '子女' },
-  { id: 'spouse', label: '配偶' },
-  { id: 'grandparent', label: '祖父母/外祖父母' },
-  { id: 'grandchild', label: '孙子女/外孙子女' },
-  { id: 'sibling', label: '兄弟姐妹' },
-  { id: 'guardian', label: '被监护人' },
-  { id: 'relative', label: '其他亲属' },
-]
-
-const APPLICANT_STATUS = {
-  active: '可代办',
-  pending: '等待对方确认',
-  expired: '邀请已过期',
-  consent_required: '需对方重新授权',
-}
-
-const CLOSED_REASONS = {
-  holiday: '节假日休息',
-  not_released: '尚未开放',
-  past: '已过时',
-  too_soon: '不可预约',
-  too_far: '超出预约期',
-}
-
-const AUDIT_ACTIONS = {
-  'booking.create': '提交预约',
-  'booking.cancel': '取消预约',
-  'booking.checkin': '到场签到',
-  'bookings.view': '查看预约',
-  'applications.view': '查看办理进度',
-  'documents.view': '查看证件',
-  'helper.invited': '发起帮办邀请',
-  'helper.accepted': '同意帮办邀请',
-  'helper.linked': '添加为家人',
-  'helper.removed': '解除帮办',
-  'helper.revoked': '撤销帮办授权',
-}
-
-const WEEKDAYS = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日']
-
-const serviceName = (id) => SERVICE_NAMES[id] || id
-const relationLabel = (id) => (RELATIONS.find((r) => r.id === id) || { label: id }).label
-
-function auditAction(action) {
-  if (AUDIT_ACTIONS[action]) return AUDIT_ACTIONS[action]
-  const status = /^application\.(\w+)$/.exec(action)
-  if (status && APPLICATION_STATUS[status[1]]) return `办理进度：${APPLICATION_STATUS[status[1]]}`
-  return action
-}
-
-function actorLabel(actor) {
-  if (actor.kind === 'self') return '本人'
-  if (actor.kind === 'helper') return `帮办人 ${actor.name || ''}`.trim()
-  if (actor.kind === 'ops') return '窗口工作人员'
-  return '系统'
-}
-
-/** `2026-07-12` → `7月12日 周日` (weekday 1–7, Monday first). */
-function dayLabel(date, weekday) {
-  const [, m, d] = date.split('-').map(Number)
-  return `${m}月${d}日 ${WEEKDAYS[weekday] || ''}`.trim()
+/** The labels and label helpers in `lang` ('zh' or 'en'). */
+function makeFormat(lang) {
+  const L = LABELS[lang] || LABELS.zh
+  const label = (table, id) => (table[id] !== undefined ? table[id] : id)
+  return {
+    serviceName: (id) => label(L.services, id),
+    bookingStatus: (status) => label(L.booking, status),
+    applicationStatus: (status) => label(L.application, status),
+    applicantStatus: (status) => label(L.applicant, status),
+    closedReason: (reason) => L.closed[reason],
+    relations: Object.keys(L.relations).map((id) => ({ id, label: L.relations[id] })),
+    relationLabel: (id) => label(L.relations, id),
+    auditAction(action) {
+      if (L.audit[action]) return L.audit[action]
+      const status = /^application\.(\w+)$/.exec(action)
+      if (status && L.application[status[1]]) return fill(L.progressAction, { status: L.application[status[1]] })
+      return action
+    },
+    actorLabel(actor) {
+      if (actor.kind === 'helper') return fill(L.actors.helper, { name: actor.name || '' }).trim()
+      return L.actors[actor.kind] || L.actors.system
+    },
+    /** `2026-07-12` → `7月12日 周日` / `Sun 12 Jul` (weekday 1–7, Monday first). */
+    dayLabel(date, weekday) {
+      const [, m, d] = date.split('-').map(Number)
+      return fill(L.day, { m, d, month: MONTHS[m], weekday: L.weekdays[weekday] || '' }).trim()
+    },
+  }
 }
 
 /** An RFC 3339 time in +08:00 → `2026-07-12 09:20`. */
@@ -111,18 +163,4 @@ function ageFromIdNumber(id, now = Date.now()) {
   return age
 }
 
-module.exports = {
-  BOOKING_STATUS,
-  APPLICATION_STATUS,
-  RELATIONS,
-  APPLICANT_STATUS,
-  CLOSED_REASONS,
-  serviceName,
-  relationLabel,
-  auditAction,
-  actorLabel,
-  dayLabel,
-  timeLabel,
-  validIdNumber,
-  ageFromIdNumber,
-}
+module.exports = { makeFormat, timeLabel, validIdNumber, ageFromIdNumber }

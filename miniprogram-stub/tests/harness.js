@@ -37,8 +37,9 @@ let pending = 0
 /**
  * Installs a fresh `wx`. routes: { 'GET /v1/services': (req) => data | ok(...) | fail(...) };
  * an unknown route answers 404. storage: initial storage entries (e.g. signed-in tokens).
+ * language: the phone's (wx.getSystemInfoSync().language).
  */
-function install({ routes = {}, storage = {}, modal = true, loginCode = 'wx-code-1' } = {}) {
+function install({ routes = {}, storage = {}, modal = true, loginCode = 'wx-code-1', language = 'zh_CN' } = {}) {
   const store = new Map(Object.entries(storage))
   const log = { requests: [], navigations: [], modals: [], subscriptions: [] }
   const wx = Object.assign({}, simulatedWx, {
@@ -84,6 +85,8 @@ function install({ routes = {}, storage = {}, modal = true, loginCode = 'wx-code
     },
     stopPullDownRefresh() {},
     makePhoneCall() {},
+    // The phone's language: pages and the API's Accept-Language follow it.
+    getSystemInfoSync: () => Object.assign({}, simulatedWx.getSystemInfoSync(), { language }),
   })
   global.wx = wx
   return { wx, store, ...log }

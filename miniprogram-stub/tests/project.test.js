@@ -8,6 +8,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { ROOT } = require('./harness')
+const { stale } = require('../tools/alipay-views')
 
 const read = (rel) => fs.readFileSync(path.join(ROOT, rel), 'utf8')
 const app = JSON.parse(read('app.json'))
@@ -64,6 +65,41 @@ test('the Alipay project: the same pages, each with its .axml, .acss, .js and .j
   assert.deepEqual(dirs, [...alipayApp.pages].sort(), 'no page left out of alipay/app.json')
 })
 
+test('the Alipay views are written from the WeChat ones (tools/alipay-views.js)', () => {
+  assert.deepEqual(stale(), [], 'run: node miniprogram-stub/tools/alipay-views.js')
+})
+
+/** Every key of a nested object, as dotted paths, arrays by their length. */
+function shape(value, prefix = '') {
+  if (Array.isArray(value)) return [`${prefix}[${value.length}]`]
+  if (value && typeof value === 'object') return Object.keys(value).sort().flatMap((k) => shape(value[k], `${prefix}.${k}`))
+  return [prefix]
+}
+
+test('every text exists in Chinese and English, and every text a page uses is defined', () => {
+  const env = { api: {}, platform: {}, guard() {}, confirm() {}, go() {}, elder: {}, fmt() {}, lang: () => 'zh' }
+  for (const page of app.pages) {
+    const name = nameOf(page)
+    const { text } = require(path.join(ROOT, 'core/pages', name))(env)
+    assert.deepEqual(Object.keys(text.en).sort(), Object.keys(text.zh).sort(), `${name}: the same texts in both languages`)
+    for (const lang of ['zh', 'en']) {
+      for (const [key, value] of Object.entries(text[lang])) assert.ok(typeof value === 'string' && value.trim(), `${name}.${lang}.${key}`)
+    }
+    assert.doesNotMatch(Object.values(text.en).join(' '), /[\u4e00-\u9fff]/, `${name}: English texts in English`)
+    const used = [
+      ...read(`${page}.wxml`).matchAll(/\bt\.(\w+)/g),
+      ...read(`core/pages/${name}.js`).matchAll(/\bt\.(\w+)\b(?!\s*=)/g),
+    ].map((m) => m[1])
+    for (const key of used) assert.ok(key in text.zh, `${name}: t.${key} is not defined`)
+    // No Chinese left in a view outside the texts (the identity page's foreigner labels are texts too).
+    assert.doesNotMatch(read(`${page}.wxml`), /[\u4e00-\u9fff]/, `${page}.wxml: a literal Chinese text`)
+  }
+  const { makeFormat } = require(path.join(ROOT, 'core/format'))
+  const [zh, en] = ['zh', 'en'].map((l) => makeFormat(l))
+  assert.deepEqual(shape(en.relations), shape(zh.relations))
+  assert.doesNotMatch(JSON.stringify(en.relations) + en.dayLabel('2026-07-12', 7), /[\u4e00-\u9fff]/)
+})
+
 test('every handler a view names is a method of its page, on both platforms', () => {
   const env = { api: {}, platform: {}, guard() {}, confirm() {}, go() {}, elder: {} }
   for (const page of app.pages) {
@@ -115,7 +151,7 @@ test('large text: 20px base, and no stylesheet sets text below 18px, on both pla
 })
 
 test('elder mode: every page takes it, and it sets body text of at least 24px, on both platforms', () => {
-  assert.match(read('utils/page.js'), /behaviors: \[elder\.behavior\]/)
+  assert.match(read('utils/page.js'), /behaviors: \[elder\.behavior\b/)
   assert.match(read('alipay/utils/page.js'), /elder: env\.elder\.isOn\(\)/)
   for (const page of app.pages) {
     for (const view of [`${page}.wxml`, `alipay/${page}.axml`]) {

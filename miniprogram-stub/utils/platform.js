@@ -11,7 +11,6 @@ function wechat(getWx) {
   return {
     name: 'wechat',
     signIn: { path: '/v1/auth/wechat', field: 'code' },
-    loginFailed: '微信登录失败，请稍后重试',
     // WeChat's getPhoneNumber button hands a code the backend exchanges (POST /v1/me/phone).
     phoneButton: true,
 
@@ -48,7 +47,7 @@ function wechat(getWx) {
           name,
           idCardNumber: idNumber,
           success: (res) => resolve(res.verifyResult),
-          fail: () => reject(new Error('人脸核验未完成，请重试')),
+          fail: () => reject(new Error('face verification not completed')),
         })
       })
     },

@@ -23,7 +23,6 @@ function alipay(getMy) {
   return {
     name: 'alipay',
     signIn: { path: '/v1/auth/alipay', field: 'auth_code' },
-    loginFailed: '支付宝登录失败，请稍后重试',
     // Alipay hands the phone number only encrypted with the app's content key, which the backend
     // does not hold: the number is typed (README.md, "The Alipay project").
     phoneButton: false,
@@ -70,7 +69,7 @@ function alipay(getMy) {
      * Alipay; it does not yet, so the check is refused with a message that says what to do.
      */
     faceVerify() {
-      const err = new Error('支付宝暂不支持在此完成人脸核验，请在微信小程序中完成实名认证，或用邀请码添加家人')
+      const err = new Error('face verification is not available on Alipay')
       err.code = 'FACE_VERIFY_UNAVAILABLE'
       return Promise.reject(err)
     },

@@ -1,10 +1,17 @@
-const { APPLICATION_STATUS, serviceName, timeLabel } = require('../format')
+// One application's timeline: the steps done, with their time and note, and those to come.
+const { fill } = require('../i18n')
+const { timeLabel } = require('../format')
+
+const TEXT = {
+  zh: { applicant: '办理人：', applicationNo: '受理号 {no}', eta: '预计 {date} 办好', rejected: '未通过原因：', current: '（当前）' },
+  en: { applicant: 'Applicant: ', applicationNo: 'Application {no}', eta: 'Expected ready on {date}', rejected: 'Reason: ', current: ' (now)' },
+}
 
 /**
  * Every step of the path, done ones with their time and note, the rest still to come. The path
  * ends in `mailed` instead of `ready` once the certificate was posted.
  */
-function steps(app) {
+function steps(app, f) {
   const seen = app.timeline.map((e) => e.status)
   const path = app.status === 'rejected'
     ? seen
@@ -13,7 +20,7 @@ function steps(app) {
     const event = app.timeline.filter((e) => e.status === status).pop()
     return {
       status,
-      label: APPLICATION_STATUS[status] || status,
+      label: f.applicationStatus(status),
       at: event ? timeLabel(event.at) : '',
       note: event && event.note ? event.note : '',
       state: status === app.status ? 'current' : event ? 'done' : 'todo',
@@ -21,10 +28,9 @@ function steps(app) {
   })
 }
 
-// The page's logic on both platforms: utils/page.js makes it a WeChat Component, alipay/utils/page.js
-// an Alipay Page.
-module.exports = ({ api, platform, guard }) => ({
-  data: { app: null, serviceName: '', statusText: '', steps: [], loading: false, error: '' },
+module.exports = ({ api, platform, guard, fmt }) => ({
+  text: TEXT,
+  data: { app: null, serviceName: '', statusText: '', noText: '', etaText: '', steps: [], loading: false, error: '' },
   methods: {
     onLoad(query) {
       this.no = query.no
@@ -36,11 +42,15 @@ module.exports = ({ api, platform, guard }) => ({
     load() {
       return guard(this, async () => {
         const app = await api.application(this.no)
+        const f = fmt()
+        const t = this.data.t
         this.setData({
           app,
-          serviceName: serviceName(app.service),
-          statusText: APPLICATION_STATUS[app.status] || app.status,
-          steps: steps(app),
+          serviceName: f.serviceName(app.service),
+          statusText: f.applicationStatus(app.status),
+          noText: fill(t.applicationNo, { no: app.application_no }),
+          etaText: app.estimated_ready ? fill(t.eta, { date: app.estimated_ready }) : '',
+          steps: steps(app, f),
         })
       })
     },

@@ -1,8 +1,84 @@
-const { relationLabel, serviceName, dayLabel } = require('../format')
+// The booking form: who, phone, pickup, the photo receipt where the hall needs one, the terms;
+// the waiting room on days that have one, and the waitlist when the period is full.
+const { fill } = require('../i18n')
 
-// The page's logic on both platforms: utils/page.js makes it a WeChat Component, alipay/utils/page.js
-// an Alipay Page.
-module.exports = ({ api, platform, guard }) => ({
+const TEXT = {
+  zh: {
+    self: '本人 {name}',
+    queueNotJoined: '今天的号源需排队预约，请先加入排队',
+    queueWaitingAt: '您排在第 {position} 位，约 {at} 轮到您',
+    queueWaiting: '已加入排队，放号时抽签确定顺序',
+    queueAdmitted: '轮到您了，请在 {until} 前提交',
+    queueExpired: '您的轮次已过，请重新加入排队',
+    joinQueue: '加入排队',
+    refreshQueue: '刷新我的排队',
+    applicant: '办理人',
+    phone: '联系电话',
+    phoneButton: '使用{app}绑定的手机号',
+    phonePlaceholder: '或手动填写11位手机号码',
+    phoneUse: '大厅有事联系您时使用',
+    receipt: '照片回执号',
+    receiptPlaceholder: '照相馆提供的回执号',
+    pickup: '领取方式',
+    collect: '到大厅领取',
+    mail: '邮寄到家',
+    address: '邮寄地址',
+    addressPlaceholder: '省、市、区、街道、门牌号',
+    readTerms: '阅读《预约须知》',
+    foldTerms: '收起《预约须知》',
+    agree: '我已阅读并同意《预约须知》',
+    waitlistOffer: '这个时段已约满。加入候补后，有人取消或增加号源时，将按候补顺序自动为您预约并通知您。',
+    joinWaitlist: '加入候补',
+    waitlistJoined: '已加入候补，当前排第 {position} 位。轮到您时会自动预约并通知您。',
+    submit: '确认预约',
+    submitting: '正在提交…',
+    notYourTurn: '排到后可提交',
+    noApplicant: '请选择办理人',
+    badPhone: '请填写11位手机号码',
+    noAddress: '请填写邮寄地址',
+    noReceipt: '请填写照片回执号',
+    notAgreed: '请先阅读并同意《预约须知》',
+  },
+  en: {
+    self: 'Myself, {name}',
+    queueNotJoined: 'Places for this day are given out in turn: join the queue first',
+    queueWaitingAt: 'You are number {position}; your turn comes at about {at}',
+    queueWaiting: 'You are in the queue; a draw decides the order at release time',
+    queueAdmitted: 'It is your turn: submit before {until}',
+    queueExpired: 'Your turn has passed: join the queue again',
+    joinQueue: 'Join the queue',
+    refreshQueue: 'Refresh my place',
+    applicant: 'Who is applying',
+    phone: 'Phone',
+    phoneButton: 'Use my {app} phone number',
+    phonePlaceholder: 'or type an 11-digit mobile number',
+    phoneUse: 'The hall calls this number if it needs you',
+    receipt: 'Photo receipt number',
+    receiptPlaceholder: 'From the photo studio',
+    pickup: 'Collection',
+    collect: 'Collect at the hall',
+    mail: 'Post to me',
+    address: 'Postal address',
+    addressPlaceholder: 'Province, city, district, street, number',
+    readTerms: 'Read the booking terms',
+    foldTerms: 'Hide the booking terms',
+    agree: 'I have read and accept the booking terms',
+    waitlistOffer: 'This time is full. On the waitlist, when someone cancels or places are added, you are booked in turn and told.',
+    joinWaitlist: 'Join the waitlist',
+    waitlistJoined: 'You are on the waitlist, number {position}. When your turn comes you are booked and told.',
+    submit: 'Book',
+    submitting: 'Booking…',
+    notYourTurn: 'Wait for your turn',
+    noApplicant: 'Choose who is applying',
+    badPhone: 'Enter an 11-digit mobile number',
+    noAddress: 'Enter the postal address',
+    noReceipt: 'Enter the photo receipt number',
+    notAgreed: 'Read and accept the booking terms first',
+  },
+}
+
+module.exports = ({ api, platform, guard, fmt }) => ({
+  text: TEXT,
   data: {
     slot: null, // { office, service, date, period, start, end } from the slot picker
     officeName: '',
@@ -26,13 +102,16 @@ module.exports = ({ api, platform, guard }) => ({
     // 候补: offered when the period turns out full; the entry once joined.
     waitlistOffer: false,
     waitlistEntry: null,
+    waitlistText: '',
+    phoneButton: platform.phoneButton,
     loading: false,
     error: '',
   },
   methods: {
     onLoad(query) {
       const weekday = ((new Date(`${query.date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
-      this.setData({ slot: query, serviceName: serviceName(query.service), dayText: dayLabel(query.date, weekday) })
+      const f = fmt()
+      this.setData({ slot: query, serviceName: f.serviceName(query.service), dayText: f.dayLabel(query.date, weekday) })
       return guard(this, async () => {
         const [applicants, office, services, admission] = await Promise.all([
           api.applicants(),
@@ -46,7 +125,10 @@ module.exports = ({ api, platform, guard }) => ({
         // Only people the user may book for now: themselves and principals whose link is active.
         const usable = applicants
           .filter((a) => a.status === 'active')
-          .map((a) => ({ applicant_id: a.applicant_id, label: a.is_self ? `本人 ${a.name}` : `${relationLabel(a.relation)} ${a.name}` }))
+          .map((a) => ({
+            applicant_id: a.applicant_id,
+            label: a.is_self ? fill(this.data.t.self, { name: a.name }) : `${f.relationLabel(a.relation)} ${a.name}`,
+          }))
         const service = services.find((s) => s.service_id === query.service)
         this.setData({
           applicants: usable,
@@ -61,14 +143,15 @@ module.exports = ({ api, platform, guard }) => ({
     showAdmission(admission) {
       const status = admission ? admission.status : 'off'
       const at = (t) => (t ? String(t).slice(11, 16) : '')
+      const t = this.data.t
       const texts = {
         off: '',
-        not_joined: '今天的号源需排队预约，请先加入排队',
+        not_joined: t.queueNotJoined,
         waiting: admission && admission.position
-          ? `您排在第 ${admission.position} 位，约 ${at(admission.turn_at)} 轮到您`
-          : '已加入排队，放号时抽签确定顺序',
-        admitted: `轮到您了，请在 ${at(admission && admission.until)} 前提交`,
-        expired: '您的轮次已过，请重新加入排队',
+          ? fill(t.queueWaitingAt, { position: admission.position, at: at(admission.turn_at) })
+          : t.queueWaiting,
+        admitted: fill(t.queueAdmitted, { until: at(admission && admission.until) }),
+        expired: t.queueExpired,
       }
       this.setData({
         admission: status === 'off' ? null : admission,
@@ -114,7 +197,7 @@ module.exports = ({ api, platform, guard }) => ({
       const { period_id: period, agree_terms: _agreed, ...rest } = body
       return guard(this, async () => {
         const entry = await api.joinWaitlist(Object.assign(rest, { period_ids: [period] }))
-        this.setData({ waitlistOffer: false, waitlistEntry: entry })
+        this.setData({ waitlistOffer: false, waitlistEntry: entry, waitlistText: fill(this.data.t.waitlistJoined, { position: entry.position }) })
       })
     },
     /** The terms the agreement box agrees to, from the rules in force; a second tap folds them. */
@@ -128,11 +211,11 @@ module.exports = ({ api, platform, guard }) => ({
     /** The request body, or a message saying what is missing. */
     buildBody() {
       const d = this.data
-      if (!d.applicantId) return { problem: '请选择办理人' }
-      if (!/^1\d{10}$/.test(d.phone)) return { problem: '请填写11位手机号码' }
-      if (d.pickup === 'mail' && !d.address) return { problem: '请填写邮寄地址' }
-      if (d.needsReceipt && !d.receiptNo) return { problem: '请填写照片回执号' }
-      if (!d.agreed) return { problem: '请先阅读并同意《预约须知》' }
+      if (!d.applicantId) return { problem: d.t.noApplicant }
+      if (!/^1\d{10}$/.test(d.phone)) return { problem: d.t.badPhone }
+      if (d.pickup === 'mail' && !d.address) return { problem: d.t.noAddress }
+      if (d.needsReceipt && !d.receiptNo) return { problem: d.t.noReceipt }
+      if (!d.agreed) return { problem: d.t.notAgreed }
       const body = {
         applicant_id: d.applicantId,
         service: d.slot.service,

@@ -1,13 +1,18 @@
-const { serviceName } = require('../format')
+const { fill } = require('../i18n')
 
-// The page's logic on both platforms: utils/page.js makes it a WeChat Component, alipay/utils/page.js
-// an Alipay Page.
-module.exports = ({ api, platform, guard }) => ({
-  data: { service: '', serviceName: '', cities: [], city: '', offices: [], loading: false, error: '' },
+// The halls offering a service, one city at a time.
+const TEXT = {
+  zh: { service: '办理业务：{service}', city: '所在城市', halls: '办理大厅', none: '该城市暂无可办理此业务的大厅' },
+  en: { service: 'Service: {service}', city: 'City', halls: 'Halls', none: 'No hall in this city offers this service' },
+}
+
+module.exports = ({ api, platform, guard, fmt }) => ({
+  text: TEXT,
+  data: { service: '', serviceTitle: '', cities: [], city: '', offices: [], loading: false, error: '' },
   methods: {
     onLoad(query) {
       const service = query.service || ''
-      this.setData({ service, serviceName: serviceName(service) })
+      this.setData({ service, serviceTitle: service ? fill(this.data.t.service, { service: fmt().serviceName(service) }) : '' })
       // Every hall offering the service, to know the cities; then one city at a time.
       return guard(this, async () => {
         const all = await api.offices({ service })
