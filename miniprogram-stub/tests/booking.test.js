@@ -337,3 +337,83 @@ test('my bookings: declining the confirmation cancels nothing; a tap on a bookin
   await tap(all(page, '.booking')[1])
   assert.deepEqual(w.navigations, [['navigateTo', '/pages/result/result?no=Z9Y8X7W6V5UA']])
 })
+
+test('my bookings: the cancellation cutoff and quota are said before a cancel; my waitlist, left after a confirmation', async () => {
+  const entries = [
+    { waitlist_id: 'wl_1', status: 'waiting', status_label: '候补中', position: 3, service: 'passport', date: '2026-07-15', period_ids: ['am-1'] },
+    { waitlist_id: 'wl_2', status: 'booked', status_label: '已约上', booking_no: 'K7Q2M9X4T1AB', service: 'passport', date: '2026-07-14', period_ids: ['am-2'] },
+    { waitlist_id: 'wl_3', status: 'cancelled', status_label: '已退出', service: 'id_card', date: '2026-07-16', period_ids: ['am-1'] },
+  ]
+  const w = install({
+    storage: signedIn(),
+    routes: {
+      'GET /v1/bookings': () => ({ bookings: [booking('K7Q2M9X4T1AB', 'booked')] }),
+      'GET /v1/waitlist': () => ({ entries }),
+      'GET /v1/terms': () => ({
+        rules_version: 3,
+        title: '预约须知',
+        items: [{ id: 'cancellation', text: '如需取消，请在时段开始前120分钟之前操作；30天内最多取消3次，超过后暂不能预约。' }],
+      }),
+      'DELETE /v1/waitlist/:id': (req) => {
+        const x = entries.find((e) => e.waitlist_id === req.params.id)
+        Object.assign(x, { status: 'cancelled', status_label: '已退出', position: null })
+        return x
+      },
+      'POST /v1/bookings/:no/cancel': () => fail(409, 'CANCEL_TOO_LATE', '距开始不足120分钟，已不能取消'),
+    },
+  })
+  const page = await openPage('bookings')
+  assert.match(text(page.querySelector('.cancel-rule')), /120分钟.*最多取消3次/)
+  const cards = all(page, '.entry')
+  assert.equal(cards.length, 2, 'a left entry is not listed')
+  assert.match(text(cards[0]), /普通护照.*候补中.*排第 3 位/)
+  assert.match(text(cards[1]), /已约上.*K7Q2M9X4T1AB/)
+  assert.equal(all(page, '.leave').length, 1, 'only a waiting entry can be left')
+
+  // The cancel dialog says the rule; a cancel too late shows the backend's reason.
+  await tap(page.querySelector('.cancel'))
+  assert.match(w.modals[0].content, /的普通护照预约吗？\n如需取消，请在时段开始前120分钟/)
+  assert.equal(text(page.querySelector('.error')), '距开始不足120分钟，已不能取消')
+
+  await tap(page.querySelector('.leave'))
+  assert.match(w.modals[1].content, /退出 2026-07-15 的普通护照候补/)
+  assert.deepEqual(w.requests.filter((r) => r.method === 'DELETE').map((r) => r.path), ['/v1/waitlist/wl_1'])
+  assert.equal(text(page.querySelector('.notice')), '已退出候补')
+  assert.equal(all(page, '.entry').length, 1)
+  assert.equal(all(page, '.leave').length, 0)
+})
+
+test('elder mode asks one thing per screen: who, phone, pickup, then the terms and the submit', async () => {
+  const w = formBackend()
+  w.store.set('yuyue.elder', true)
+  const page = await openPage('book', SLOT)
+  const shown = (sel) => all(page, sel).length
+  assert.equal(text(page.querySelector('.step-of')), '第 1 步，共 4 步')
+  assert.equal(shown('.applicant'), 2)
+  assert.deepEqual([shown('#phone'), shown('.pickup'), shown('.agree'), shown('.submit'), shown('.prev-step')], [0, 0, 0, 0, 0])
+
+  await tap(page.querySelector('.next-step'))
+  assert.equal(text(page.querySelector('.step-of')), '第 2 步，共 4 步')
+  assert.deepEqual([shown('.applicant'), shown('#phone')], [0, 1])
+  // What this screen asks must be given before the next one opens.
+  await tap(page.querySelector('.next-step'))
+  assert.equal(text(page.querySelector('.error')), '请填写11位手机号码')
+  assert.equal(text(page.querySelector('.step-of')), '第 2 步，共 4 步')
+  await type(page, '#phone', '13812345678')
+  await tap(page.querySelector('.next-step'))
+  assert.equal(shown('.pickup'), 2)
+  await tap(page.querySelector('.next-step'))
+  assert.equal(text(page.querySelector('.step-of')), '第 4 步，共 4 步')
+  assert.deepEqual([shown('.next-step'), shown('.submit'), shown('.agree')], [0, 1, 1])
+
+  // Back works, and what was typed stays.
+  await tap(page.querySelector('.prev-step'))
+  await tap(page.querySelector('.prev-step'))
+  assert.equal(page.instance.data.phone, '13812345678')
+  await tap(page.querySelector('.next-step'))
+  await tap(page.querySelector('.next-step'))
+  await tap(page.querySelector('.agree'))
+  await tap(page.querySelector('.submit'))
+  assert.deepEqual(posts(w).map((r) => r.path), ['/v1/bookings'])
+  assert.deepEqual(w.navigations, [['redirectTo', '/pages/result/result?no=K7Q2M9X4T1AB']])
+})

@@ -2,6 +2,9 @@
 // the waiting room on days that have one, and the waitlist when the period is full.
 const { fill } = require('../i18n')
 
+// Elder mode's screens of the form.
+const STEPS = 4
+
 const TEXT = {
   zh: {
     self: '本人 {name}',
@@ -38,6 +41,9 @@ const TEXT = {
     noAddress: '请填写邮寄地址',
     noReceipt: '请填写照片回执号',
     notAgreed: '请先阅读并同意《预约须知》',
+    stepOf: '第 {n} 步，共 {total} 步',
+    next: '下一步',
+    back: '上一步',
   },
   en: {
     self: 'Myself, {name}',
@@ -74,6 +80,9 @@ const TEXT = {
     noAddress: 'Enter the postal address',
     noReceipt: 'Enter the photo receipt number',
     notAgreed: 'Read and accept the booking terms first',
+    stepOf: 'Step {n} of {total}',
+    next: 'Next',
+    back: 'Back',
   },
 }
 
@@ -99,6 +108,8 @@ module.exports = ({ api, platform, guard, fmt }) => ({
     admission: null,
     queueText: '',
     canSubmit: true,
+    step: 0, // in elder mode, the screen of the form shown (0 who, 1 phone, 2 pickup, 3 terms)
+    stepText: '',
     // 候补: offered when the period turns out full; the entry once joined.
     waitlistOffer: false,
     waitlistEntry: null,
@@ -112,6 +123,7 @@ module.exports = ({ api, platform, guard, fmt }) => ({
       const weekday = ((new Date(`${query.date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
       const f = fmt()
       this.setData({ slot: query, serviceName: f.serviceName(query.service), dayText: f.dayLabel(query.date, weekday) })
+      this.showStep(0)
       return guard(this, async () => {
         const [applicants, office, services, admission] = await Promise.all([
           api.applicants(),
@@ -208,14 +220,39 @@ module.exports = ({ api, platform, guard, fmt }) => ({
     toggleAgree() {
       this.setData({ agreed: !this.data.agreed })
     },
+    /** What is missing from the form, in the order it is asked, each with the elder step that asks it. */
+    problems() {
+      const d = this.data
+      return [
+        [0, !d.applicantId, d.t.noApplicant],
+        [1, !/^1\d{10}$/.test(d.phone), d.t.badPhone],
+        [2, d.pickup === 'mail' && !d.address, d.t.noAddress],
+        [1, d.needsReceipt && !d.receiptNo, d.t.noReceipt],
+        [3, !d.agreed, d.t.notAgreed],
+      ]
+        .filter(([, missing]) => missing)
+        .map(([step, , message]) => ({ step, message }))
+    },
+    /**
+     * 长辈模式 asks one thing per screen (who, phone, pickup, terms): the next one opens once this
+     * one is complete.
+     */
+    nextStep() {
+      const problem = this.problems().find((p) => p.step === this.data.step)
+      if (problem) return this.setData({ error: problem.message })
+      return this.showStep(Math.min(this.data.step + 1, STEPS - 1))
+    },
+    prevStep() {
+      this.showStep(Math.max(this.data.step - 1, 0))
+    },
+    showStep(step) {
+      this.setData({ step, stepText: fill(this.data.t.stepOf, { n: step + 1, total: STEPS }), error: '' })
+    },
     /** The request body, or a message saying what is missing. */
     buildBody() {
       const d = this.data
-      if (!d.applicantId) return { problem: d.t.noApplicant }
-      if (!/^1\d{10}$/.test(d.phone)) return { problem: d.t.badPhone }
-      if (d.pickup === 'mail' && !d.address) return { problem: d.t.noAddress }
-      if (d.needsReceipt && !d.receiptNo) return { problem: d.t.noReceipt }
-      if (!d.agreed) return { problem: d.t.notAgreed }
+      const [problem] = this.problems()
+      if (problem) return { problem: problem.message }
       const body = {
         applicant_id: d.applicantId,
         service: d.slot.service,
@@ -231,6 +268,9 @@ module.exports = ({ api, platform, guard, fmt }) => ({
     },
     submit() {
       if (this.data.loading || !this.data.canSubmit) return undefined
+      const [missing] = this.problems()
+      // In elder mode, back to the screen that asks for what is missing.
+      if (missing && this.data.elder) this.showStep(missing.step)
       const { body, problem } = this.buildBody()
       if (problem) return this.setData({ error: problem })
       return guard(this, async () => {

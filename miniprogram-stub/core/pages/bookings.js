@@ -1,4 +1,5 @@
-// My bookings: each with its status; a booked one can be cancelled, after a confirmation.
+// My bookings and my waitlist: each with its status; a booked one can be cancelled and a waiting
+// entry left, each after a confirmation that says what the rules make of it.
 const { fill } = require('../i18n')
 
 const TEXT = {
@@ -10,6 +11,14 @@ const TEXT = {
     confirmText: '确定取消 {when} 的{service}预约吗？',
     confirmButton: '确定取消',
     cancelled: '预约已取消',
+    waitlist: '我的候补',
+    waitlistPosition: '排第 {n} 位，有号源时自动为您预约',
+    waitlistBooked: '已为您预约，预约号 {no}',
+    leave: '退出候补',
+    leaveTitle: '退出候补',
+    leaveText: '退出 {when} 的{service}候补？退出后不再为您自动预约。',
+    leaveButton: '退出',
+    left: '已退出候补',
   },
   en: {
     applicant: 'Applicant: ',
@@ -19,12 +28,21 @@ const TEXT = {
     confirmText: 'Cancel the {service} booking on {when}?',
     confirmButton: 'Cancel it',
     cancelled: 'The booking is cancelled',
+    waitlist: 'My waitlist',
+    waitlistPosition: 'Number {n} in line: booked for you when a place frees',
+    waitlistBooked: 'Booked for you: {no}',
+    leave: 'Leave the waitlist',
+    leaveTitle: 'Leave the waitlist',
+    leaveText: 'Leave the {service} waitlist for {when}? You will not be booked automatically any more.',
+    leaveButton: 'Leave',
+    left: 'You have left the waitlist',
   },
 }
 
 module.exports = ({ api, platform, guard, confirm, fmt }) => ({
   text: TEXT,
-  data: { bookings: [], notice: '', loading: false, error: '' },
+  // cancelRule: the terms' cancellation item (cutoff and quota, from the rules in force).
+  data: { bookings: [], entries: [], cancelRule: '', notice: '', loading: false, error: '' },
   methods: {
     onLoad() {
       return this.load()
@@ -37,10 +55,33 @@ module.exports = ({ api, platform, guard, confirm, fmt }) => ({
     },
     load() {
       return guard(this, async () => {
-        const list = await api.bookings()
+        // The waitlist and the terms only add to the page: unreadable, the bookings still show.
+        const [list, entries, terms] = await Promise.all([
+          api.bookings(),
+          api.waitlist().catch(() => []),
+          api.terms().catch(() => null),
+        ])
         const f = fmt()
+        const t = this.data.t
+        const rule = terms && terms.items.find((i) => i.id === 'cancellation')
         this.loaded = true
         this.setData({
+          cancelRule: rule ? rule.text : '',
+          entries: entries
+            .filter((x) => x.status !== 'cancelled')
+            .map((x) => ({
+              waitlist_id: x.waitlist_id,
+              serviceName: f.serviceName(x.service),
+              when: x.date,
+              statusText: x.status_label || x.status,
+              detail:
+                x.status === 'waiting' && x.position
+                  ? fill(t.waitlistPosition, { n: x.position })
+                  : x.status === 'booked' && x.booking_no
+                    ? fill(t.waitlistBooked, { no: x.booking_no })
+                    : '',
+              canLeave: x.status === 'waiting',
+            })),
           bookings: list.map((b) => ({
             booking_no: b.booking_no,
             serviceName: f.serviceName(b.service),
@@ -60,12 +101,26 @@ module.exports = ({ api, platform, guard, confirm, fmt }) => ({
       const b = this.data.bookings.find((x) => x.booking_no === e.currentTarget.dataset.no)
       if (!b || !b.canCancel) return
       const t = this.data.t
-      const sure = await confirm(t.confirmTitle, fill(t.confirmText, { when: b.when, service: b.serviceName }), t.confirmButton)
+      const question = fill(t.confirmText, { when: b.when, service: b.serviceName })
+      const sure = await confirm(t.confirmTitle, [question, this.data.cancelRule].filter(Boolean).join('\n'), t.confirmButton)
       if (!sure) return
       this.setData({ notice: '' })
       const done = await guard(this, () => api.cancelBooking(b.booking_no))
       if (done) {
         this.setData({ notice: t.cancelled })
+        await this.load()
+      }
+    },
+    async leave(e) {
+      const x = this.data.entries.find((y) => y.waitlist_id === e.currentTarget.dataset.id)
+      if (!x || !x.canLeave) return
+      const t = this.data.t
+      const sure = await confirm(t.leaveTitle, fill(t.leaveText, { when: x.when, service: x.serviceName }), t.leaveButton)
+      if (!sure) return
+      this.setData({ notice: '' })
+      const done = await guard(this, () => api.leaveWaitlist(x.waitlist_id))
+      if (done) {
+        this.setData({ notice: t.left })
         await this.load()
       }
     },
