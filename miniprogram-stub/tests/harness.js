@@ -85,6 +85,7 @@ function install({ routes = {}, storage = {}, modal = true, loginCode = 'wx-code
     },
     stopPullDownRefresh() {},
     makePhoneCall() {},
+    openLocation: (opts) => log.navigations.push(['openLocation', opts]),
     // The phone's language: pages and the API's Accept-Language follow it.
     getSystemInfoSync: () => Object.assign({}, simulatedWx.getSystemInfoSync(), { language }),
   })

@@ -195,6 +195,17 @@ test('a hall: its details, the photo-receipt notice where needed, and on to the 
   assert.deepEqual(w.navigations, [['navigateTo', '/pages/slots/slots?office=sz-futian&service=id_card']])
 })
 
+test('a hall with its place on the map opens it in the map, from where the route is one tap', async () => {
+  const w = install({ routes: { 'GET /v1/offices/:id': (req) => hall(req.params.id, 'sz', '深圳', { location: { lat: 22.5431, lng: 114.0579 } }) } })
+  const page = await openPage('office', { id: 'sz-futian', service: 'passport' })
+  await tap(page.querySelector('.map'))
+  assert.deepEqual(w.navigations, [
+    ['openLocation', { latitude: 22.5431, longitude: 114.0579, name: '深圳sz-futian出入境大厅', address: '某路1号', scale: 16 }],
+  ])
+  install({ routes: { 'GET /v1/offices/:id': (req) => hall(req.params.id, 'sz', '深圳') } })
+  assert.equal((await openPage('office', { id: 'sz-futian', service: 'passport' })).querySelector('.map'), undefined, 'no place, no map')
+})
+
 test('a hall that does not offer the service cannot go on to book it', async () => {
   const w = install({ routes: { 'GET /v1/offices/:id': (req) => hall(req.params.id, 'sh', '上海') } })
   const page = await openPage('office', { id: 'sh-pudong', service: 'visa_extension' })

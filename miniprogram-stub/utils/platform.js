@@ -59,6 +59,7 @@ function wechat(getWx) {
     reLaunch: (url) => wx().reLaunch({ url }),
     navigateBack: () => wx().navigateBack(),
     makePhoneCall: (number) => wx().makePhoneCall({ phoneNumber: number }),
+    openLocation: ({ latitude, longitude, name, address }) => wx().openLocation({ latitude, longitude, name, address, scale: 16 }),
     stopPullDownRefresh: () => wx().stopPullDownRefresh(),
     /** Asks before something that cannot be undone; resolves to true when confirmed. */
     confirm({ title, content, confirmText, cancelText }) {

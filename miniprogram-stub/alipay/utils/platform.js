@@ -80,6 +80,9 @@ function alipay(getMy) {
     reLaunch: (url) => my().reLaunch({ url }),
     navigateBack: () => my().navigateBack(),
     makePhoneCall: (number) => my().makePhoneCall({ number }),
+    // Alipay takes the coordinates as strings.
+    openLocation: ({ latitude, longitude, name, address }) =>
+      my().openLocation({ latitude: String(latitude), longitude: String(longitude), name, address, scale: 16 }),
     stopPullDownRefresh: () => my().stopPullDownRefresh(),
     /** Asks before something that cannot be undone; resolves to true when confirmed. */
     confirm({ title, content, confirmText, cancelText }) {

@@ -1,6 +1,6 @@
 const { fill } = require('../i18n')
 
-// A hall: its address, hours and phone, the services it offers, and on to its slots.
+// A hall: its address, hours, phone and map, the services it offers, and on to its slots.
 const TEXT = {
   zh: {
     address: '地址：',
@@ -10,6 +10,7 @@ const TEXT = {
     receipt: '本大厅办理{service}需提供照片回执号，请先到有资质的照相馆拍摄证件照。',
     notOffered: '本大厅不办理{service}，请选择其他业务或大厅。',
     chooseTime: '选择预约时间',
+    map: '查看地图和路线',
   },
   en: {
     address: 'Address: ',
@@ -19,6 +20,7 @@ const TEXT = {
     receipt: 'For {service} this hall needs a photo receipt number: have your photo taken at a certified studio first.',
     notOffered: 'This hall does not offer {service}. Choose another service or hall.',
     chooseTime: 'Choose a time',
+    map: 'Map and directions',
   },
 }
 
@@ -53,6 +55,11 @@ module.exports = ({ api, platform, guard, fmt }) => ({
     },
     call() {
       platform.makePhoneCall(this.data.office.phone)
+    },
+    /** The platform's map at the hall, from where the route is one tap. */
+    openMap() {
+      const { location, name, address } = this.data.office
+      if (location) platform.openLocation({ latitude: location.lat, longitude: location.lng, name, address })
     },
     chooseTime() {
       if (!this.data.offered) return
