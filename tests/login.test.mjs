@@ -234,11 +234,46 @@ test("phone binding through getuserphonenumber, shown masked; token replaced ups
   assertError(bad, 400, "INVALID_ARGUMENT");
   assertError(await api("POST", "/v1/me/phone", { body: { code: "dev-13812345678" } }), 401, "UNAUTHENTICATED");
 
-  // The phone comes from WeChat: an Alipay account cannot use it.
+  // An Alipay account shows no WeChat code: it must send what my.getPhoneNumber sealed.
   const ali = assertOk(await alipay(`dev-${fresh("ph")}`));
-  const refused = await api("POST", "/v1/me/phone", { token: ali.access_token, body: { code: "dev-13812345678" } });
-  assertError(refused, 400, "INVALID_ARGUMENT");
-  assert.equal(refused.body.details.reason, "unsupported_platform");
+  const wrong = await api("POST", "/v1/me/phone", { token: ali.access_token, body: { code: "dev-13812345678" } });
+  assertError(wrong, 400, "INVALID_ARGUMENT");
+  assert.equal(wrong.body.details.field, "response");
+});
+
+/** The `response` text my.getPhoneNumber gives an Alipay client (the fake seals it as Alipay does). */
+async function alipayPhone(spec) {
+  const res = await fetch(`${FAKES}/__fakes/alipay/phone`, { method: "POST", body: JSON.stringify(spec) });
+  assert.equal(res.status, 200);
+  return (await res.json()).response;
+}
+
+test("an Alipay account binds the number my.getPhoneNumber sealed: Alipay's signature checked, the content key opens it", async () => {
+  const ali = assertOk(await alipay(`dev-${fresh("aph")}`));
+  const phone = (body) => api("POST", "/v1/me/phone", { token: ali.access_token, body });
+  const bound = assertOk(await phone({ response: await alipayPhone({ mobile: "13712345678" }) }));
+  assert.equal(bound.phone, "137****5678");
+  assert.equal(bound.phone_number, "13712345678");
+  assert.equal(assertOk(await me(ali.access_token)).phone, "137****5678");
+
+  // Tampered (another ciphertext under the signature), unsigned, refused by Alipay, not sealed at all:
+  // each a 400 naming `response`, and the number bound stays.
+  const sealed = JSON.parse(await alipayPhone({ mobile: "13900000000" }));
+  const other = JSON.parse(await alipayPhone({ mobile: "13600000000" }));
+  const bad = [
+    JSON.stringify({ ...sealed, response: other.response }),
+    JSON.stringify({ response: sealed.response }),
+    await alipayPhone({ refused: true }),
+    "13900000000",
+    JSON.stringify({ ...sealed, response: "bm90IHNlYWxlZA==" }),
+  ];
+  for (const response of bad) {
+    const res = await phone({ response });
+    assertError(res, 400, "INVALID_ARGUMENT");
+    assert.equal(res.body.details.field, "response", response);
+  }
+  assertError(await phone({}), 400, "INVALID_ARGUMENT");
+  assert.equal(assertOk(await me(ali.access_token)).phone, "137****5678");
 });
 
 // ---------------------------------------------------------------------------------------------

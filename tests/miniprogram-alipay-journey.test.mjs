@@ -48,6 +48,15 @@ function phone(name, { language = "zh-Hans" } = {}) {
     setStorageSync: ({ key, data }) => storage.set(key, structuredClone(data)),
     removeStorageSync: ({ key }) => storage.delete(key),
     getSystemInfoSync: () => ({ language: my.language, platform: "iOS" }),
+    // The number the user lets Alipay share (getAuthorize, then my.getPhoneNumber): sealed as
+    // Alipay seals it, by the fake; null: the user declines.
+    mobile: null,
+    getPhoneNumber({ success, fail }) {
+      if (!my.mobile) return setTimeout(() => fail({ error: 11, errorMessage: "user denied" }), 0);
+      fetch(`${FAKES}/__fakes/alipay/phone`, { method: "POST", body: JSON.stringify({ mobile: my.mobile }) })
+        .then((r) => r.json())
+        .then(({ response }) => success({ response }), fail);
+    },
     getAuthCode({ scopes, success }) {
       assert.equal(scopes, "auth_base");
       setTimeout(() => success({ authCode: `${Date.now()}-${++codes}` }), 0);
@@ -190,12 +199,21 @@ test("on Alipay: sign in, bind, book through the pages after the subscription di
   const slot = queryOf(url);
   assert.deepEqual([slot.office, slot.date, slot.period], [HALL, DAY, PERIOD]);
 
-  // The booking form: typed phone (Alipay gives no phone code the backend can read), the terms
-  // shown, and the subscription dialog right before the submit.
+  // The booking form: the phone from Alipay's button (declined first: nothing sent, typed then),
+  // the terms shown, and the subscription dialog right before the submit.
   const book = await open("book", slot);
   assert.equal(book.data.error, "");
   assert.equal(book.data.applicants.length, 1);
-  book.onPhone({ detail: { value: "13800138000" } });
+  assert.equal(book.data.phoneButton, true);
+  const beforePhone = my.requests.length;
+  await book.onPhoneCode({ type: "getAuthorize" });
+  assert.equal(my.requests.length, beforePhone, "declined: nothing sent");
+  assert.equal(book.data.phone, "");
+  my.mobile = "13800138000";
+  await book.onPhoneCode({ type: "getAuthorize" });
+  assert.equal(book.data.error, "");
+  assert.equal(book.data.phone, "13800138000", "Alipay's number, opened by the backend, fills the form");
+  assert.equal(my.storage.get("yuyue.user").phone, "138****8000");
   await book.showTerms();
   assert.ok(book.data.terms.items.length >= 3);
   book.toggleAgree();

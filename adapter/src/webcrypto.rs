@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use yuyue_shared::booking::qr::{Ed25519Signing, SignatureFuture};
 use yuyue_shared::providers::alipay::{Rsa2, Rsa2Future};
+use yuyue_shared::providers::alipay_phone::ContentKey;
 use yuyue_shared::ApiError;
 
 #[wasm_bindgen]
@@ -29,6 +30,9 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = sign)]
     fn subtle_sign(algorithm: &JsValue, key: &JsValue, data: &Uint8Array) -> Promise;
+
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = decrypt)]
+    fn subtle_decrypt(algorithm: &JsValue, key: &JsValue, data: &Uint8Array) -> Promise;
 
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify)]
     fn subtle_verify(
@@ -277,6 +281,47 @@ impl Rsa2 for WebCryptoRsa2 {
             .await
             .map_err(|_| rsa2_failed("rsa_verify"))?;
             Ok(verdict.as_bool() == Some(true))
+        })
+    }
+}
+
+/// `{name: "AES-CBC", iv}` with Alipay's zero IV.
+fn aes_cbc() -> Result<JsValue, JsValue> {
+    let alg = Object::new();
+    Reflect::set(&alg, &"name".into(), &"AES-CBC".into())?;
+    Reflect::set(&alg, &"iv".into(), &Uint8Array::new_with_length(16).into())?;
+    Ok(alg.into())
+}
+
+/// The app's Alipay content key (接口内容加密, AES), imported into the runtime.
+pub struct WebCryptoContentKey(JsValue);
+
+impl WebCryptoContentKey {
+    /// The key as Alipay's console shows it (base64 of 16, 24 or 32 bytes); `None` when the
+    /// runtime cannot import it, which is the configuration's error.
+    pub async fn import(b64: &str) -> Option<Self> {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .ok()?;
+        let usages = Array::of1(&"decrypt".into());
+        let alg = Object::new();
+        Reflect::set(&alg, &"name".into(), &"AES-CBC".into()).ok()?;
+        let imported = import_key("raw", &Uint8Array::from(&raw[..]), &alg, false, &usages);
+        JsFuture::from(imported).await.ok().map(WebCryptoContentKey)
+    }
+}
+
+impl ContentKey for WebCryptoContentKey {
+    fn decrypt<'a>(&'a self, ciphertext: &'a [u8]) -> Rsa2Future<'a, Option<Vec<u8>>> {
+        Box::pin(async move {
+            let alg = aes_cbc().map_err(|_| rsa2_failed("aes_decrypt"))?;
+            // WebCrypto rejects bad padding: input that was not sealed with this key.
+            Ok(
+                JsFuture::from(subtle_decrypt(&alg, &self.0, &Uint8Array::from(ciphertext)))
+                    .await
+                    .ok()
+                    .map(|plain| Uint8Array::new(&plain).to_vec()),
+            )
         })
     }
 }

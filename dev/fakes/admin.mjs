@@ -73,6 +73,17 @@ export function createAdmin({ records, faults, wechat, alipay }) {
     "POST /wechat/subscriptions": (req, res, url, body) => subscriptions(res, body, "openid", wechat, "wx-"),
     "POST /alipay/subscriptions": (req, res, url, body) => subscriptions(res, body, "user_id", alipay, "ali-"),
 
+    // What my.getPhoneNumber hands the client once the user allows their number: the sealed text
+    // it sends on to POST /v1/me/phone as `response`.
+    "POST /alipay/phone": (req, res, url, body) => {
+      const spec = parseJsonObject(body);
+      const refused = spec?.refused === true;
+      if (!refused && !(typeof spec?.mobile === "string" && /^\d{6,15}$/.test(spec.mobile))) {
+        return bad(res, 'body must be {"mobile":"138…"} or {"refused":true}');
+      }
+      return ok(res, { response: alipay.phoneResponse(spec.mobile, { refused }) });
+    },
+
     "POST /expire-tokens": (req, res) => {
       wechat.expireTokens();
       return ok(res);

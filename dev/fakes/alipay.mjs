@@ -5,7 +5,7 @@
 // backend builds the signed string fails here as it would at Alipay. Responses are RSA2-signed
 // with the platform's private key over the exact JSON text of the response value, as Alipay does
 // and as the SDK's checkResponseSign reads it back (dev/fakes/fakes.test.mjs checks each kind).
-import { randomBytes, sign as rsaSign } from "node:crypto";
+import { createCipheriv, randomBytes, sign as rsaSign } from "node:crypto";
 import { AlipaySdk } from "alipay-sdk";
 import { sendText } from "./http.mjs";
 
@@ -100,8 +100,20 @@ function readParams(req, url, rawBody) {
   return params;
 }
 
+/**
+ * What my.getPhoneNumber gives the client: `{"code","msg","mobile"}` sealed with the app's content
+ * key (AES-CBC, zero IV, PKCS#7, base64) and the ciphertext signed in double quotes (RSA2), as the
+ * official SDK's `aesDecrypt` and `rsaCheck` read it back (dev/fakes/fakes.test.mjs checks).
+ */
+function sealPhone(answer, contentKey, alipayPrivateKey) {
+  const cipher = createCipheriv(`aes-${contentKey.length * 8}-cbc`, contentKey, Buffer.alloc(16));
+  const content = Buffer.concat([cipher.update(JSON.stringify(answer), "utf8"), cipher.final()]).toString("base64");
+  const sign = signAnswer(`"${content}"`, alipayPrivateKey);
+  return JSON.stringify({ response: content, sign, sign_type: "RSA2", encrypt_type: "AES", charset: "UTF-8" });
+}
+
 export function createAlipay(config, { records, faults }) {
-  const { appId, appPublicKey, alipayPrivateKey, singleUseCodes = true, maxSkewSec = 900 } = config;
+  const { appId, appPublicKey, alipayPrivateKey, contentKey, singleUseCodes = true, maxSkewSec = 900 } = config;
   const sdk = gatewaySdk(appId, appPublicKey, alipayPrivateKey);
   const usedCodes = new Set();
   const refusing = new Set(); // user ids that did not subscribe
@@ -272,6 +284,18 @@ export function createAlipay(config, { records, faults }) {
     setRefusing(userId, refuse = true) {
       if (refuse) refusing.add(userId);
       else refusing.delete(userId);
+    },
+
+    /**
+     * The `response` text my.getPhoneNumber hands a client whose user allowed their number
+     * `mobile`; `refused` gives Alipay's answer for a user who did not bind one.
+     */
+    phoneResponse(mobile, { refused = false } = {}) {
+      const answer = refused
+        ? { code: "40003", msg: "Business Failed", subCode: "isv.invalid-auth-relations", subMsg: "无效的授权关系" }
+        : { code: "10000", msg: "Success", mobile };
+      records.add("alipay_phone", { mobile: refused ? null : mobile });
+      return sealPhone(answer, contentKey, alipayPrivateKey);
     },
 
     /** The user `userId` accepted `templateIds` in my.requestSubscribeMessage, `times` times. */

@@ -5,7 +5,7 @@ import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { AlipaySdk } from "alipay-sdk";
-import { startFakes } from "./index.mjs";
+import { DEFAULTS, startFakes } from "./index.mjs";
 
 const keyFile = (name) => readFileSync(new URL(`./keys/${name}`, import.meta.url), "utf8");
 const APP_PRIVATE = createPrivateKey(keyFile("app_private.pem"));
@@ -443,6 +443,28 @@ describe("alipay alipay.open.app.mini.templatemessage.send", () => {
 });
 
 describe("alipay, driven by the official SDK (alipay-sdk)", () => {
+  test("my.getPhoneNumber's sealed number opens and verifies with the SDK's own aesDecrypt and rsaCheck", async () => {
+    const res = await postJson(`${control}/alipay/phone`, { mobile: "13812345678" });
+    assert.equal(res.status, 200);
+    const sealed = JSON.parse(res.body.response);
+    assert.deepEqual([sealed.sign_type, sealed.encrypt_type], ["RSA2", "AES"]);
+    const sdk = new AlipaySdk({
+      appId: "ali-dev-appid",
+      keyType: "PKCS8",
+      privateKey: keyFile("app_private.b64"),
+      alipayPublicKey: keyFile("alipay_public.b64"),
+      encryptKey: DEFAULTS.alipayContentKey,
+    });
+    // As the SDK's README says: the ciphertext is checked wrapped in double quotes.
+    assert.equal(sdk.rsaCheck(`"${sealed.response}"`, sealed.sign, "RSA2"), true);
+    assert.equal(sdk.rsaCheck(sealed.response, sealed.sign, "RSA2"), false);
+    assert.deepEqual(JSON.parse(sdk.aesDecrypt(sealed.response)), { code: "10000", msg: "Success", mobile: "13812345678" });
+
+    const refused = JSON.parse((await postJson(`${control}/alipay/phone`, { refused: true })).body.response);
+    assert.equal(JSON.parse(sdk.aesDecrypt(refused.response)).code, "40003");
+    assert.equal((await post(`${control}/alipay/phone`, { mobile: "not a number" })).status, 400);
+  });
+
   // The SDK stamps requests with its host's local time; the gateway reads Beijing time.
   const timestamp = () => shanghaiTimestamp();
 

@@ -22,6 +22,8 @@ export const DEFAULTS = Object.freeze({
   wechatAppid: "wx-dev-appid",
   wechatSecret: "dev-wechat-secret",
   alipayAppId: "ali-dev-appid",
+  // The app's content key (base64 of "yuyue-dev-aeskey"): .dev.vars.example's ALIPAY_AES_KEY.
+  alipayContentKey: "eXV5dWUtZGV2LWFlc2tleQ==",
   faceApiKey: "dev-face-key",
 });
 
@@ -58,7 +60,7 @@ function urlHost(host) {
  * @param {string} [options.host="127.0.0.1"]
  * @param {number} [options.port=0] 0 picks a free port
  * @param {{appid?: string, secret?: string, tokenTtlSec?: number}} [options.wechat]
- * @param {{appId?: string, appPublicKeyPem?: string, alipayPrivateKeyPem?: string, maxSkewSec?: number}} [options.alipay]
+ * @param {{appId?: string, appPublicKeyPem?: string, alipayPrivateKeyPem?: string, contentKey?: string, maxSkewSec?: number}} [options.alipay]
  * @param {string} [options.faceApiKey="dev-face-key"]
  * @param {boolean} [options.singleUseCodes=true] login codes (WeChat js_code, Alipay auth code) work once
  * @param {number} [options.faultTimeoutMs=15000] how long the "timeout" fault holds a socket
@@ -88,6 +90,7 @@ export async function startFakes(options = {}) {
       appId: ali.appId ?? DEFAULTS.alipayAppId,
       appPublicKey: loadKey(ali.appPublicKeyPem ?? devKey("app_public"), "public"),
       alipayPrivateKey: loadKey(ali.alipayPrivateKeyPem ?? devKey("alipay_private"), "private"),
+      contentKey: Buffer.from(ali.contentKey ?? DEFAULTS.alipayContentKey, "base64"),
       maxSkewSec: ali.maxSkewSec ?? 900,
       singleUseCodes,
     },
@@ -201,6 +204,7 @@ async function main(args) {
       appId: process.env.ALIPAY_APPID || undefined,
       appPublicKeyPem: envKey("ALIPAY_APP_PUBLIC_KEY"),
       alipayPrivateKeyPem: envKey("ALIPAY_PLATFORM_PRIVATE_KEY"),
+      contentKey: process.env.ALIPAY_AES_KEY || undefined,
     },
     faceApiKey: process.env.FACE_API_KEY || undefined,
     singleUseCodes: envFlag("FAKES_SINGLE_USE_CODES", true),

@@ -271,12 +271,12 @@ function createClient(options) {
       return user
     },
     /**
-     * Binds the number WeChat confirms for a `getPhoneNumber` button's code (Alipay's form has the
-     * number typed: see README.md, "The Alipay project"); resolves to it whole
+     * Binds the number the platform vouches for (`proof`: `{ code }` from WeChat's getPhoneNumber
+     * button, `{ response }` from Alipay's my.getPhoneNumber); resolves to it whole
      * (`phone_number`, this answer alone carries it) for the form it fills.
      */
-    async bindPhone(code) {
-      const bound = await post('/v1/me/phone', { code })
+    async bindPhone(proof) {
+      const bound = await post('/v1/me/phone', proof)
       const { phone_number: phoneNumber, ...user } = bound
       platform.storage.set(USER_KEY, user)
       return phoneNumber

@@ -132,7 +132,7 @@ test('the terms behind the agreement box are shown, from the API, before agreein
 test("the phone comes from WeChat's getPhoneNumber where the user allows it, else it is typed", async () => {
   const w = formBackend()
   const page = await openPage('book', SLOT)
-  const button = page.querySelector('.wechat-phone')
+  const button = page.querySelector('.phone-button')
   // Declined in WeChat's dialog: no code, nothing sent, the field stays empty for typing.
   button.dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:fail user deny' } })
   await settle()

@@ -14,8 +14,9 @@ const json = (value) => `${JSON.stringify(value, null, 2)}\n`
 /** WXML → AXML: Alipay's directives and event attributes; WeChat-only elements dropped. */
 function axml(wxml, page) {
   const out = wxml
-    // getPhoneNumber hands a code only WeChat can exchange (README.md, "The Alipay project").
-    .replace(/^[ \t]*<button[^>]*open-type="getPhoneNumber"[^>]*>.*<\/button>\n/gm, '')
+    // WeChat's phone button hands a code; Alipay's asks for the phone scope, then the page's
+    // handler calls my.getPhoneNumber (alipay/utils/platform.js).
+    .replace(/open-type="getPhoneNumber" bindgetphonenumber=/g, 'open-type="getAuthorize" scope="phoneNumber" onGetAuthorize=')
     .replace(/\bwx:(if|elif|else|for-item|for-index|for|key)\b/g, 'a:$1')
     .replace(/\bbind(tap|input|change|blur|confirm)=/g, (all, ev) => `on${ev[0].toUpperCase()}${ev.slice(1)}=`)
     .replace(/\bcatchtap=/g, 'catchTap=')

@@ -51,8 +51,8 @@ function wechat(getWx) {
         })
       })
     },
-    /** The code a getPhoneNumber button's event carries, or null when the user declined. */
-    phoneCodeOf: (e) => (e && e.detail && e.detail.code) || null,
+    /** The getPhoneNumber button's code, `{ code }`, or null when the user declined. */
+    phoneProof: (e) => Promise.resolve(e && e.detail && e.detail.code ? { code: e.detail.code } : null),
 
     navigateTo: (url) => wx().navigateTo({ url }),
     redirectTo: (url) => wx().redirectTo({ url }),

@@ -6,20 +6,24 @@ use super::{base, call, Outbound};
 use crate::auth::key_error;
 use crate::clock::system_now;
 use crate::cx::Cx;
-use crate::webcrypto::{Rsa2KeyRefused, WebCryptoRsa2};
+use crate::webcrypto::{Rsa2KeyRefused, WebCryptoContentKey, WebCryptoRsa2};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yuyue_shared::auth::tokens::KeyError;
+use yuyue_shared::domain::Phone;
 use yuyue_shared::providers::alipay::{parse_oauth_token, AlipayApp, AlipayUser, OAUTH_METHOD};
 use yuyue_shared::providers::alipay_message::{
     parse_template_message_send, template_message_send, TemplateAnswer, SEND_METHOD,
 };
+use yuyue_shared::providers::alipay_phone;
 use yuyue_shared::ApiResult;
 
 thread_local! {
     /// Importing an RSA private key costs milliseconds; keep it per isolate, keyed by its config.
     static APP: RefCell<Option<(String, Rc<AlipayApp>)>> = const { RefCell::new(None) };
+    /// The imported content key, by its config.
+    static CONTENT_KEY: RefCell<Option<(String, Rc<WebCryptoContentKey>)>> = const { RefCell::new(None) };
 }
 
 async fn app(cx: &impl Outbound) -> ApiResult<Rc<AlipayApp>> {
@@ -90,4 +94,30 @@ pub async fn template_message(
         async |status, body| parse_template_message_send(&app, status, body).await,
     )
     .await
+}
+
+/// The number `my.getPhoneNumber` sealed for this app: Alipay's signature checked with its public
+/// key, the content opened with the app's content key (`ALIPAY_AES_KEY`). No gateway call.
+pub async fn phone_number(cx: &Cx, response: &str) -> ApiResult<Phone> {
+    let app = app(cx).await?;
+    let configured = cx.required_config("ALIPAY_AES_KEY")?;
+    let cached = CONTENT_KEY.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(f, _)| *f == configured)
+            .map(|(_, k)| Rc::clone(k))
+    });
+    let key = match cached {
+        Some(key) => key,
+        None => {
+            let key = Rc::new(
+                WebCryptoContentKey::import(&configured)
+                    .await
+                    .ok_or_else(|| key_error(KeyError("ALIPAY_AES_KEY")))?,
+            );
+            CONTENT_KEY.with(|c| *c.borrow_mut() = Some((configured, Rc::clone(&key))));
+            key
+        }
+    };
+    alipay_phone::phone_number(&app, key.as_ref(), response).await
 }

@@ -11,7 +11,7 @@ use yuyue_shared::login::requests::{
     AlipayLogin, IdentityBody, PhoneBody, RefreshBody, WechatLogin,
 };
 use yuyue_shared::login::session::{self, ProviderAccount};
-use yuyue_shared::login::{bind_phone, require_wechat, view::user_view};
+use yuyue_shared::login::{bind_phone, phone_proof, view::user_view, PhoneProof};
 use yuyue_shared::providers::parse_client_code;
 use yuyue_shared::ratelimit;
 use yuyue_shared::store::Platform;
@@ -137,10 +137,11 @@ async fn bind_identity_handler(mut cx: Cx) -> ApiResult<Reply> {
 async fn bind_phone_handler(mut cx: Cx) -> ApiResult<Reply> {
     let caller = cx.authenticate().await?;
     let body: PhoneBody = cx.json().await?;
-    let code = parse_client_code("code", &body.code)?;
     let store = cx.store()?;
     let user = caller.user(&store).await?;
-    require_wechat(&user)?;
-    let phone = wechat::phone_number(&cx, &code).await?;
+    let phone = match phone_proof(&user, &body)? {
+        PhoneProof::Wechat(code) => wechat::phone_number(&cx, &code).await?,
+        PhoneProof::Alipay(response) => alipay::phone_number(&cx, &response).await?,
+    };
     Ok(Reply::ok(bind_phone(&store, &user, &phone).await?))
 }

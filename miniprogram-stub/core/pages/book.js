@@ -187,14 +187,15 @@ module.exports = ({ api, platform, guard, fmt }) => ({
       this.setData({ phone: e.detail.value.trim() })
     },
     /**
-     * The getPhoneNumber button: WeChat hands a code only when the user allows it; the backend
-     * exchanges it with WeChat and the confirmed number fills the field. Declined, the field
-     * stays for typing.
+     * The phone button: the platform hands its proof of the number only when the user allows it
+     * (WeChat's code, Alipay's sealed response); the backend checks it with the platform and the
+     * confirmed number fills the field. Declined, the field stays for typing.
      */
     onPhoneCode(e) {
-      const code = platform.phoneCodeOf(e)
-      if (!code) return undefined
-      return guard(this, async () => this.setData({ phone: await api.bindPhone(code) }))
+      return platform.phoneProof(e).then((proof) => {
+        if (!proof) return undefined
+        return guard(this, async () => this.setData({ phone: await api.bindPhone(proof) }))
+      })
     },
     onAddress(e) {
       this.setData({ address: e.detail.value.trim() })

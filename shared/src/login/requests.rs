@@ -27,7 +27,12 @@ pub struct IdentityBody {
     pub verify_token: String,
 }
 
+/// `{"code"}` from WeChat's getPhoneNumber button, or `{"response"}`, the sealed text Alipay's
+/// `my.getPhoneNumber` gives: which one the account's platform decides ([`crate::login::phone_proof`]).
 #[derive(Deserialize)]
 pub struct PhoneBody {
-    pub code: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub response: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! The login use cases against the in-memory store.
 
 use super::identity::{bind_identity, parse_identity, BindContext, FaceCheck, IdentityInput};
-use super::requests::IdentityBody;
+use super::requests::{IdentityBody, PhoneBody};
 use super::session::{logout, refresh, sign_in, Issued, ProviderAccount};
 use super::*;
 use crate::auth::documents::tests::keys;
@@ -625,11 +625,24 @@ fn identity_input_is_validated_field_by_field() {
 }
 
 #[test]
-fn phones_bind_only_on_wechat_and_show_masked() {
+fn phones_bind_by_each_platforms_proof_and_show_masked() {
     let store = MemoryStore::new();
     let mut e = Entropy::from_seed([18; 32]);
     let user = user_of(&store, &login(&store, &mut e, "wx-alice"));
-    require_wechat(&user).unwrap();
+    let body = |code: Option<&str>, response: Option<&str>| PhoneBody {
+        code: code.map(str::to_owned),
+        response: response.map(str::to_owned),
+    };
+    assert_eq!(
+        phone_proof(&user, &body(Some("wx-phone"), None)).unwrap(),
+        PhoneProof::Wechat("wx-phone".into())
+    );
+    for wrong in [body(None, Some("{}")), body(Some(" "), None)] {
+        assert_eq!(
+            phone_proof(&user, &wrong).unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
+    }
     let phone = crate::domain::Phone::parse("13812345678").unwrap();
     let view = block_on(bind_phone(&store, &user, &phone)).unwrap();
     assert_eq!(view.user.phone.as_deref(), Some("138****5678"));
@@ -650,8 +663,15 @@ fn phones_bind_only_on_wechat_and_show_masked() {
         &mut e,
     ))
     .unwrap();
-    let err = require_wechat(&user_of(&store, &ali)).unwrap_err();
+    let ali = user_of(&store, &ali);
+    assert_eq!(
+        phone_proof(&ali, &body(None, Some("{\"response\":\"x\"}"))).unwrap(),
+        PhoneProof::Alipay("{\"response\":\"x\"}".into())
+    );
+    // An Alipay account has no WeChat code to show, and the sealed text is what it must send.
+    let err = phone_proof(&ali, &body(Some("wx-phone"), None)).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidArgument);
+    assert_eq!(err.details.as_ref().unwrap()["field"], "response");
 }
 
 #[test]

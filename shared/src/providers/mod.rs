@@ -10,6 +10,7 @@
 use crate::t;
 pub mod alipay;
 pub mod alipay_message;
+pub mod alipay_phone;
 pub mod face;
 pub mod wechat;
 
