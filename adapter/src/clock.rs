@@ -10,8 +10,7 @@ pub fn system_now() -> Instant {
 /// `override_header` is honoured only when `dev` is true.
 pub fn now(dev: bool, override_header: Option<&str>) -> Instant {
     if dev {
-        if let Some(t) = override_header.and_then(|h| chrono::DateTime::parse_from_rfc3339(h).ok())
-        {
+        if let Some(t) = override_header.and_then(yuyue_shared::time::instant_from) {
             return t;
         }
     }

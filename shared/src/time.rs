@@ -100,6 +100,73 @@ pub fn date_time_text(t: &Instant) -> String {
     )
 }
 
+/// An RFC 3339 instant as [`opt_instant`] writes it and chrono's serde did —
+/// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of up to nine digits, then `Z` or `±HH:MM` — or
+/// `None`. Read here rather than by chrono's `FromStr`, whose parser is format-string machinery.
+pub fn instant_from(s: &str) -> Option<Instant> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let date = date_from(s.get(..10)?)?;
+    let (h, m, sec) = (digits(b, 11, 13)?, digits(b, 14, 16)?, digits(b, 17, 19)?);
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let width = i - start;
+        if !(1..=9).contains(&width) {
+            return None;
+        }
+        nanos = digits(b, start, i)? * 10u32.pow((9 - width) as u32);
+    }
+    let offset_secs = match b.get(i..)? {
+        [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] if rest.len() == 5 && rest[2] == b':' => {
+            let secs = (digits(rest, 0, 2)? * 3600 + digits(rest, 3, 5)? * 60) as i32;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let time = NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
+    FixedOffset::east_opt(offset_secs)?
+        .from_local_datetime(&date.and_time(time))
+        .single()
+}
+
+/// `Option<Instant>` in serde as RFC 3339 in Shanghai time, to the millisecond.
+pub mod opt_instant {
+    use super::{instant_from, shanghai, Instant};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<Instant>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(
+                &t.with_timezone(&shanghai())
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            ),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Instant>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(raw) => instant_from(&raw)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 instant")),
+            None => Ok(None),
+        }
+    }
+}
+
 /// `NaiveTime` as `"HH:MM"` in serde.
 pub mod hhmm {
     use chrono::NaiveTime;
@@ -142,6 +209,46 @@ mod tests {
             "２０２６-11-21",
         ] {
             assert!(parse_date("date", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn instants_are_read_as_rfc3339_writes_them_and_nothing_else() {
+        let t = instant_from("2026-11-21T08:00:00.125+08:00").unwrap();
+        assert_eq!(t.timestamp_millis(), 1_795_219_200_125);
+        assert_eq!(
+            instant_from("2026-11-21T00:00:00Z").unwrap(),
+            t - chrono::Duration::milliseconds(125)
+        );
+        assert_eq!(
+            instant_from("2026-11-20T19:00:00-05:00")
+                .unwrap()
+                .timestamp(),
+            1_795_219_200
+        );
+        for bad in [
+            "",
+            "2026-11-21",
+            "2026-11-21 08:00:00+08:00",
+            "2026-11-21T08:00:00",
+            "2026-11-21T08:00:00.+08:00",
+            "2026-11-21T08:00:00.1234567890+08:00",
+            "2026-11-21T25:00:00+08:00",
+            "2026-11-21T08:00:00+0800",
+            "2026-11-21T08:00:00+08:00x",
+            "2026-02-30T08:00:00Z",
+        ] {
+            assert_eq!(instant_from(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        // chrono's parser, which instant_from replaces, is the reference here.
+        #[test]
+        fn instants_read_back_as_chrono_reads_them(ms in 0i64..4_000_000_000_000, offset_min in -720i32..=840, millis in proptest::bool::ANY) {
+            let t = from_unix_millis(ms).with_timezone(&FixedOffset::east_opt(offset_min * 60).unwrap());
+            let text = t.to_rfc3339_opts(if millis { chrono::SecondsFormat::Millis } else { chrono::SecondsFormat::AutoSi }, offset_min == 0);
+            proptest::prop_assert_eq!(instant_from(&text), Some(DateTime::parse_from_rfc3339(&text).unwrap()));
         }
     }
 

@@ -45,7 +45,7 @@ struct BookingRow {
 }
 
 pub(crate) fn instant(s: &str) -> ApiResult<Instant> {
-    chrono::DateTime::parse_from_rfc3339(s).map_err(|_| corrupt("timestamp"))
+    yuyue_shared::time::instant_from(s).ok_or_else(|| corrupt("timestamp"))
 }
 
 fn opt_instant(s: Option<&str>) -> ApiResult<Option<Instant>> {

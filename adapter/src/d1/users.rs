@@ -8,7 +8,7 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 /// Timestamps are stored as RFC 3339 text.
 pub(super) fn instant(what: &str, s: &str) -> ApiResult<Instant> {
-    chrono::DateTime::parse_from_rfc3339(s).map_err(|_| corrupt(what))
+    yuyue_shared::time::instant_from(s).ok_or_else(|| corrupt(what))
 }
 
 pub(super) fn opt_instant(what: &str, s: Option<&str>) -> ApiResult<Option<Instant>> {

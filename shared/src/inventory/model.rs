@@ -76,6 +76,7 @@ pub struct Taken {
     pub period_id: PeriodId,
     pub confirmed: bool,
     /// When an unconfirmed hold lapses.
+    #[serde(default, with = "crate::time::opt_instant")]
     pub expires_at: Option<Instant>,
 }
 

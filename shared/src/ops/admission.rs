@@ -60,8 +60,8 @@ pub async fn set_admission<S: Catalog, I: Inventory>(
     let config = if req.enabled {
         let opens = match req.opens_at.as_deref() {
             None => release_instant(rules, date),
-            Some(raw) => chrono::DateTime::parse_from_rfc3339(raw)
-                .map_err(|_| ApiError::invalid("opens_at", t!("ops.bad_opens_at")))?,
+            Some(raw) => crate::time::instant_from(raw)
+                .ok_or_else(|| ApiError::invalid("opens_at", t!("ops.bad_opens_at")))?,
         };
         let c = AdmissionConfig {
             opens_at_ms: opens.timestamp_millis(),

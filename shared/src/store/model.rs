@@ -398,7 +398,8 @@ pub(crate) mod instant_rfc3339 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
         let raw = String::deserialize(d)?;
-        chrono::DateTime::parse_from_rfc3339(&raw).map_err(serde::de::Error::custom)
+        crate::time::instant_from(&raw)
+            .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 instant"))
     }
 }
 
