@@ -11,6 +11,7 @@ const ENVS = {
     devUser: 'devtools',
     // The local face-verification fake passes `dev-ok` for any name and ID number.
     devVerifyToken: 'dev-ok',
+    faceVerifyH5: null,
     // Subscribe-message template ids by kind: the backend's ALIPAY_TEMPLATES (.dev.vars.example).
     templates: {
       booking_confirmed: 'dev-ali-confirmed',
@@ -24,6 +25,10 @@ const ENVS = {
     baseUrl: 'https://api.yuyue.example',
     devUser: null,
     devVerifyToken: null,
+    // The face vendor's H5 liveness page (the vendor of the backend's FACE_VERIFY_BASE): opened in
+    // a web-view, it posts {verify_token} with my.postMessage when the check passes. Its domain
+    // goes in the console's 业务域名 (web-view domains).
+    faceVerifyH5: 'https://face.vendor.example/h5/liveness',
     // The ids from 订阅消息 in the mini-program's console (开放平台): the same values as the
     // backend's ALIPAY_TEMPLATES. A kind left out is not asked for (and Alipay will not deliver it).
     templates: {},

@@ -21,7 +21,7 @@ const MESSAGES = {
     SIGNED_OUT: '登录已失效，请重新登录',
     PLATFORM_LOGIN_FAILED: '{app}登录失败，请稍后重试',
     FACE_VERIFY_FAILED: '人脸核验未完成，请重试',
-    FACE_VERIFY_UNAVAILABLE: '{app}暂不支持在此完成人脸核验，请在微信小程序中完成实名认证，或用邀请码添加家人',
+    FACE_VERIFY_UNAVAILABLE: '人脸核验暂不可用，请稍后再试，或用邀请码添加家人',
   },
   en: {
     NETWORK: 'No connection. Check the network and try again.',
@@ -29,7 +29,7 @@ const MESSAGES = {
     SIGNED_OUT: 'You have been signed out. Please sign in again.',
     PLATFORM_LOGIN_FAILED: 'Signing in with {app} failed. Please try again later.',
     FACE_VERIFY_FAILED: 'The face check was not completed. Please try again.',
-    FACE_VERIFY_UNAVAILABLE: 'The face check cannot be done in {app} yet. Verify your identity in the WeChat mini-program, or add a family member by invitation.',
+    FACE_VERIFY_UNAVAILABLE: 'The face check is not available now. Please try again later, or add a family member by invitation.',
   },
 }
 

@@ -8,7 +8,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { ROOT } = require('./harness')
-const { stale } = require('../tools/alipay-views')
+const { stale, PLATFORM_PAGES } = require('../tools/alipay-views')
 
 const read = (rel) => fs.readFileSync(path.join(ROOT, rel), 'utf8')
 const app = JSON.parse(read('app.json'))
@@ -48,17 +48,25 @@ test('the Alipay project: the same pages, each with its .axml, .acss, .js and .j
   const project = JSON.parse(read('alipay/mini.project.json'))
   assert.equal(project.format, 2)
   assert.equal(project.compileType, 'mini')
-  assert.deepEqual(alipayApp.pages, app.pages, 'every flow on both platforms')
+  assert.deepEqual(alipayApp.pages, [...app.pages, ...PLATFORM_PAGES], 'every flow on both platforms, and Alipay\'s own pages')
   assert.ok(alipayApp.window.defaultTitle)
   assert.equal(fs.realpathSync(path.join(ROOT, 'alipay/core')), fs.realpathSync(path.join(ROOT, 'core')), 'alipay/core is the one core')
   for (const page of alipayApp.pages) {
     for (const ext of ['js', 'json', 'axml', 'acss']) assert.ok(fs.existsSync(path.join(ROOT, 'alipay', `${page}.${ext}`)), `alipay/${page}.${ext}`)
     assert.ok(JSON.parse(read(`alipay/${page}.json`)).defaultTitle, `alipay/${page}.json: defaultTitle`)
-    assert.equal(read(`alipay/${page}.js`), `require('../../utils/page')(require('../../core/pages/${nameOf(page)}'))\n`, page)
+    if (app.pages.includes(page)) {
+      assert.equal(read(`alipay/${page}.js`), `require('../../utils/page')(require('../../core/pages/${nameOf(page)}'))\n`, page)
+    }
     const axml = read(`alipay/${page}.axml`)
     assert.doesNotMatch(axml, /\bwx:|\bbind\w+=|\bcatchtap=/, `alipay/${page}.axml: WeChat syntax`)
     for (const [, directive] of axml.matchAll(/\ba:([\w-]+)/g)) {
       assert.ok(['if', 'elif', 'else', 'for', 'for-item', 'for-index', 'key'].includes(directive), `alipay/${page}.axml: a:${directive}`)
+    }
+  }
+  // Alipay's own pages: every handler their view names is defined in their page.
+  for (const page of PLATFORM_PAGES) {
+    for (const [, name] of read(`alipay/${page}.axml`).matchAll(/\bon[A-Z]\w*="(\w+)"/g)) {
+      assert.match(read(`alipay/${page}.js`), new RegExp(`^  ${name}\\(`, 'm'), `alipay/${page}: ${name}`)
     }
   }
   const dirs = fs.readdirSync(path.join(ROOT, 'alipay/pages')).map((d) => `pages/${d}/${d}`).sort()

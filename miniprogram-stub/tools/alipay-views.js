@@ -8,6 +8,8 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const ROOT = path.join(__dirname, '..')
+// Alipay's own pages, written by hand: the face check's web-view (alipay/utils/face.js).
+const PLATFORM_PAGES = ['pages/face/face']
 const read = (rel) => fs.readFileSync(path.join(ROOT, rel), 'utf8')
 const json = (value) => `${JSON.stringify(value, null, 2)}\n`
 
@@ -38,7 +40,7 @@ function views() {
   const w = app.window
   const files = {
     'alipay/app.json': json({
-      pages: app.pages,
+      pages: [...app.pages, ...PLATFORM_PAGES],
       window: { defaultTitle: w.navigationBarTitleText, titleBarColor: w.navigationBarBackgroundColor, backgroundColor: w.backgroundColor },
     }),
     'alipay/app.acss': read('app.wxss'),
@@ -73,4 +75,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { views, stale, axml }
+module.exports = { views, stale, axml, PLATFORM_PAGES }

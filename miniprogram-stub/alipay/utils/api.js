@@ -7,8 +7,9 @@ const { alipay } = require('./platform')
 /** options as core's createClient, with `my` (default: the global one) instead of `platform`. */
 function createClient(options = {}) {
   const { my: given, ...rest } = options
-  const platform = alipay(() => given || my) // eslint-disable-line no-undef
-  return core.createClient(Object.assign({}, config, rest, { platform }))
+  const settings = Object.assign({}, config, rest)
+  const platform = alipay(() => given || my, { faceVerifyH5: settings.faceVerifyH5 }) // eslint-disable-line no-undef
+  return core.createClient(Object.assign(settings, { platform }))
 }
 
 module.exports = createClient({

@@ -1,5 +1,6 @@
 // Alipay's side of the platform contract (README.md, "The platform layer"): every my.* call the
 // core and the pages need, in the neutral shapes they expect. WeChat's is ../../utils/platform.js.
+const face = require('./face')
 
 /** my.request's HTTP-error failure (error 19) carries the answer: read it as one. */
 function answerOf(res) {
@@ -16,9 +17,10 @@ function answerOf(res) {
 
 /**
  * The platform over `getMy()`: the global `my` in the app, a shim in the journey test. Read at
- * each call, since the pages' instance is made before any test installs its `my`.
+ * each call, since the pages' instance is made before any test installs its `my`. options:
+ * `faceVerifyH5`, the face vendor's H5 liveness page (config.js).
  */
-function alipay(getMy) {
+function alipay(getMy, options = {}) {
   const my = getMy
   return {
     name: 'alipay',
@@ -65,13 +67,18 @@ function alipay(getMy) {
       return new Promise((resolve) => my().requestSubscribeMessage({ entityIds, success: resolve, fail: () => resolve(null) }))
     },
     /**
-     * Alipay's face check (my.startAPVerify) needs a certify id the backend would start with
-     * Alipay; it does not yet, so the check is refused with a message that says what to do.
+     * The face vendor's H5 liveness page in a web-view (utils/face.js): its URL is `faceVerifyH5`
+     * of config.js, with the name and document number in the fragment, which stays on the
+     * phone. Without one configured there is no face check on Alipay.
      */
-    faceVerify() {
-      const err = new Error('face verification is not available on Alipay')
-      err.code = 'FACE_VERIFY_UNAVAILABLE'
-      return Promise.reject(err)
+    faceVerify({ name, idNumber }) {
+      if (!options.faceVerifyH5) {
+        const err = new Error('face verification is not configured for Alipay')
+        err.code = 'FACE_VERIFY_UNAVAILABLE'
+        return Promise.reject(err)
+      }
+      const fragment = `name=${encodeURIComponent(name)}&document=${encodeURIComponent(idNumber)}`
+      return face.start((url) => my().navigateTo({ url }), `${options.faceVerifyH5}#${fragment}`)
     },
     /** After the button's authorization: `{ response }`, the sealed number, or null when refused. */
     phoneProof() {
