@@ -3,12 +3,12 @@
 SHELL := /bin/bash
 FUNCTIONS := objects login catalog helper book waitlist cancel progress ops events notify
 
-.PHONY: dev test deploy setup browser build lint unit simulate blackbox fakes-test miniprogram-test deploy-test deploy-dry-run reset bench clean
+.PHONY: dev test deploy setup browser build lint unit simulate blackbox fakes-test miniprogram-test deploy-test bench-test deploy-dry-run reset bench clean
 
 dev: setup build
 	npm run --silent dev
 
-test: setup browser lint unit build fakes-test miniprogram-test deploy-test deploy-dry-run blackbox
+test: setup browser lint unit build fakes-test miniprogram-test deploy-test bench-test deploy-dry-run blackbox
 
 # Every Worker onto the Cloudflare account wrangler is logged in to (README "Deploying"); VALUES
 # names the operator's values file (app ids, public keys, YUYUE_ZONE, secrets not yet set).
@@ -48,9 +48,13 @@ miniprogram-test: setup
 
 # What needs no account or stack (tests/deploy/): wrangler.toml's bindings, the configuration the
 # code reads against wrangler.toml and README, make deploy against a fake wrangler, the commands the
-# READMEs name.
-deploy-test: setup
+# READMEs name, and every built function within the 300 KB gzipped budget.
+deploy-test: setup build
 	npm run --silent test:deploy
+
+# The bench's own logic (load accounting, the scenarios' checks), no stack needed.
+bench-test: setup
+	npm run --silent test:bench
 
 # What `make deploy` does that needs no account: the bindings, the settings, the migrations on an
 # empty local database, and every Worker bundled as it would be uploaded.

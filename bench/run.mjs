@@ -3,10 +3,10 @@
 // state (`--shared-stack`: one stack for all), a table on stdout, bench/results/latest.json,
 // and nothing left running afterwards.
 //
-//   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--rounds R] [--keep] [--shared-stack] [--list]
+//   node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--rounds R] [--keep] [--shared-stack] [--results FILE] [--list]
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { loadScenarios, select } from "./lib/registry.mjs";
 import { machineInfo } from "./lib/machine.mjs";
 import { wasmSizes } from "./lib/sizes.mjs";
@@ -34,6 +34,8 @@ function parseCli() {
       keep: { type: "boolean", default: false },
       // One stack for every scenario, in order, instead of a fresh stack per scenario.
       "shared-stack": { type: "boolean", default: false },
+      // Where the JSON goes instead of bench/results/latest.json (bench/city-wave.mjs keeps one per size).
+      results: { type: "string" },
       list: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -51,6 +53,7 @@ function parseCli() {
     rounds: values.rounds === undefined ? undefined : Number(values.rounds),
     keep: values.keep,
     sharedStack: values["shared-stack"],
+    results: values.results === undefined ? RESULTS : resolve(values.results),
     list: values.list,
     help: values.help,
   };
@@ -195,7 +198,7 @@ async function main() {
   const cli = parseCli();
   const registry = await loadScenarios();
   if (cli.help || cli.list) {
-    if (cli.help) console.log("usage: node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--rounds R] [--keep] [--shared-stack] [--list]");
+    if (cli.help) console.log("usage: node bench/run.mjs [--scenario NAME]... [--duration SEC] [--warmup SEC] [--people N] [--rounds R] [--keep] [--shared-stack] [--results FILE] [--list]");
     for (const s of registry.scenarios) console.log(`${s.name.padEnd(16)} ${s.description}`);
     return 0;
   }
@@ -266,9 +269,9 @@ async function main() {
     wasm_sizes: sizes,
     ...(rebuilt.length ? { wasm_rebuilt_during_run: rebuilt } : {}),
   };
-  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify(out, null, 2) + "\n");
-  say(`wrote ${relative(ROOT, RESULTS)}`);
+  mkdirSync(dirname(cli.results), { recursive: true });
+  writeFileSync(cli.results, JSON.stringify(out, null, 2) + "\n");
+  say(`wrote ${relative(ROOT, cli.results)}`);
   return failed ? 1 : 0;
 }
 

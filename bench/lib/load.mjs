@@ -39,6 +39,7 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
  *                connection still has at most one request in flight, so a server that cannot
  *                keep up gets less
  *   timeoutSec   per-request timeout (default 10); a timed-out request counts in `errors`
+ *   samples      optional true: also return every latency, for percentiles over several loads
  *
  * Resolves to {
  *   requests, sent, unanswered   responses received, requests sent, sent but never answered
@@ -46,6 +47,7 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
  *   latency                      { min, p50, p90, p99, max, mean } in ms, over every response
  *   non2xx, errors, timeouts, statusCodes: { "200": n }, codes (when `classify` is given)
  *   latency_by_code              (when `classify` is given) { key: { count, ...latency } }
+ *   samples                      (when asked) { all: [ms], byCode: { key: [ms] } }
  *   cpu                          cores used meanwhile: { self, children: { workerd }, total,
  *                                others } (see cpu.mjs)
  *   client_loop_delay_ms         { p99, max } stalls of this process, which inflate `latency`
@@ -63,6 +65,7 @@ export async function load({
   classify,
   rate,
   timeoutSec = 10,
+  samples = false,
 }) {
   const target = new URL(url);
   if (!LOOPBACK.test(target.hostname)) {
@@ -70,6 +73,7 @@ export async function load({
   }
   if (!amount && !(durationSec > 0)) throw new Error("load: give durationSec or amount");
   if (amount) connections = Math.min(connections, amount); // autocannon rejects more
+  if (rate) connections = Math.min(connections, rate); // as autocannon does
 
   const base = encode({ method, path: target.pathname + target.search, headers, body });
   const options = {
@@ -148,14 +152,20 @@ export async function load({
   loopDelay.disable();
 
   const elapsed = ((lastResponseAt || performance.now()) - startedAt) / 1000;
+  // With a rate, autocannon counts each connection's first second's quota as sent when the
+  // connection starts, where it counts only its first request without one (lib/run.js): the
+  // rest of that quota is counted again as it is sent.
+  const perConnection = (c) => Math.floor(rate / connections) + (c < rate % connections ? 1 : 0);
+  const counted = rate ? Array.from({ length: connections }, (_, c) => Math.max(0, perConnection(c) - 1)).reduce((a, b) => a + b, 0) : 0;
+  const sent = result.requests.sent - counted;
   const out = {
     requests: latencies.length,
-    sent: result.requests.sent,
+    sent,
     // Sent and never answered: in a duration run, the <= `connections` requests in flight at the
     // stop; beyond that, requests lost with their connection (see README: workerd closes a
     // keep-alive connection after answering a request whose body the Worker never read, and a
     // request already written to it is lost, not always counted in `errors`).
-    unanswered: Math.max(0, result.requests.sent - latencies.length),
+    unanswered: Math.max(0, sent - latencies.length),
     durationSec: round(elapsed, 3),
     throughput_rps: round(elapsed > 0 ? latencies.length / elapsed : 0, 1),
     latency: summarize(latencies),
@@ -173,6 +183,7 @@ export async function load({
     out.codes = codes;
     out.latency_by_code = Object.fromEntries(Object.entries(latenciesByKey).map(([k, v]) => [k, { count: v.length, ...summarize(v) }]));
   }
+  if (samples) out.samples = { all: latencies, byCode: latenciesByKey };
   return out;
 }
 

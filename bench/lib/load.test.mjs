@@ -91,9 +91,11 @@ test("latency_by_code: each answer's latency under its own key", async () => {
 });
 
 test("rate: paced over all connections", async () => {
-  // 30 at 15 a second: the second half waits for the second second.
-  const r = await load({ url: `${base}/x`, connections: 3, amount: 30, rate: 15 });
+  // 30 at 16 a second over 3 connections (6, 5, 5): the second half waits for the second second.
+  const r = await load({ url: `${base}/x`, connections: 3, amount: 30, rate: 16 });
   assert.equal(r.requests, 30);
+  assert.equal(r.sent, 30);
+  assert.equal(r.unanswered, 0);
   assert.ok(r.durationSec >= 0.9, `durationSec ${r.durationSec}`);
 });
 

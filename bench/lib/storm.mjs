@@ -27,7 +27,7 @@ const MAX_ROUNDS = 5;
 export const HEALTH_PATH = "/v1/health/catalog"; // the baseline scenario's request (scenarios/health.mjs)
 const HEALTH_SEC = 2;
 /** The warm-up storm: WARM_PEOPLE people for WARM_CAPACITY places, at the scenario's warm hall. */
-const WARM_PEOPLE = 300;
+export const WARM_PEOPLE = 300;
 const WARM_CAPACITY = 100;
 const OK = "201 OK";
 const FULL = "409 SLOT_FULL";
