@@ -15,7 +15,7 @@ function makeEnv(api, platform) {
       return 'zh'
     }
   }
-  return Object.assign({ api, platform, elder: makeElder(platform), lang, fmt: () => makeFormat(lang()) }, makeUi(platform))
+  return Object.assign({ api, platform, elder: makeElder(platform), lang, fmt: () => makeFormat(lang()) }, makeUi(platform, lang))
 }
 
 module.exports = { makeEnv }

@@ -64,3 +64,22 @@ test('my documents in English: validity, the expiry warning and the way to renew
   await tap(page.querySelector('.renew'))
   assert.deepEqual(w.navigations, [['navigateTo', '/pages/guide/guide?service=residence_permit']])
 })
+
+test('a confirmation on an English phone asks in English, its way out included', async () => {
+  const w = install({
+    language: 'en',
+    modal: false,
+    storage: signedIn(),
+    routes: {
+      'GET /v1/bookings': () => ({
+        bookings: [{ booking_no: 'K7Q2M9X4T1AB', status: 'booked', service: 'passport', applicant: { name: 'S**** J***' }, date: '2026-07-14', start: '10:00', end: '11:00' }],
+      }),
+    },
+  })
+  const page = await openPage('bookings')
+  await tap(page.querySelector('.cancel'))
+  const [modal] = w.modals
+  assert.deepEqual([modal.title, modal.confirmText, modal.cancelText], ['Cancel booking', 'Cancel it', 'Not now'])
+  assert.equal(modal.content, 'Cancel the Passport booking on 2026-07-14 10:00 - 11:00?')
+  assert.deepEqual(w.requests.filter((r) => r.method === 'POST'), [], 'declined: nothing cancelled')
+})

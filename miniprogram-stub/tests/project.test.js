@@ -85,7 +85,7 @@ function shape(value, prefix = '') {
 }
 
 test('every text exists in Chinese and English, and every text a page uses is defined', () => {
-  const env = { api: {}, platform: {}, guard() {}, confirm() {}, go() {}, elder: {}, fmt() {}, lang: () => 'zh' }
+  const env = { api: {}, platform: {}, guard() {}, confirmed() {}, go() {}, elder: {}, fmt() {}, lang: () => 'zh' }
   for (const page of app.pages) {
     const name = nameOf(page)
     const { text } = require(path.join(ROOT, 'core/pages', name))(env)
@@ -109,7 +109,7 @@ test('every text exists in Chinese and English, and every text a page uses is de
 })
 
 test('every handler a view names is a method of its page, on both platforms', () => {
-  const env = { api: {}, platform: {}, guard() {}, confirm() {}, go() {}, elder: {} }
+  const env = { api: {}, platform: {}, guard() {}, confirmed() {}, go() {}, elder: {} }
   for (const page of app.pages) {
     const { methods } = require(path.join(ROOT, 'core/pages', nameOf(page)))(env)
     const views = [

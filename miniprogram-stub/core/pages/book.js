@@ -249,11 +249,11 @@ module.exports = ({ api, platform, guard, fmt }) => ({
     showStep(step) {
       this.setData({ step, stepText: fill(this.data.t.stepOf, { n: step + 1, total: STEPS }), error: '' })
     },
-    /** The request body, or a message saying what is missing. */
+    /** The request body, or a message saying what is missing and the elder step that asks it. */
     buildBody() {
       const d = this.data
-      const [problem] = this.problems()
-      if (problem) return { problem: problem.message }
+      const [missing] = this.problems()
+      if (missing) return { problem: missing.message, step: missing.step }
       const body = {
         applicant_id: d.applicantId,
         service: d.slot.service,
@@ -269,11 +269,12 @@ module.exports = ({ api, platform, guard, fmt }) => ({
     },
     submit() {
       if (this.data.loading || !this.data.canSubmit) return undefined
-      const [missing] = this.problems()
-      // In elder mode, back to the screen that asks for what is missing.
-      if (missing && this.data.elder) this.showStep(missing.step)
-      const { body, problem } = this.buildBody()
-      if (problem) return this.setData({ error: problem })
+      const { body, problem, step } = this.buildBody()
+      if (problem) {
+        // In elder mode, back to the screen that asks for what is missing.
+        if (this.data.elder) this.showStep(step)
+        return this.setData({ error: problem })
+      }
       return guard(this, async () => {
         let booking
         try {

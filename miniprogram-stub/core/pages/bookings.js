@@ -39,7 +39,7 @@ const TEXT = {
   },
 }
 
-module.exports = ({ api, platform, guard, confirm, fmt }) => ({
+module.exports = ({ api, platform, guard, confirmed, fmt }) => ({
   text: TEXT,
   // cancelRule: the terms' cancellation item (cutoff and quota, from the rules in force).
   data: { bookings: [], entries: [], cancelRule: '', notice: '', loading: false, error: '' },
@@ -102,27 +102,15 @@ module.exports = ({ api, platform, guard, confirm, fmt }) => ({
       if (!b || !b.canCancel) return
       const t = this.data.t
       const question = fill(t.confirmText, { when: b.when, service: b.serviceName })
-      const sure = await confirm(t.confirmTitle, [question, this.data.cancelRule].filter(Boolean).join('\n'), t.confirmButton)
-      if (!sure) return
-      this.setData({ notice: '' })
-      const done = await guard(this, () => api.cancelBooking(b.booking_no))
-      if (done) {
-        this.setData({ notice: t.cancelled })
-        await this.load()
-      }
+      const content = [question, this.data.cancelRule].filter(Boolean).join('\n')
+      await confirmed(this, { title: t.confirmTitle, content, confirmText: t.confirmButton }, () => api.cancelBooking(b.booking_no), t.cancelled)
     },
     async leave(e) {
       const x = this.data.entries.find((y) => y.waitlist_id === e.currentTarget.dataset.id)
       if (!x || !x.canLeave) return
       const t = this.data.t
-      const sure = await confirm(t.leaveTitle, fill(t.leaveText, { when: x.when, service: x.serviceName }), t.leaveButton)
-      if (!sure) return
-      this.setData({ notice: '' })
-      const done = await guard(this, () => api.leaveWaitlist(x.waitlist_id))
-      if (done) {
-        this.setData({ notice: t.left })
-        await this.load()
-      }
+      const content = fill(t.leaveText, { when: x.when, service: x.serviceName })
+      await confirmed(this, { title: t.leaveTitle, content, confirmText: t.leaveButton }, () => api.leaveWaitlist(x.waitlist_id), t.left)
     },
   },
 })

@@ -52,7 +52,7 @@ const TEXT = {
   },
 }
 
-module.exports = ({ api, guard, confirm, go, elder, fmt }) => ({
+module.exports = ({ api, guard, confirmed, go, elder, fmt }) => ({
   text: TEXT,
   data: { principals: [], helpers: [], code: '', notice: '', offerElder: false, loading: false, error: '' },
   methods: {
@@ -109,17 +109,17 @@ module.exports = ({ api, guard, confirm, go, elder, fmt }) => ({
     },
     async removePrincipal(e) {
       const p = this.data.principals.find((x) => x.applicant_id === e.currentTarget.dataset.id)
+      if (!p) return
       const t = this.data.t
-      if (!p || !(await confirm(t.removeTitle, fill(t.removeText, { who: p.title }), t.removeButton))) return
-      const done = await guard(this, () => api.removeApplicant(p.applicant_id))
-      if (done) await this.load()
+      const ask = { title: t.removeTitle, content: fill(t.removeText, { who: p.title }), confirmText: t.removeButton }
+      await confirmed(this, ask, () => api.removeApplicant(p.applicant_id))
     },
     async revokeHelper(e) {
       const h = this.data.helpers.find((x) => x.user_id === e.currentTarget.dataset.id)
+      if (!h) return
       const t = this.data.t
-      if (!h || !(await confirm(t.revokeTitle, fill(t.revokeText, { who: h.title }), t.revokeButton))) return
-      const done = await guard(this, () => api.revokeHelper(h.user_id))
-      if (done) await this.load()
+      const ask = { title: t.revokeTitle, content: fill(t.revokeText, { who: h.title }), confirmText: t.revokeButton }
+      await confirmed(this, ask, () => api.revokeHelper(h.user_id))
     },
   },
 })
