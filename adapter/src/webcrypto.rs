@@ -105,10 +105,7 @@ impl yuyue_shared::auth::Ed25519Verifying for WebCryptoEd25519 {
         Box::pin(async move {
             ed25519_verify(public_key, message, signature)
                 .await
-                .map_err(|_| {
-                    crate::log::event("error", "webcrypto_failed", &[]);
-                    yuyue_shared::ApiError::internal()
-                })
+                .map_err(|_| webcrypto_failed("verify"))
         })
     }
 }
@@ -196,10 +193,7 @@ impl Ed25519Signing for QrWebCrypto {
         Box::pin(async move {
             ed25519_sign(&self.seed, &self.public_key, message)
                 .await
-                .map_err(|_| {
-                    crate::log::event("error", "webcrypto_failed", &[("op", "sign".into())]);
-                    ApiError::internal()
-                })
+                .map_err(|_| webcrypto_failed("sign"))
         })
     }
 }
@@ -252,7 +246,8 @@ impl WebCryptoRsa2 {
     }
 }
 
-fn rsa2_failed(op: &'static str) -> ApiError {
+/// The runtime's crypto failed (not a bad signature or input): logged by step, answered 500.
+fn webcrypto_failed(op: &'static str) -> ApiError {
     crate::log::event("error", "webcrypto_failed", &[("op", op.into())]);
     ApiError::internal()
 }
@@ -260,18 +255,18 @@ fn rsa2_failed(op: &'static str) -> ApiError {
 impl Rsa2 for WebCryptoRsa2 {
     fn sign<'a>(&'a self, content: &'a [u8]) -> Rsa2Future<'a, Vec<u8>> {
         Box::pin(async move {
-            let alg = rsa2_algorithm().map_err(|_| rsa2_failed("rsa_sign"))?;
+            let alg = rsa2_algorithm().map_err(|_| webcrypto_failed("rsa_sign"))?;
             let signature =
                 JsFuture::from(subtle_sign(&alg, &self.private, &Uint8Array::from(content)))
                     .await
-                    .map_err(|_| rsa2_failed("rsa_sign"))?;
+                    .map_err(|_| webcrypto_failed("rsa_sign"))?;
             Ok(Uint8Array::new(&signature).to_vec())
         })
     }
 
     fn verify<'a>(&'a self, content: &'a [u8], signature: &'a [u8]) -> Rsa2Future<'a, bool> {
         Box::pin(async move {
-            let alg = rsa2_algorithm().map_err(|_| rsa2_failed("rsa_verify"))?;
+            let alg = rsa2_algorithm().map_err(|_| webcrypto_failed("rsa_verify"))?;
             let verdict = JsFuture::from(subtle_verify(
                 &alg,
                 &self.public,
@@ -279,7 +274,7 @@ impl Rsa2 for WebCryptoRsa2 {
                 &Uint8Array::from(content),
             ))
             .await
-            .map_err(|_| rsa2_failed("rsa_verify"))?;
+            .map_err(|_| webcrypto_failed("rsa_verify"))?;
             Ok(verdict.as_bool() == Some(true))
         })
     }
@@ -304,9 +299,13 @@ impl WebCryptoContentKey {
             .decode(b64.trim())
             .ok()?;
         let usages = Array::of1(&"decrypt".into());
-        let alg = Object::new();
-        Reflect::set(&alg, &"name".into(), &"AES-CBC".into()).ok()?;
-        let imported = import_key("raw", &Uint8Array::from(&raw[..]), &alg, false, &usages);
+        let imported = import_key(
+            "raw",
+            &Uint8Array::from(&raw[..]),
+            &aes_cbc().ok()?,
+            false,
+            &usages,
+        );
         JsFuture::from(imported).await.ok().map(WebCryptoContentKey)
     }
 }
@@ -314,7 +313,7 @@ impl WebCryptoContentKey {
 impl ContentKey for WebCryptoContentKey {
     fn decrypt<'a>(&'a self, ciphertext: &'a [u8]) -> Rsa2Future<'a, Option<Vec<u8>>> {
         Box::pin(async move {
-            let alg = aes_cbc().map_err(|_| rsa2_failed("aes_decrypt"))?;
+            let alg = aes_cbc().map_err(|_| webcrypto_failed("aes_decrypt"))?;
             // WebCrypto rejects bad padding: input that was not sealed with this key.
             Ok(
                 JsFuture::from(subtle_decrypt(&alg, &self.0, &Uint8Array::from(ciphertext)))
