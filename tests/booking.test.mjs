@@ -290,6 +290,22 @@ test("a confirm lost after the write: the booking keeps its place and a retry re
   assert.deepEqual(assertOk(await submit(a, body, key), 201), first);
 });
 
+test("a refused submit whose abandon is lost: its hold lapses and the place comes back", async () => {
+  const date = shanghaiDate(6);
+  await publish("bj-dongcheng", date, [{ period_id: "t-ab", start: "11:00", end: "12:00", capacity: 1 }]);
+  const a = await person("book-fault-e");
+  const b = await person("book-fault-f");
+  // Someone else's applicant: refused once the place is held, by the record's checks.
+  const theirs = bookingBody(b.applicantId, "bj-dongcheng", date, "t-ab");
+  assertError(await submit(a, theirs, newKey(), { "x-dev-fault": "lose-abandon", "x-dev-hold-seconds": "1" }), 404, "NOT_FOUND");
+  // The hold nobody gave up still holds the place.
+  assertError(await submit(b, theirs, newKey()), 409, "SLOT_FULL");
+  await new Promise((r) => setTimeout(r, 2500));
+  const view = await dayView("bj-dongcheng", date);
+  assert.deepEqual([view.periods[0].taken, view.periods[0].holds], [0, 0], "the alarm freed the lapsed hold: no booking behind it");
+  assertOk(await submit(b, theirs, newKey()), 201);
+});
+
 test("a refused retry under a booking's key keeps the booking's place", async () => {
   const date = shanghaiDate(2);
   await publish("hz-xihu", date, [{ period_id: "t-k", start: "09:00", end: "10:00", capacity: 1 }]);

@@ -21,6 +21,9 @@ pub enum Fault {
     /// against the record just before the write committed, and of someone else booking the
     /// place it freed.
     LosePlace,
+    /// A refused submit never gives its hold up: the place waits for the hold's lapse, and its
+    /// settling against the record frees it.
+    LoseAbandon,
 }
 
 impl Fault {
@@ -29,6 +32,7 @@ impl Fault {
             "lose-write" => Some(Fault::LoseWrite),
             "lose-confirm" => Some(Fault::LoseConfirm),
             "lose-place" => Some(Fault::LosePlace),
+            "lose-abandon" => Some(Fault::LoseAbandon),
             _ => None,
         }
     }
@@ -282,7 +286,7 @@ impl<S: Catalog, I> Catalog for Faulty<'_, S, I> {
 }
 
 impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
-    /// Every step but the two a fault is about goes to the inventory as it is.
+    /// Every step but the three a fault is about goes to the inventory as it is.
     async fn ask(
         &self,
         o: &OfficeId,
@@ -315,5 +319,11 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
                 .await?;
         }
         self.inventory.confirm(o, d, no).await
+    }
+    async fn abandon(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
+        if self.fault == Some(Fault::LoseAbandon) {
+            return Err(injected());
+        }
+        self.inventory.abandon(o, d, no).await
     }
 }

@@ -23,7 +23,7 @@ pub mod rules_cache;
 mod webcrypto;
 
 pub use cx::Cx;
-pub use ratelimit::{SubmitLimits, BINDING as RATE_LIMITER_BINDING};
+pub use ratelimit::BINDING as RATE_LIMITER_BINDING;
 pub use respond::Reply;
 pub use router::{serve, Routes};
 pub use webcrypto::WebCryptoEd25519;

@@ -1,6 +1,7 @@
 //! The client of the rate-limit counters: `RateLimiter` Durable Objects, a fixed set of shards
 //! (`yuyue_shared::ratelimit`). The class lives in the objects Worker; every other Worker binds
-//! to it with `script_name = "yuyue-objects"`.
+//! to it with `script_name = "yuyue-objects"`. The booking limits are not counted here but in
+//! the record, with the submit's reads (`yuyue_shared::store::Counters`).
 //!
 //! If the counter cannot be reached, the request goes through and the failure is logged: the
 //! limits slow abuse down, and turning a counter outage into a login outage for everyone would
@@ -46,24 +47,4 @@ async fn count(cx: &Cx, shard: &str, hit: &Hit) -> Result<Verdict, &'static str>
     crate::object_call::post(stub, "https://rate-limiter/hit", &body)
         .await
         .map_err(CallError::as_str)
-}
-
-/// The booking submit's rate limits, per user and per client address, applied once a place is
-/// held (see `yuyue_shared::booking::Gate`).
-pub struct SubmitLimits<'a> {
-    pub cx: &'a Cx,
-    pub rules: &'a yuyue_shared::rules::Rules,
-    pub user: &'a str,
-}
-
-impl yuyue_shared::booking::Gate for SubmitLimits<'_> {
-    async fn admit(&self) -> ApiResult<()> {
-        use yuyue_shared::ratelimit::{booking_per_client, booking_per_user};
-        self.cx
-            .rate_limit(&booking_per_user(self.rules, self.user))
-            .await?;
-        self.cx
-            .rate_limit(&booking_per_client(self.rules, &self.cx.client_address()))
-            .await
-    }
 }

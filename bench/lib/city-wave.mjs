@@ -19,7 +19,7 @@
 import { load, summarize } from "./load.mjs";
 import { cpuSnapshot, coresBetween } from "./cpu.mjs";
 import { HEALTH_PATH, msPerRequest, quiesce, stormDates, warmBookingPath, WARM_PEOPLE } from "./storm.mjs";
-import { OPS, api, dataOf, identifiedPeople, pool, publishDay, submission } from "./people.mjs";
+import { OPS, api, dataOf, identifiedPeople, pool, publishDay, shanghaiIso, submission } from "./people.mjs";
 
 export const HALLS = Array.from({ length: 50 }, (_, k) => `city-${String(k + 1).padStart(2, "0")}`);
 export const PERIODS = ["cw-1", "cw-2", "cw-3", "cw-4", "cw-5", "cw-6"];
@@ -75,7 +75,6 @@ const round3 = (x) => Math.round(x * 1000) / 1000;
 const ratio = (a, b) => (b > 0 ? round3(a / b) : null);
 
 /** The dev clock header's value for `ms` since the epoch: RFC 3339 in Asia/Shanghai. */
-const shanghaiIso = (ms) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19) + "+08:00";
 
 /** N: --people, else BENCH_CITY_PEOPLE, else 2,000. */
 export function citySize(ctx) {

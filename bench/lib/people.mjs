@@ -44,6 +44,9 @@ export async function publishDay(base, { office, date, periods }) {
   return dataOf(res, `publishing ${periods.map((p) => p.period).join(", ")} at ${office} on ${date}`);
 }
 
+/** `ms` (unix) as Shanghai's local time in RFC 3339, as ops endpoints take times. */
+export const shanghaiIso = (ms) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19) + "+08:00";
+
 /** The service every bench booking is for. */
 export const SERVICE = "passport";
 

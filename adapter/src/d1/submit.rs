@@ -2,7 +2,8 @@
 //! applicant, the applicant, the office, the service and the applicant's recent no-shows and
 //! cancellations, as one JSON value (`json_rows`). One round trip instead of eight, which was
 //! most of what a successful booking cost, and one value across the JavaScript boundary instead
-//! of eight results.
+//! of eight results. The submit's rate-limit hits are counted in the same batch: the limits
+//! cost no round trip of their own, and a batch is one transaction, so they stay exact.
 
 use super::applicants::{ApplicantRow, LinkRow, APPLICANT_SELECT, LINK_SELECT};
 use super::bookings::{
@@ -13,10 +14,12 @@ use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
 use super::json_rows::{built, facts_statement, record, records, FactsColumn};
 use super::sessions::{SessionRow, SESSION_SELECT};
 use super::users::{UserRow, USER_SELECT};
-use super::D1Store;
+use super::{first, Arg, D1Store};
 use serde::Deserialize;
 use std::rc::Rc;
-use yuyue_shared::store::{SubmitFacts, SubmitQuery, SubmitReads};
+use worker::{D1PreparedStatement, D1Result};
+use yuyue_shared::ratelimit::Hit;
+use yuyue_shared::store::{Counters, SubmitFacts, SubmitQuery, SubmitReads};
 use yuyue_shared::time::rfc3339;
 use yuyue_shared::{ApiError, ApiResult};
 
@@ -67,25 +70,84 @@ thread_local! {
     static FACTS_SQL: Option<Rc<str>> = facts_sql().map(Rc::from);
 }
 
+/// Finished windows go as hits arrive, so the table holds about one row per key active now.
+const PURGE_SQL: &str = "DELETE FROM rate_counts WHERE expires_at <= ?1";
+const COUNT_SQL: &str = "INSERT INTO rate_counts (row_key, window_start, count, expires_at) \
+     VALUES (?1, ?2, 1, ?3) \
+     ON CONFLICT (row_key, window_start) DO UPDATE SET count = count + 1 RETURNING count";
+
+#[derive(Deserialize)]
+struct CountRow {
+    count: f64,
+}
+
+impl D1Store {
+    /// The statements that count `hits` (after one that drops finished windows), for a batch.
+    fn count_statements(&self, hits: &[Hit]) -> ApiResult<Vec<D1PreparedStatement>> {
+        let Some(now_ms) = hits.iter().map(|h| h.now_ms).max() else {
+            return Ok(Vec::new());
+        };
+        let mut stmts = vec![self.stmt(PURGE_SQL, &[Arg::Int(now_ms)])?];
+        for h in hits {
+            stmts.push(self.stmt(
+                COUNT_SQL,
+                &[
+                    Arg::Owned(h.row_key()),
+                    Arg::Int(h.window_start_ms()),
+                    Arg::Int(h.window_end_ms()),
+                ],
+            )?);
+        }
+        Ok(stmts)
+    }
+}
+
+/// The counts the statements of [`D1Store::count_statements`] answered, in the hits' order.
+fn counts_of(results: &[D1Result], hits: &[Hit]) -> ApiResult<Vec<u32>> {
+    let counted = results.get(1..=hits.len()).ok_or_else(ApiError::internal)?;
+    counted
+        .iter()
+        .map(|r| {
+            first::<CountRow>(Some(r))?
+                .map(|c| c.count as u32)
+                .ok_or_else(ApiError::internal)
+        })
+        .collect()
+}
+
+impl Counters for D1Store {
+    async fn count_hits(&self, hits: &[Hit]) -> ApiResult<Vec<u32>> {
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let results = self.batch(self.count_statements(hits)?).await?;
+        counts_of(&results, hits)
+    }
+}
+
 impl SubmitReads for D1Store {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
         let sql = built(&FACTS_SQL, "submit facts statement")?;
-        let column: FactsColumn = self
-            .first(
-                &sql,
-                &[
-                    q.session.map(|s| s.as_str()).into(),
-                    q.caller.as_str().into(),
-                    q.applicant.as_str().into(),
-                    q.office.as_str().into(),
-                    q.service.as_str().into(),
-                    q.no_shows_since.to_string().into(),
-                    rfc3339(&q.cancellations_since).into(),
-                ],
-            )
-            .await?
-            .ok_or_else(ApiError::internal)?;
-        let f: FactsRow = column.parse("submit facts")?;
+        let args = [
+            q.session.map(|s| s.as_str()).into(),
+            q.caller.as_str().into(),
+            q.applicant.as_str().into(),
+            q.office.as_str().into(),
+            q.service.as_str().into(),
+            q.no_shows_since.to_string().into(),
+            rfc3339(&q.cancellations_since).into(),
+        ];
+        let (column, counts): (Option<FactsColumn>, _) = if q.hits.is_empty() {
+            (self.first(&sql, &args).await?, Vec::new())
+        } else {
+            let mut stmts = self.count_statements(q.hits)?;
+            stmts.push(self.stmt(&sql, &args)?);
+            let results = self.batch(stmts).await?;
+            (first(results.last())?, counts_of(&results, q.hits)?)
+        };
+        let f: FactsRow = column
+            .ok_or_else(ApiError::internal)?
+            .parse("submit facts")?;
         Ok(SubmitFacts {
             session: f.session.map(SessionRow::into_model).transpose()?,
             user: f.user.map(|u| u.into_model(self)).transpose()?,
@@ -103,6 +165,7 @@ impl SubmitReads for D1Store {
                 .iter()
                 .map(CancelledRow::instant)
                 .collect::<ApiResult<_>>()?,
+            counts,
         })
     }
 }

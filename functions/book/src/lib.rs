@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yuyue_adapter::d1::D1Store;
 use yuyue_adapter::faults::{Fault, Faulty};
 use yuyue_adapter::reads::Reads;
-use yuyue_adapter::{catalog_cache, rules_cache, ApiResult, Cx, Reply, Routes, SubmitLimits};
+use yuyue_adapter::{catalog_cache, rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::auth::Caller;
 use yuyue_shared::booking::admission;
 use yuyue_shared::booking::list;
@@ -38,6 +38,7 @@ struct SubmitSetup {
     number_secret: Vec<u8>,
     fault: Option<Fault>,
     key: Option<String>,
+    client: String,
 }
 
 impl SubmitSetup {
@@ -54,6 +55,7 @@ impl SubmitSetup {
             number_secret: cx.secret_bytes("BOOKING_NO_SECRET")?,
             fault: cx.dev_fault()?,
             key: cx.header("idempotency-key"),
+            client: cx.client_address(),
         })
     }
 
@@ -66,6 +68,7 @@ impl SubmitSetup {
         BookInput {
             caller: &caller.user_id,
             session: &caller.session_id,
+            client: &self.client,
             idempotency_key: self.key.as_deref(),
             request,
             rules: &self.rules,
@@ -100,18 +103,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let request = request?;
     let setup = setup?;
     let faulty = Faulty::new(&store, &inventory, setup.fault);
-    let limits = SubmitLimits {
-        cx: &cx,
-        rules: &setup.rules,
-        user: caller.user_id.as_str(),
-    };
-    let outcome = booking::book(
-        &faulty,
-        &faulty,
-        &limits,
-        setup.input(&cx, &caller, &request),
-    )
-    .await?;
+    let outcome = booking::book(&faulty, &faulty, setup.input(&cx, &caller, &request)).await?;
     if let Some(booking) = &outcome.created {
         let notice = Notice::booking(NoticeKind::BookingConfirmed, booking, Some(&caller.user_id));
         cx.notify(&notice).await;

@@ -4,7 +4,8 @@
 use yuyue_adapter::{rules_cache, ApiResult, Cx, Reply, Routes};
 use yuyue_shared::booking::{self, CancelInput};
 use yuyue_shared::notify::{Notice, NoticeKind};
-use yuyue_shared::ratelimit;
+use yuyue_shared::ratelimit::{self, Hit};
+use yuyue_shared::store::Counters;
 
 fn routes() -> Routes {
     Routes::new("cancel").post("/v1/bookings/:booking_no/cancel", cancel)
@@ -21,12 +22,16 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
     let body: CancelBody = cx.optional_json().await?.unwrap_or_default();
     let store = cx.store()?;
     let (rules, _) = rules_cache::current(&store).await?;
-    // Cancels count with submits: a script cannot cancel and rebook in a loop.
-    cx.rate_limit(&ratelimit::booking_per_user(
-        &rules,
-        caller.user_id.as_str(),
-    ))
-    .await?;
+    // Cancels count with submits, in the record's counters: a script cannot cancel and rebook
+    // in a loop.
+    let hit = Hit::new(
+        &ratelimit::booking_per_user(&rules, caller.user_id.as_str()),
+        cx.now().timestamp_millis(),
+    );
+    ratelimit::judge(
+        std::slice::from_ref(&hit),
+        &store.count_hits(std::slice::from_ref(&hit)).await?,
+    )?;
     let qr = cx.qr_signer().await?;
     let cancelled = booking::cancel(
         &store,

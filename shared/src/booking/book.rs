@@ -29,6 +29,7 @@ use crate::catalog::Snapshot;
 use crate::domain::FieldError;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::write_by;
+use crate::ratelimit::{self, Hit};
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
 use crate::store::*;
@@ -41,6 +42,8 @@ pub struct BookInput<'a> {
     pub caller: &'a UserId,
     /// The caller's session: checked live (in the same read as the rest) once a place is held.
     pub session: &'a SessionId,
+    /// The client's address, for its rate limit.
+    pub client: &'a str,
     pub idempotency_key: Option<&'a str>,
     pub request: &'a BookRequest,
     pub rules: &'a Rules,
@@ -81,23 +84,6 @@ pub enum Placed {
     /// The number held no place any more (its hold lapsed and was settled before the write
     /// committed, or the day was closed meanwhile) and the period has none left to take back.
     Lost,
-}
-
-/// What may still refuse a submit once its place is held, before the record is read: the rate
-/// limits. Refusals the object or the isolate answers (full, not yet released, not admitted)
-/// cost less than counting them would, so only submits about to reach the record are counted.
-#[allow(async_fn_in_trait)]
-pub trait Gate {
-    async fn admit(&self) -> ApiResult<()>;
-}
-
-/// No limits (native tests).
-pub struct Open;
-
-impl Gate for Open {
-    async fn admit(&self) -> ApiResult<()> {
-        Ok(())
-    }
 }
 
 /// What a submit asks for and the hold it would take, checked without storage (step 1).
@@ -141,16 +127,10 @@ pub fn refused_as_full<I: Inventory>(inventory: &I, input: &BookInput<'_>) -> bo
     prepare(input).is_ok_and(|p| inventory.known_full(&p.hold))
 }
 
-pub async fn book<S, I, G>(
-    store: &S,
-    inventory: &I,
-    gate: &G,
-    input: BookInput<'_>,
-) -> ApiResult<BookOutcome>
+pub async fn book<S, I>(store: &S, inventory: &I, input: BookInput<'_>) -> ApiResult<BookOutcome>
 where
     S: Bookings + Catalog + SubmitReads,
     I: Inventory,
-    G: Gate,
 {
     let Prepared { key, req, hold } = prepare(&input)?;
     let booking_no = hold.booking_no.clone();
@@ -168,11 +148,15 @@ where
         }
     };
 
-    if let Err(e) = gate.admit().await {
-        abandon_quietly(inventory, &hold).await;
-        return Err(e);
-    }
-    let checked = checks(store, &input.asker(), &req, Some(start)).await;
+    // Counted only once a place is held: refusals the object or the isolate answers (full, not
+    // yet released, not admitted) are not submits about to reach the record.
+    let hits = ratelimit::booking_hits(
+        input.rules,
+        input.caller.as_str(),
+        input.client,
+        input.now.timestamp_millis(),
+    );
+    let checked = checks(store, &input.asker(&hits), &req, Some(start)).await;
     let applicant = match checked {
         Ok(a) => a,
         Err(e) => {
@@ -308,21 +292,25 @@ pub struct Asker<'a> {
     pub session: Option<&'a SessionId>,
     pub rules: &'a Rules,
     pub now: Instant,
+    /// The rate-limit hits to count with the read (none for a waitlist entry).
+    pub hits: &'a [Hit],
 }
 
 impl BookInput<'_> {
-    fn asker(&self) -> Asker<'_> {
+    fn asker<'a>(&'a self, hits: &'a [Hit]) -> Asker<'a> {
         Asker {
             caller: self.caller,
             session: Some(self.session),
             rules: self.rules,
             now: self.now,
+            hits,
         }
     }
 }
 
-/// Everything about a submit that needs the record, over one read of it: done while the place
-/// is held, and by the waitlist when an entry joins and when it is served. `start`: the
+/// Everything about a submit that needs the record, over one read of it (which also counts its
+/// rate-limit hits, judged first): done while the place is held, and by the waitlist when an
+/// entry joins and when it is served. `start`: the
 /// period's, when one is chosen.
 pub async fn checks<S: SubmitReads>(
     store: &S,
@@ -343,8 +331,10 @@ pub async fn checks<S: SubmitReads>(
             no_shows_since: today - Days::new(lookback.into()),
             cancellations_since: input.now
                 - chrono::Duration::days(input.rules.cancellation.window_days.into()),
+            hits: input.hits,
         })
         .await?;
+    ratelimit::judge(input.hits, &facts.counts)?;
     if input.session.is_some() {
         session_live(facts.session.as_ref(), input.caller)?;
     }

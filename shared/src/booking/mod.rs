@@ -11,7 +11,7 @@ pub mod reconcile;
 pub mod request;
 pub mod view;
 
-pub use book::{book, confirm_place, refused_as_full, BookInput, BookOutcome, Gate, Open, Placed};
+pub use book::{book, confirm_place, refused_as_full, BookInput, BookOutcome, Placed};
 pub use cancel::{cancel, CancelInput, Cancelled};
 pub use reconcile::{reconcile_day, Reconciliation};
 pub use request::BookRequest;

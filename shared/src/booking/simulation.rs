@@ -15,7 +15,7 @@
 //! `SIM_SEEDS` (default [`DEFAULT_SEEDS`]) and `SIM_FIRST_SEED` choose the seeds; `make simulate`
 //! runs many more.
 
-use super::book::{book, BookOutcome, Open};
+use super::book::{book, BookOutcome};
 use super::cancel::{cancel, CancelInput};
 use super::reconcile::reconcile_day;
 use super::tests::{d, hm, now, request, world, Submitting};
@@ -192,7 +192,7 @@ impl<'s> Sim<'s> {
         let mut req = request(&format!("ap{client}"));
         req.period_id = PERIODS[period].into();
         self.tasks.push(Box::pin(async move {
-            let result = book(store, store, &Open, sub.input(&key, &req, at)).await;
+            let result = book(store, store, sub.input(&key, &req, at)).await;
             Done::Booked {
                 client,
                 key,

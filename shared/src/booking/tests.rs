@@ -174,6 +174,8 @@ pub(crate) struct Submitting {
     pub(crate) signer: QrSigner,
     pub(crate) caller: UserId,
     pub(crate) session: SessionId,
+    /// The client address: one per user, as phones have.
+    pub(crate) client: String,
     pub(crate) calendar: crate::rules::calendar::WorkCalendar,
     pub(crate) catalog: crate::catalog::Snapshot,
 }
@@ -185,6 +187,7 @@ impl Submitting {
             signer: qr(),
             caller: UserId::parse(user).unwrap(),
             session: SessionId::parse(&format!("s-{user}")).unwrap(),
+            client: format!("client-of-{user}"),
             calendar: block_on(s.calendar()).unwrap(),
             catalog: block_on(crate::catalog::Snapshot::load(s)).unwrap(),
         }
@@ -199,6 +202,7 @@ impl Submitting {
         BookInput {
             caller: &self.caller,
             session: &self.session,
+            client: &self.client,
             idempotency_key: Some(key),
             request: req,
             rules: &self.rules,
@@ -228,7 +232,7 @@ fn submit_at(
     // One clock for the submit, the record and the inventory, as in production.
     s.set_now(at);
     let submitting = Submitting::of(s, user);
-    block_on(book(s, s, &Open, submitting.input(key, req, at)))
+    block_on(book(s, s, submitting.input(key, req, at)))
 }
 
 pub(crate) fn cancel_as(
@@ -798,46 +802,66 @@ fn a_revoked_or_missing_session_books_nothing_and_frees_the_hold() {
 }
 
 #[test]
-fn a_refusing_gate_frees_the_place_and_reads_nothing() {
-    struct Closed;
-    impl Gate for Closed {
-        async fn admit(&self) -> crate::ApiResult<()> {
-            Err(crate::ApiError::new(ErrorCode::RateLimited).with_retry_after(7))
-        }
-    }
-    let s = world(5, 1);
-    let submitting = Submitting::of(&s, "u0");
+fn a_submit_over_a_limit_frees_the_place_and_writes_nothing() {
+    let s = world(5, 3);
+    let mut submitting = Submitting::of(&s, "u0");
+    submitting.rules.rate_limits.booking_per_user_per_minute = 1;
     let req = request("ap0");
-    s.fail_next("submit_facts");
+    // Counted with the record's read: a first submit refused by the checks still counts.
     let e = block_on(book(
         &s,
         &s,
-        &Closed,
-        submitting.input("key-00000001", &req, now()),
+        submitting.input("key-00000001", &request("ap1"), now()),
     ))
     .unwrap_err();
-    assert_eq!((e.code, e.retry_after), (ErrorCode::RateLimited, Some(7)));
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = block_on(book(&s, &s, submitting.input("key-00000002", &req, now()))).unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(e.retry_after, Some(60 - (now().timestamp() % 60) as u32));
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
-    // The record was not read: the injected failure is still pending.
-    assert!(block_on(s.submit_facts(&SubmitQuery {
-        caller: &submitting.caller,
-        session: Some(&submitting.session),
-        applicant: &ApplicantId::parse("ap0").unwrap(),
-        office: &office(),
-        service: crate::domain::ServiceId::Passport,
-        no_shows_since: d(2026, 1, 1),
-        cancellations_since: now(),
-    }))
-    .is_err());
+    assert_eq!(count_booked(&s), 0);
+    // The counter a cancel counts in (`Counters`) is the same one.
+    let [user_hit, _] =
+        crate::ratelimit::booking_hits(&submitting.rules, "u0", "x", now().timestamp_millis());
+    assert_eq!(block_on(s.count_hits(&[user_hit])).unwrap(), [3]);
+    // The next window admits it again.
+    let later = now() + chrono::Duration::seconds(60);
+    s.set_now(later);
+    assert_eq!(
+        block_on(book(&s, &s, submitting.input("key-00000003", &req, later)))
+            .unwrap()
+            .status,
+        201
+    );
 }
 
-/// A gate past its limit, as the rate limiters answer a submit over it.
-struct OverLimit;
-
-impl Gate for OverLimit {
-    async fn admit(&self) -> crate::ApiResult<()> {
-        Err(crate::ApiError::new(ErrorCode::RateLimited).with_retry_after(1))
+#[test]
+fn the_per_client_limit_counts_every_user_behind_one_address() {
+    let s = world(5, 3);
+    let mut a = Submitting::of(&s, "u0");
+    let mut b = Submitting::of(&s, "u1");
+    for x in [&mut a, &mut b] {
+        x.rules.rate_limits.requests_per_client_per_second = 1;
+        x.client = "203.0.113.7".into();
     }
+    assert_eq!(
+        block_on(book(
+            &s,
+            &s,
+            a.input("key-00000001", &request("ap0"), now())
+        ))
+        .unwrap()
+        .status,
+        201
+    );
+    let e = block_on(book(
+        &s,
+        &s,
+        b.input("key-00000002", &request("ap1"), now()),
+    ))
+    .unwrap_err();
+    assert_eq!((e.code, e.retry_after), (ErrorCode::RateLimited, Some(1)));
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
 }
 
 fn number_of(o: &BookOutcome) -> crate::domain::BookingNo {
@@ -867,15 +891,10 @@ fn a_refused_retry_keeps_the_place_of_the_booking_its_first_submit_made() {
     let e = submit(&s, "u0", "key-00000001", &request("ap1")).unwrap_err();
     assert_ne!(e.status(), 201);
     // ...and the very same submit retried into the rate limit.
-    let submitting = Submitting::of(&s, "u0");
+    let mut submitting = Submitting::of(&s, "u0");
+    submitting.rules.rate_limits.booking_per_user_per_minute = 2;
     let req = request("ap0");
-    let e = block_on(book(
-        &s,
-        &s,
-        &OverLimit,
-        submitting.input("key-00000001", &req, now()),
-    ))
-    .unwrap_err();
+    let e = block_on(book(&s, &s, submitting.input("key-00000001", &req, now()))).unwrap_err();
     assert_eq!(e.code, ErrorCode::RateLimited);
     assert_eq!(
         s.taken(&office(), d(2026, 11, 25), "am-1"),

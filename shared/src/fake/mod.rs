@@ -67,6 +67,8 @@ struct State {
     schedule: BTreeMap<(OfficeId, NaiveDate), Vec<PublishedPeriod>>,
     templates: BTreeMap<OfficeId, ScheduleTemplate>,
     deliveries: BTreeMap<(String, UserId), (DeliveryStatus, u32)>,
+    /// Rate-limit counts by (stored key, window start).
+    counts: HashMap<(String, i64), u32>,
     failures: HashSet<&'static str>,
     /// See [`MemoryStore::lose_next_answer`].
     lost_answers: HashSet<&'static str>,

@@ -1,6 +1,7 @@
 //! A submit's reads in one call, as D1 batches them.
 
 use super::*;
+use crate::ratelimit::Hit;
 
 impl SubmitReads for MemoryStore {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
@@ -19,6 +20,30 @@ impl SubmitReads for MemoryStore {
             cancellations: self
                 .cancellations_since(q.applicant, q.cancellations_since)
                 .await?,
+            counts: self.count(q.hits),
         })
+    }
+}
+
+impl MemoryStore {
+    fn count(&self, hits: &[Hit]) -> Vec<u32> {
+        let mut st = self.state.borrow_mut();
+        hits.iter()
+            .map(|h| {
+                let n = st
+                    .counts
+                    .entry((h.row_key(), h.window_start_ms()))
+                    .or_default();
+                *n += 1;
+                *n
+            })
+            .collect()
+    }
+}
+
+impl Counters for MemoryStore {
+    async fn count_hits(&self, hits: &[Hit]) -> ApiResult<Vec<u32>> {
+        self.step("count_hits").await?;
+        Ok(self.count(hits))
     }
 }

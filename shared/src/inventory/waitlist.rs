@@ -140,6 +140,11 @@ impl Day {
                 _ => Joined::Settling,
             };
         }
+        // The number was served already (its entry settled and forgotten here): it never
+        // waits again, or a place could sit free while it waits in vain.
+        if self.stored().places.contains_key(&j.booking_no) {
+            return Joined::Settling;
+        }
         if self.stored().waitlist_closed {
             return Joined::Closed;
         }

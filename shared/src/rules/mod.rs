@@ -10,6 +10,7 @@ use crate::t;
 pub mod calendar;
 pub mod cancel;
 pub mod helpers;
+pub mod limits;
 pub mod penalty;
 pub mod window;
 

@@ -16,6 +16,7 @@ pub use crate::inventory::{
 use crate::inventory::{Hold, JoinEntry, Joined, Pending, Settled};
 use crate::rules::calendar::WorkCalendar;
 pub use crate::rules::helpers::LinkLimits;
+use crate::rules::limits::Hit;
 use crate::rules::Rules;
 use crate::time::Instant;
 use chrono::NaiveDate;
@@ -506,6 +507,8 @@ pub struct SubmitFacts {
     pub no_shows: Vec<NaiveDate>,
     /// When the applicant cancelled since `cancellations_since`, newest first.
     pub cancellations: Vec<Instant>,
+    /// The count of each of the query's `hits` in its window, itself included, in order.
+    pub counts: Vec<u32>,
 }
 
 pub struct SubmitQuery<'a> {
@@ -518,12 +521,22 @@ pub struct SubmitQuery<'a> {
     pub service: ServiceId,
     pub no_shows_since: NaiveDate,
     pub cancellations_since: Instant,
+    /// Rate-limit hits to count in the same transaction as the reads (a submit's; none for a
+    /// waitlist entry), so that a limit costs no round trip of its own and stays exact.
+    pub hits: &'a [Hit],
 }
 
 /// The submit's reads at once: D1 answers them in one batch, one round trip instead of eight,
 /// which is most of a booking's cost.
 pub trait SubmitReads {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts>;
+}
+
+/// Rate-limit counts kept in the record, for the limits a submit counts with its reads
+/// ([`SubmitQuery::hits`]): whatever else counts against the same limit (a cancel) counts here.
+pub trait Counters {
+    /// Counts each hit in its window; each window's count with the hit, in order.
+    async fn count_hits(&self, hits: &[Hit]) -> ApiResult<Vec<u32>>;
 }
 
 pub trait Applications {
