@@ -290,18 +290,32 @@ test("a confirm lost after the write: the booking keeps its place and a retry re
   assert.deepEqual(assertOk(await submit(a, body, key), 201), first);
 });
 
-test("a refused submit whose abandon is lost: its hold lapses and the place comes back", async () => {
+test("a record that cannot be read once the place is held: 503, the hold given up, nothing written", async () => {
   const date = shanghaiDate(6);
-  await publish("bj-dongcheng", date, [{ period_id: "t-ab", start: "11:00", end: "12:00", capacity: 1 }]);
+  await publish("bj-chaoyang", date, [{ period_id: "t-rl", start: "11:00", end: "12:00", capacity: 2 }]);
+  // Two places: the hold does not fill the period, so nothing is remembered full meanwhile.
+  const a = await person("book-fault-g");
+  const b = await person("book-fault-h");
+  const res = await submit(a, bookingBody(a.applicantId, "bj-chaoyang", date, "t-rl"), newKey(), { "x-dev-fault": "lose-read" });
+  assertError(res, 503, "UPSTREAM_UNAVAILABLE");
+  assert.equal(res.body.details.injected, true);
+  const view = await dayView("bj-chaoyang", date);
+  assert.deepEqual([view.periods[0].taken, view.periods[0].d1.booked], [0, 0]);
+  assertOk(await submit(b, bookingBody(b.applicantId, "bj-chaoyang", date, "t-rl"), newKey()), 201);
+});
+
+test("a refused submit whose abandon is lost: its hold lapses and the place comes back", async () => {
+  const date = shanghaiDate(4);
+  await publish("bj-haidian", date, [{ period_id: "t-ab", start: "11:00", end: "12:00", capacity: 1 }]);
   const a = await person("book-fault-e");
   const b = await person("book-fault-f");
   // Someone else's applicant: refused once the place is held, by the record's checks.
-  const theirs = bookingBody(b.applicantId, "bj-dongcheng", date, "t-ab");
+  const theirs = bookingBody(b.applicantId, "bj-haidian", date, "t-ab");
   assertError(await submit(a, theirs, newKey(), { "x-dev-fault": "lose-abandon", "x-dev-hold-seconds": "1" }), 404, "NOT_FOUND");
   // The hold nobody gave up still holds the place.
   assertError(await submit(b, theirs, newKey()), 409, "SLOT_FULL");
   await new Promise((r) => setTimeout(r, 2500));
-  const view = await dayView("bj-dongcheng", date);
+  const view = await dayView("bj-haidian", date);
   assert.deepEqual([view.periods[0].taken, view.periods[0].holds], [0, 0], "the alarm freed the lapsed hold: no booking behind it");
   assertOk(await submit(b, theirs, newKey()), 201);
 });

@@ -12,6 +12,8 @@ use yuyue_shared::{ApiError, ApiResult, ErrorCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// The record cannot be read once the hold was taken: the hold is given up, nothing written.
+    LoseRead,
     /// The booking write is lost after the hold was taken.
     LoseWrite,
     /// The hold is never confirmed after the booking was written.
@@ -29,6 +31,7 @@ pub enum Fault {
 impl Fault {
     pub fn parse(s: &str) -> Option<Fault> {
         match s {
+            "lose-read" => Some(Fault::LoseRead),
             "lose-write" => Some(Fault::LoseWrite),
             "lose-confirm" => Some(Fault::LoseConfirm),
             "lose-place" => Some(Fault::LosePlace),
@@ -233,7 +236,20 @@ impl<S: Applicants, I> Applicants for Faulty<'_, S, I> {
 
 impl<S: SubmitReads, I> SubmitReads for Faulty<'_, S, I> {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
+        if self.fault == Some(Fault::LoseRead) {
+            return Err(injected());
+        }
         self.store.submit_facts(q).await
+    }
+    async fn submit_facts_counting(
+        &self,
+        q: &SubmitQuery<'_>,
+        hits: &[yuyue_shared::ratelimit::Hit],
+    ) -> ApiResult<(SubmitFacts, Vec<u32>)> {
+        if self.fault == Some(Fault::LoseRead) {
+            return Err(injected());
+        }
+        self.store.submit_facts_counting(q, hits).await
     }
 }
 
@@ -305,7 +321,13 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
     fn known_full(&self, r: &HoldRequest) -> bool {
         self.inventory.known_full(r)
     }
-    async fn confirm(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
+    async fn confirm_and_tell(
+        &self,
+        o: &OfficeId,
+        d: NaiveDate,
+        no: &BookingNo,
+        notice: Option<String>,
+    ) -> ApiResult<bool> {
         if self.fault == Some(Fault::LoseConfirm) {
             return Err(injected());
         }
@@ -318,7 +340,7 @@ impl<S, I: Inventory> Inventory for Faulty<'_, S, I> {
                 .restore(o, d, &h.period, &stand_in(no), &h.applicant)
                 .await?;
         }
-        self.inventory.confirm(o, d, no).await
+        self.inventory.confirm_and_tell(o, d, no, notice).await
     }
     async fn abandon(&self, o: &OfficeId, d: NaiveDate, no: &BookingNo) -> ApiResult<()> {
         if self.fault == Some(Fault::LoseAbandon) {

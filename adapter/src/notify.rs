@@ -5,6 +5,7 @@
 use crate::cx::Cx;
 use crate::providers::{alipay, wechat, Outbound};
 use std::collections::HashMap;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::Env;
 use yuyue_shared::notify::render::Message;
 use yuyue_shared::notify::{Channel, Notice, Recipient, Sent};
@@ -32,6 +33,37 @@ pub async fn enqueue(env: &Env, notice: &Notice, request_id: &str) {
             ],
         );
     }
+}
+
+/// Most messages one send to a queue takes.
+const BATCH_LIMIT: usize = 100;
+
+/// Puts notices, each as its JSON, on the queue, a hundred a send: handed to the binding as
+/// they are, with nothing parsed into Rust and no serde between (the object that sends them
+/// must stay small). Text that is no JSON is logged and left out. `Err` at the first send that
+/// fails: what went before it was sent, what follows was not.
+pub async fn enqueue_batch(env: &Env, notices: &[String]) -> Result<(), &'static str> {
+    let queue = env.queue(QUEUE_BINDING).map_err(|_| "binding")?;
+    let queue: &worker::worker_sys::Queue = queue.as_ref().unchecked_ref();
+    for chunk in notices.chunks(BATCH_LIMIT) {
+        let batch = js_sys::Array::new();
+        for json in chunk {
+            let Ok(body) = js_sys::JSON::parse(json) else {
+                crate::log::event("error", "notice_unreadable", &[]);
+                continue;
+            };
+            let message = js_sys::Object::new();
+            js_sys::Reflect::set(&message, &"body".into(), &body).map_err(|_| "message")?;
+            batch.push(&message);
+        }
+        let sent = queue
+            .send_batch(batch, JsValue::UNDEFINED)
+            .map_err(|_| "send refused")?;
+        wasm_bindgen_futures::JsFuture::from(sent)
+            .await
+            .map_err(|_| "send failed")?;
+    }
+    Ok(())
 }
 
 impl Cx {

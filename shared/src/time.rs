@@ -167,6 +167,22 @@ pub mod opt_instant {
     }
 }
 
+/// `NaiveDate` as `"YYYY-MM-DD"` in serde, read by [`date_from`]: chrono's own reader is its
+/// general parser, kilobytes of every Worker that takes a date this way.
+pub mod ymd {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let raw = String::deserialize(d)?;
+        super::date_from(&raw).ok_or_else(|| serde::de::Error::custom("not a YYYY-MM-DD date"))
+    }
+}
+
 /// `NaiveTime` as `"HH:MM"` in serde.
 pub mod hhmm {
     use chrono::NaiveTime;
@@ -185,6 +201,18 @@ pub mod hhmm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ymd_dates_cross_serde_as_chrono_writes_them() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct D(#[serde(with = "ymd")] NaiveDate);
+        let d = D(NaiveDate::from_ymd_opt(2026, 2, 3).unwrap());
+        assert_eq!(serde_json::to_string(&d).unwrap(), "\"2026-02-03\"");
+        assert_eq!(serde_json::from_str::<D>("\"2026-02-03\"").unwrap(), d);
+        for bad in ["\"2026-2-3\"", "\"2026-02-30\"", "\"20260203\"", "3"] {
+            assert!(serde_json::from_str::<D>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn unix_millis_become_shanghai_wall_time() {

@@ -125,10 +125,10 @@ impl Counters for D1Store {
     }
 }
 
-impl SubmitReads for D1Store {
-    async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
-        let sql = built(&FACTS_SQL, "submit facts statement")?;
-        let args = [
+impl D1Store {
+    /// The facts statement's arguments (see `facts_sql`).
+    fn facts_args<'a>(q: &'a SubmitQuery<'_>) -> [Arg<'a>; 7] {
+        [
             q.session.map(|s| s.as_str()).into(),
             q.caller.as_str().into(),
             q.applicant.as_str().into(),
@@ -136,15 +136,10 @@ impl SubmitReads for D1Store {
             q.service.as_str().into(),
             q.no_shows_since.to_string().into(),
             rfc3339(&q.cancellations_since).into(),
-        ];
-        let (column, counts): (Option<FactsColumn>, _) = if q.hits.is_empty() {
-            (self.first(&sql, &args).await?, Vec::new())
-        } else {
-            let mut stmts = self.count_statements(q.hits)?;
-            stmts.push(self.stmt(&sql, &args)?);
-            let results = self.batch(stmts).await?;
-            (first(results.last())?, counts_of(&results, q.hits)?)
-        };
+        ]
+    }
+
+    fn facts_of(&self, column: Option<FactsColumn>) -> ApiResult<SubmitFacts> {
         let f: FactsRow = column
             .ok_or_else(ApiError::internal)?
             .parse("submit facts")?;
@@ -165,8 +160,28 @@ impl SubmitReads for D1Store {
                 .iter()
                 .map(CancelledRow::instant)
                 .collect::<ApiResult<_>>()?,
-            counts,
         })
+    }
+}
+
+impl SubmitReads for D1Store {
+    async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts> {
+        let sql = built(&FACTS_SQL, "submit facts statement")?;
+        let column = self.first(&sql, &Self::facts_args(q)).await?;
+        self.facts_of(column)
+    }
+
+    async fn submit_facts_counting(
+        &self,
+        q: &SubmitQuery<'_>,
+        hits: &[Hit],
+    ) -> ApiResult<(SubmitFacts, Vec<u32>)> {
+        let sql = built(&FACTS_SQL, "submit facts statement")?;
+        let mut stmts = self.count_statements(hits)?;
+        stmts.push(self.stmt(&sql, &Self::facts_args(q))?);
+        let results = self.batch(stmts).await?;
+        let facts = self.facts_of(first(results.last())?)?;
+        Ok((facts, counts_of(&results, hits)?))
     }
 }
 

@@ -60,6 +60,9 @@ const SCHEMA: &[&str] = &[
         booking_no TEXT NOT NULL UNIQUE,
         wanted TEXT NOT NULL,
         state TEXT NOT NULL)",
+    // Messages to send once the decisions behind them are committed (a booking's confirmation):
+    // written with the decision, sent in batches by the alarm, deleted once sent.
+    "CREATE TABLE IF NOT EXISTS notices (id INTEGER PRIMARY KEY, notice TEXT NOT NULL)",
     // No place beyond capacity, and none in a period that does not exist.
     "CREATE TRIGGER IF NOT EXISTS taken_within_capacity BEFORE INSERT ON taken
      WHEN (SELECT count(*) FROM taken WHERE period_id = NEW.period_id)
@@ -156,6 +159,12 @@ struct EntryRow {
     booking_no: String,
     wanted: String,
     state: String,
+}
+
+#[derive(Deserialize)]
+struct NoticeRow {
+    id: f64,
+    notice: String,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +279,9 @@ impl Inventory {
                 entry,
             ));
         }
+        for n in self.rows::<NoticeRow>("SELECT id, notice FROM notices ORDER BY id", vec![])? {
+            stored.apply(&Change::PutNotice(n.id as u64, n.notice));
+        }
         Ok(stored)
     }
 
@@ -373,6 +385,13 @@ impl Inventory {
                 "DELETE FROM waitlist WHERE waitlist_id = ?",
                 vec![id.as_str().into()],
             ),
+            Change::PutNotice(id, notice) => self.exec(
+                "INSERT INTO notices (id, notice) VALUES (?, ?)",
+                vec![num(*id as i64), notice.as_str().into()],
+            ),
+            Change::DropNotice(id) => {
+                self.exec("DELETE FROM notices WHERE id = ?", vec![num(*id as i64)])
+            }
             Change::PutQueued(user, q) => self.exec(
                 "INSERT INTO queue (user_id, joined_at, position) VALUES (?, ?, ?)
                  ON CONFLICT (user_id) DO UPDATE SET joined_at = excluded.joined_at, position = excluded.position",
@@ -466,6 +485,35 @@ impl Inventory {
 }
 
 impl Inventory {
+    /// Sends the notices the day kept (bookings confirmed), in batches, and forgets them. If
+    /// the queue refuses, the alarm tries again in `ALARM_RETRY_MS`: `Ok(true)`; a notice may
+    /// then go twice, which the consumer's one message per event absorbs.
+    async fn send_notices(&self) -> Result<bool> {
+        let kept = self.with_day(|day| Ok(day.notices()))?;
+        if kept.is_empty() {
+            return Ok(false);
+        }
+        let (ids, notices): (Vec<u64>, Vec<String>) = kept.into_iter().unzip();
+        match crate::notify::enqueue_batch(&self.env, &notices).await {
+            Ok(()) => {
+                self.with_day(|day| {
+                    day.sent(&ids);
+                    Ok(())
+                })?;
+                Ok(false)
+            }
+            Err(cause) => {
+                crate::log::event(
+                    "error",
+                    "notify_enqueue_failed",
+                    &[("cause", cause.into()), ("count", ids.len().into())],
+                );
+                self.state.storage().set_alarm(ALARM_RETRY_MS).await?;
+                Ok(true)
+            }
+        }
+    }
+
     /// Tells the record what the day decided for its waitlist
     /// ([`yuyue_shared::waitlist::settle_waitlist`]) and sends the notices. If the record cannot
     /// answer, the alarm tries again in `ALARM_RETRY_MS`: `Ok(true)`.
@@ -594,6 +642,7 @@ impl DurableObject for Inventory {
         // it forward to the lapse already past, and ask D1 again at once, in a loop.
         let retrying = self.settle_lapsed().await?;
         let retrying = retrying | self.settle_waitlist().await?;
+        let retrying = retrying | self.send_notices().await?;
         if !retrying {
             self.schedule_alarm().await?;
         }

@@ -13,7 +13,6 @@ use yuyue_shared::booking::list;
 use yuyue_shared::booking::qr::QrSigner;
 use yuyue_shared::booking::{self, BookInput, BookRequest};
 use yuyue_shared::catalog::Snapshot;
-use yuyue_shared::notify::{Notice, NoticeKind};
 use yuyue_shared::rules::calendar::WorkCalendar;
 use yuyue_shared::rules::Rules;
 use yuyue_shared::{ApiError, ErrorCode};
@@ -103,10 +102,11 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let request = request?;
     let setup = setup?;
     let faulty = Faulty::new(&store, &inventory, setup.fault);
+    // The booker is told by the inventory object, which keeps the message with the
+    // confirmation and sends its day's in batches; here only when that could not be asked.
     let outcome = booking::book(&faulty, &faulty, setup.input(&cx, &caller, &request)).await?;
-    if let Some(booking) = &outcome.created {
-        let notice = Notice::booking(NoticeKind::BookingConfirmed, booking, Some(&caller.user_id));
-        cx.notify(&notice).await;
+    if let Some(notice) = &outcome.untold {
+        cx.notify(notice).await;
     }
     Ok(Reply::with_status(outcome.status, outcome.body))
 }

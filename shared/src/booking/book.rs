@@ -29,7 +29,8 @@ use crate::catalog::Snapshot;
 use crate::domain::FieldError;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::write_by;
-use crate::ratelimit::{self, Hit};
+use crate::notify::{Notice, NoticeKind};
+use crate::ratelimit;
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
 use crate::store::*;
@@ -68,8 +69,10 @@ pub struct BookOutcome {
     pub status: u16,
     pub body: Value,
     pub replayed: bool,
-    /// The booking this call made (not a replay): what the confirmation message is about.
-    pub created: Option<Booking>,
+    /// The message confirming the booking this call made, when the inventory could not be
+    /// handed it (the confirmation's answer was lost): the caller sends it itself. Had the
+    /// inventory kept it after all, the consumer's one message per event absorbs the second.
+    pub untold: Option<Notice>,
 }
 
 /// Why a booking was withdrawn (`Bookings::withdraw_booking`), as its view shows it.
@@ -156,8 +159,14 @@ where
         input.client,
         input.now.timestamp_millis(),
     );
-    let checked = checks(store, &input.asker(&hits), &req, Some(start)).await;
-    let applicant = match checked {
+    let asker = input.asker();
+    let checked = async {
+        let query = submit_query(&asker, &req);
+        let (facts, counts) = store.submit_facts_counting(&query, &hits).await?;
+        ratelimit::judge(&hits, &counts)?;
+        judge_facts(facts, &asker, &req, Some(start))
+    };
+    let applicant = match checked.await {
         Ok(a) => a,
         Err(e) => {
             abandon_quietly(inventory, &hold).await;
@@ -202,15 +211,19 @@ where
         )
         .await?
     {
-        CreateBooking::Created => match confirm_place(inventory, &hold).await {
-            Placed::Lost => Err(withdraw(store, &input, &key, &booking).await),
-            Placed::Confirmed | Placed::Unknown => Ok(BookOutcome {
-                status: 201,
-                body,
-                replayed: false,
-                created: Some(booking),
-            }),
-        },
+        CreateBooking::Created => {
+            let notice = confirmed_notice(&booking);
+            let told = serde_json::to_string(&notice).ok();
+            match confirm_place(inventory, &hold, told).await {
+                Placed::Lost => Err(withdraw(store, &input, &key, &booking).await),
+                placed => Ok(BookOutcome {
+                    status: 201,
+                    body,
+                    replayed: false,
+                    untold: (placed == Placed::Unknown).then_some(notice),
+                }),
+            }
+        }
         CreateBooking::SameNumber(existing) => {
             replay(store, inventory, &input, &req, &hold, &existing).await
         }
@@ -259,26 +272,41 @@ async fn withdraw<S: Bookings>(
     }
 }
 
-/// Confirms the place of a booking just written. Unconfirmed is safe (the alarm confirms a hold
-/// whose booking exists); a place gone meanwhile is taken back while the period has room.
-pub async fn confirm_place<I: Inventory>(inventory: &I, hold: &HoldRequest) -> Placed {
+/// The message telling a booking's booker it is confirmed.
+fn confirmed_notice(booking: &Booking) -> Notice {
+    Notice::booking(
+        NoticeKind::BookingConfirmed,
+        booking,
+        Some(&booking.booked_by),
+    )
+}
+
+/// Confirms the place of a booking just written, the inventory sending `notice` (what to tell
+/// the booker) once that is committed. Unconfirmed is safe (the alarm confirms a hold whose
+/// booking exists); a place gone meanwhile is taken back while the period has room.
+pub async fn confirm_place<I: Inventory>(
+    inventory: &I,
+    hold: &HoldRequest,
+    notice: Option<String>,
+) -> Placed {
+    let (office, date, no) = (&hold.office, hold.date, &hold.booking_no);
     match inventory
-        .confirm(&hold.office, hold.date, &hold.booking_no)
+        .confirm_and_tell(office, date, no, notice.clone())
         .await
     {
         Ok(true) => Placed::Confirmed,
         Err(_) => Placed::Unknown,
         Ok(false) => match inventory
-            .restore(
-                &hold.office,
-                hold.date,
-                &hold.period,
-                &hold.booking_no,
-                &hold.applicant,
-            )
+            .restore(office, date, &hold.period, no, &hold.applicant)
             .await
         {
-            Ok(HoldOutcome::Held { .. }) => Placed::Confirmed,
+            Ok(HoldOutcome::Held { .. }) => {
+                if notice.is_some() {
+                    // The place given back is confirmed: this only hands over the notice.
+                    let _ = inventory.confirm_and_tell(office, date, no, notice).await;
+                }
+                Placed::Confirmed
+            }
             Err(_) => Placed::Unknown,
             Ok(_) => Placed::Lost,
         },
@@ -292,49 +320,57 @@ pub struct Asker<'a> {
     pub session: Option<&'a SessionId>,
     pub rules: &'a Rules,
     pub now: Instant,
-    /// The rate-limit hits to count with the read (none for a waitlist entry).
-    pub hits: &'a [Hit],
 }
 
 impl BookInput<'_> {
-    fn asker<'a>(&'a self, hits: &'a [Hit]) -> Asker<'a> {
+    fn asker(&self) -> Asker<'_> {
         Asker {
             caller: self.caller,
             session: Some(self.session),
             rules: self.rules,
             now: self.now,
-            hits,
         }
     }
 }
 
-/// Everything about a submit that needs the record, over one read of it (which also counts its
-/// rate-limit hits, judged first): done while the place is held, and by the waitlist when an
-/// entry joins and when it is served. `start`: the
-/// period's, when one is chosen.
+/// Everything about a submit that needs the record, over one read of it: done by the waitlist
+/// when an entry joins and when it is served. A submit does the same while its place is held,
+/// with its rate-limit hits counted in the read. `start`: the period's, when one is chosen.
 pub async fn checks<S: SubmitReads>(
     store: &S,
     input: &Asker<'_>,
     req: &ValidBooking,
     start: Option<NaiveTime>,
 ) -> ApiResult<Applicant> {
+    let facts = store.submit_facts(&submit_query(input, req)).await?;
+    judge_facts(facts, input, req, start)
+}
+
+/// What the checks read of the record.
+fn submit_query<'a>(input: &'a Asker<'a>, req: &'a ValidBooking) -> SubmitQuery<'a> {
     let today = input.now.date_naive();
     // A ban runs `ban_days` from the later of two no-shows at most `window_days` apart.
     let lookback = input.rules.no_show.window_days + input.rules.no_show.ban_days;
-    let facts = store
-        .submit_facts(&SubmitQuery {
-            caller: input.caller,
-            session: input.session,
-            applicant: &req.applicant_id,
-            office: &req.office_id,
-            service: req.service,
-            no_shows_since: today - Days::new(lookback.into()),
-            cancellations_since: input.now
-                - chrono::Duration::days(input.rules.cancellation.window_days.into()),
-            hits: input.hits,
-        })
-        .await?;
-    ratelimit::judge(input.hits, &facts.counts)?;
+    SubmitQuery {
+        caller: input.caller,
+        session: input.session,
+        applicant: &req.applicant_id,
+        office: &req.office_id,
+        service: req.service,
+        no_shows_since: today - Days::new(lookback.into()),
+        cancellations_since: input.now
+            - chrono::Duration::days(input.rules.cancellation.window_days.into()),
+    }
+}
+
+/// The checks over what the record said.
+fn judge_facts(
+    facts: SubmitFacts,
+    input: &Asker<'_>,
+    req: &ValidBooking,
+    start: Option<NaiveTime>,
+) -> ApiResult<Applicant> {
+    let today = input.now.date_naive();
     if input.session.is_some() {
         session_live(facts.session.as_ref(), input.caller)?;
     }
@@ -425,8 +461,9 @@ async fn replay<S: Bookings, I: Inventory>(
         && existing.period_id == hold.period
         && existing.status != BookingStatus::Cancelled;
     if its_place {
-        // The hold is the booking's own place (or takes it back, if it had been lost).
-        confirm_place(inventory, hold).await;
+        // The hold is the booking's own place (or takes it back, if it had been lost); its
+        // booker was told by the first submit.
+        confirm_place(inventory, hold, None).await;
     } else {
         abandon_quietly(inventory, hold).await;
     }
@@ -450,7 +487,7 @@ async fn replay<S: Bookings, I: Inventory>(
         status: record.status,
         body: record.response,
         replayed: true,
-        created: None,
+        untold: None,
     })
 }
 

@@ -508,6 +508,58 @@ fn a_lost_write_leaves_a_hold_that_lapses_and_frees_the_place() {
     assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
 }
 
+/// The confirmations the days' alarms sent: (booking number, who else is told).
+fn confirmations(s: &MemoryStore) -> Vec<(String, Option<String>)> {
+    s.sent_notices()
+        .into_iter()
+        .filter(|n| n.kind == crate::notify::NoticeKind::BookingConfirmed)
+        .map(|n| {
+            (
+                n.booking_no.unwrap(),
+                n.actor.map(|a| a.as_str().to_owned()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_booking_is_told_once_by_the_day_it_was_confirmed_in() {
+    let s = world(2, 2);
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert!(
+        confirmations(&s).is_empty(),
+        "kept until the day's alarm sends it"
+    );
+    s.expire_holds();
+    let no = o.body["booking_no"].as_str().unwrap().to_owned();
+    assert_eq!(confirmations(&s), [(no.clone(), Some("u0".to_owned()))]);
+    // A retry replays the answer and tells nobody again.
+    assert_eq!(
+        submit(&s, "u0", "key-00000001", &request("ap0"))
+            .unwrap()
+            .body,
+        o.body
+    );
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert_eq!(confirmations(&s).len(), 1);
+}
+
+#[test]
+fn a_booking_whose_confirmation_was_lost_is_told_by_its_submit() {
+    let s = world(1, 2);
+    s.fail_next("confirm");
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let untold = o.untold.expect("the inventory was not handed the message");
+    assert_eq!(untold.kind, crate::notify::NoticeKind::BookingConfirmed);
+    assert_eq!(untold.booking_no.as_deref(), o.body["booking_no"].as_str());
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert!(confirmations(&s).is_empty(), "the day has nothing to send");
+    let ok = submit(&s, "u1", "key-00000002", &request("ap1"));
+    assert_eq!(ok.unwrap_err().code, ErrorCode::SlotFull);
+}
+
 #[test]
 fn a_lost_confirm_is_settled_by_the_record_and_the_booking_survives() {
     let s = world(1, 2);
@@ -962,7 +1014,7 @@ fn a_booking_whose_hold_lapsed_before_its_write_takes_its_place_back_or_says_so(
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
     // The write commits; confirming finds no place, and takes the free one back.
     assert!(!block_on(s.confirm(&office(), d(2026, 11, 25), &no)).unwrap());
-    assert_eq!(block_on(confirm_place(&s, &hold)), Placed::Confirmed);
+    assert_eq!(block_on(confirm_place(&s, &hold, None)), Placed::Confirmed);
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
 
     // Had someone taken it meanwhile, the place is reported lost, never taken beyond capacity.
@@ -978,7 +1030,7 @@ fn a_booking_whose_hold_lapsed_before_its_write_takes_its_place_back_or_says_so(
         "u1",
     );
     block_on(s.hold(&other)).unwrap();
-    assert_eq!(block_on(confirm_place(&s, &late_hold)), Placed::Lost);
+    assert_eq!(block_on(confirm_place(&s, &late_hold, None)), Placed::Lost);
     assert_eq!(s.taken(&nanshan, d(2026, 11, 25), "am-1"), 1);
 }
 

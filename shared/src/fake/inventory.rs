@@ -16,7 +16,7 @@ impl Inventory for MemoryStore {
     ) -> ApiResult<Answered> {
         self.step(op).await?;
         match &request {
-            Request::Confirm { booking_no }
+            Request::Confirm { booking_no, .. }
                 if std::mem::take(&mut self.state.borrow_mut().lose_place) =>
             {
                 self.take_place_of(office, date, booking_no);

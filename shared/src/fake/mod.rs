@@ -185,8 +185,8 @@ impl MemoryStore {
     }
 
     /// The alarm of one day, as the object runs it: its lapsed holds are looked up in the
-    /// record (other requests may run meanwhile) and settled. `false` when the record could
-    /// not be asked about all of them.
+    /// record (other requests may run meanwhile) and settled, and the notices kept are sent.
+    /// `false` when the record could not be asked about all of them.
     pub async fn alarm(&self, office: &OfficeId, date: NaiveDate) -> bool {
         let now = self.clock().timestamp_millis();
         let lapsed = match self
@@ -199,16 +199,20 @@ impl MemoryStore {
             None => return true,
         };
         let (verdicts, complete) = lapsed_verdicts(self, office, date, &lapsed).await;
-        if let Some(day) = self
-            .state
-            .borrow_mut()
-            .days
-            .get_mut(&(office.clone(), date))
         {
-            for (no, here) in verdicts {
-                day.settle(&no, here, now);
+            let mut st = self.state.borrow_mut();
+            if let Some(day) = st.days.get_mut(&(office.clone(), date)) {
+                for (no, here) in verdicts {
+                    day.settle(&no, here, now);
+                }
+                let kept = day.notices();
+                day.sent(&kept.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+                day.take_changes();
+                let sent = kept
+                    .iter()
+                    .map(|(_, n)| serde_json::from_str(n).expect("a notice"));
+                st.notices.extend(sent);
             }
-            day.take_changes();
         }
         complete && self.serve_waitlist(office, date).await.is_ok()
     }
@@ -227,7 +231,7 @@ impl MemoryStore {
         Ok(())
     }
 
-    /// The notices the waitlist's settling sent, oldest first.
+    /// The notices the days' alarms sent (confirmations, the waitlist's), oldest first.
     pub fn sent_notices(&self) -> Vec<Notice> {
         self.state.borrow().notices.clone()
     }

@@ -20,8 +20,16 @@ impl SubmitReads for MemoryStore {
             cancellations: self
                 .cancellations_since(q.applicant, q.cancellations_since)
                 .await?,
-            counts: self.count(q.hits),
         })
+    }
+
+    async fn submit_facts_counting(
+        &self,
+        q: &SubmitQuery<'_>,
+        hits: &[Hit],
+    ) -> ApiResult<(SubmitFacts, Vec<u32>)> {
+        let facts = self.submit_facts(q).await?;
+        Ok((facts, self.count(hits)))
     }
 }
 

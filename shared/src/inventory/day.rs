@@ -24,6 +24,9 @@ pub const EMPTY_DAY_RECHECK_MS: i64 = 60_000;
 pub const REFUSAL_MEMORY_MS: i64 = 24 * 3_600_000;
 /// At most this many refusals are remembered; past it the oldest half is forgotten.
 pub const REFUSAL_MEMORY_ENTRIES: usize = 200_000;
+/// How long the first notice kept to be sent waits for others to go with it: in a wave, one
+/// send to the queue carries the confirmations of many bookings.
+pub const NOTICE_BATCH_MS: i64 = 500;
 
 /// A submit asking for a place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,6 +258,37 @@ impl Day {
         true
     }
 
+    /// [`Day::confirm`], keeping `notice` (the message telling the booker) in the notices when the
+    /// place is confirmed: it is committed with the confirmation, and the alarm sends the day's
+    /// notices in batches ([`Day::notices`]), so a booking pays no send of its own.
+    pub fn confirm_and_tell(&mut self, no: &BookingNo, notice: Option<&str>) -> bool {
+        let confirmed = self.confirm(no);
+        if let (true, Some(notice)) = (confirmed, notice) {
+            self.tell(notice);
+        }
+        confirmed
+    }
+
+    /// Keeps `notice` to be sent.
+    pub fn tell(&mut self, notice: &str) {
+        let id = self.stored.notices.last().map_or(1, |(last, _)| last + 1);
+        self.record(Change::PutNotice(id, notice.to_owned()));
+    }
+
+    /// The notices to send, oldest first, each with its id for [`Day::sent`].
+    pub fn notices(&self) -> Vec<(u64, String)> {
+        self.stored.notices.clone()
+    }
+
+    /// The notices `ids` were handed to the queue.
+    pub fn sent(&mut self, ids: &[u64]) {
+        for id in ids {
+            if self.stored.notices.iter().any(|(kept, _)| kept == id) {
+                self.record(Change::DropNotice(*id));
+            }
+        }
+    }
+
     /// A submit gives up its hold (see `attached`).
     pub fn abandon(&mut self, no: &BookingNo, now: i64) {
         let Some(n) = self.attached.get_mut(no) else {
@@ -392,7 +426,8 @@ impl Day {
     }
 
     /// When the day's alarm must fire: when the earliest hold lapses, or a waiting entry may,
-    /// or at once (`now`) while the record has entries to be told of.
+    /// or at once (`now`) while the record has entries to be told of, or shortly
+    /// ([`NOTICE_BATCH_MS`]) while there are notices to send.
     pub fn next_wake(&self, now: i64) -> Option<i64> {
         let holds = self
             .stored
@@ -401,7 +436,8 @@ impl Day {
             .filter_map(|p| p.expires_at_ms.filter(|_| !p.confirmed))
             .min();
         let outbox = self.has_outbox().then_some(now);
-        [holds, self.next_entry_lapse(), outbox]
+        let notices = (!self.stored.notices.is_empty()).then_some(now + NOTICE_BATCH_MS);
+        [holds, self.next_entry_lapse(), outbox, notices]
             .into_iter()
             .flatten()
             .min()

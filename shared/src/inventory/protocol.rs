@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub office: OfficeId,
+    #[serde(with = "crate::time::ymd")]
     pub date: NaiveDate,
     #[serde(flatten)]
     pub request: Request,
@@ -30,6 +31,9 @@ pub enum Request {
     Hold(Hold),
     Confirm {
         booking_no: BookingNo,
+        /// What to tell the booker once the place is confirmed ([`Day::confirm_and_tell`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<String>,
     },
     Abandon {
         booking_no: BookingNo,
@@ -116,12 +120,15 @@ impl Request {
 
 impl Request {
     /// Whether answering may move when the day's alarm must fire ([`Day::next_wake`]): a place
-    /// freed (and served to the waitlist), an entry joined or settled. A hold that took a place
-    /// moves it too; the caller knows that from the answer.
+    /// freed (and served to the waitlist), an entry joined or settled, a notice to send. A hold
+    /// that took a place moves it too; the caller knows that from the answer.
     pub fn wakes(&self) -> bool {
         matches!(
             self,
-            Request::Abandon { .. }
+            Request::Confirm {
+                notice: Some(_),
+                ..
+            } | Request::Abandon { .. }
                 | Request::Release { .. }
                 | Request::ReleaseLapsed { .. }
                 | Request::Publish { .. }
@@ -145,7 +152,9 @@ impl Day {
         self.name(&msg.office, msg.date);
         match &msg.request {
             Request::Hold(h) => Answer::Hold(self.hold(h, now)),
-            Request::Confirm { booking_no } => Answer::Confirmed(self.confirm(booking_no)),
+            Request::Confirm { booking_no, notice } => {
+                Answer::Confirmed(self.confirm_and_tell(booking_no, notice.as_deref()))
+            }
             Request::Abandon { booking_no } => {
                 self.abandon(booking_no, now);
                 Answer::Done

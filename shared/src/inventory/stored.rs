@@ -54,6 +54,10 @@ pub struct Stored {
     pub next_seq: u64,
     /// The day is being closed: nobody joins its waitlist, which has lapsed.
     pub waitlist_closed: bool,
+    /// Messages to send once the decisions behind them are committed (a booking's confirmation:
+    /// [`super::Day::confirm_and_tell`]), with their ids, oldest first; opaque here (a notice's
+    /// JSON). A few at a time: the alarm sends them within half a second.
+    pub notices: Vec<(u64, String)>,
 }
 
 /// One write to a day's storage.
@@ -72,6 +76,8 @@ pub enum Change {
     PutEntry(WaitlistId, Entry),
     DropEntry(WaitlistId),
     WaitlistClosed(bool),
+    PutNotice(u64, String),
+    DropNotice(u64),
 }
 
 impl Stored {
@@ -109,6 +115,8 @@ impl Stored {
                 self.waitlist.remove(id);
             }
             Change::WaitlistClosed(closed) => self.waitlist_closed = *closed,
+            Change::PutNotice(id, notice) => self.notices.push((*id, notice.clone())),
+            Change::DropNotice(id) => self.notices.retain(|(kept, _)| kept != id),
         }
     }
 

@@ -309,10 +309,26 @@ pub trait Inventory {
     /// Turns the hold into a confirmed booking; idempotent. `false` when the number holds no
     /// place there any more (its hold lapsed and was settled, or was freed, before this call).
     async fn confirm(&self, office: &OfficeId, date: NaiveDate, no: &BookingNo) -> ApiResult<bool> {
+        self.confirm_and_tell(office, date, no, None).await
+    }
+    /// [`Inventory::confirm`], and `notice` (opaque here: a notice's JSON) sent by the authority
+    /// once the confirmation is committed, with others in one batch.
+    async fn confirm_and_tell(
+        &self,
+        office: &OfficeId,
+        date: NaiveDate,
+        no: &BookingNo,
+        notice: Option<String>,
+    ) -> ApiResult<bool> {
         let booking_no = no.clone();
-        self.ask(office, date, "confirm", Request::Confirm { booking_no })
-            .await?
-            .confirmed()
+        self.ask(
+            office,
+            date,
+            "confirm",
+            Request::Confirm { booking_no, notice },
+        )
+        .await?
+        .confirmed()
     }
     /// A submit gives up the hold it took or joined (`hold` answered `Held`) after a refusal.
     /// Submits under one booking number (a retry, a double tap) share its place, so this frees
@@ -507,8 +523,6 @@ pub struct SubmitFacts {
     pub no_shows: Vec<NaiveDate>,
     /// When the applicant cancelled since `cancellations_since`, newest first.
     pub cancellations: Vec<Instant>,
-    /// The count of each of the query's `hits` in its window, itself included, in order.
-    pub counts: Vec<u32>,
 }
 
 pub struct SubmitQuery<'a> {
@@ -521,15 +535,20 @@ pub struct SubmitQuery<'a> {
     pub service: ServiceId,
     pub no_shows_since: NaiveDate,
     pub cancellations_since: Instant,
-    /// Rate-limit hits to count in the same transaction as the reads (a submit's; none for a
-    /// waitlist entry), so that a limit costs no round trip of its own and stays exact.
-    pub hits: &'a [Hit],
 }
 
 /// The submit's reads at once: D1 answers them in one batch, one round trip instead of eight,
 /// which is most of a booking's cost.
 pub trait SubmitReads {
     async fn submit_facts(&self, q: &SubmitQuery<'_>) -> ApiResult<SubmitFacts>;
+    /// [`SubmitReads::submit_facts`] with rate-limit `hits` counted in the same transaction, so
+    /// that a limit costs no round trip of its own and stays exact: the facts, and each hit's
+    /// count in its window with the hit itself, in order.
+    async fn submit_facts_counting(
+        &self,
+        q: &SubmitQuery<'_>,
+        hits: &[Hit],
+    ) -> ApiResult<(SubmitFacts, Vec<u32>)>;
 }
 
 /// Rate-limit counts kept in the record, for the limits a submit counts with its reads

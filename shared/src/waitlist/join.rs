@@ -54,7 +54,6 @@ where
         session: Some(input.session),
         rules: input.rules,
         now: input.now,
-        hits: &[],
     };
     checks(store, &asker, b, None).await?;
     if store

@@ -102,7 +102,6 @@ async fn serve<S: Waitlists + SubmitReads>(
         session: None,
         rules: input.rules,
         now: input.now,
-        hits: &[],
     };
     if let Err(refused) = checks(store, &asker, &wanted, Some(period.start)).await {
         if transient(&refused) {
