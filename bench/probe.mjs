@@ -9,10 +9,13 @@
 // Between phases the probe waits until workerd is idle, and what workerd spent after the
 // bookings (notices through the queue, holds settled by the objects' alarms) is measured on its
 // own and counted against the bookings in "all told".
+// `-- --runs N` (default 1) runs it all N times, each on a fresh stack, and prints the table of
+// each phase's median: a phase is a second or two of work, and one run's differences between
+// phases are within the noise of a busy minute.
 import { startBenchStack } from "./lib/stack.mjs";
 import { load, envelopeCode } from "./lib/load.mjs";
 import { cpuSnapshot, coresBetween } from "./lib/cpu.mjs";
-import { hopShares, formatShares } from "./lib/hops.mjs";
+import { hopShares, formatShares, medianPhases } from "./lib/hops.mjs";
 import { quiesce } from "./lib/storm.mjs";
 import { api, dataOf, identifiedPeople, publishPeriod, shanghaiDate, shanghaiIso, submission, OPS } from "./lib/people.mjs";
 
@@ -28,75 +31,92 @@ async function workerdSeconds(work) {
   return (cores.children.workerd ?? 0) * ((performance.now() - before.at) / 1000);
 }
 
-const stack = await startBenchStack({ root: ROOT, say, tag: "probe" });
-try {
-  const people = await identifiedPeople(stack.url, { tag: "bench-probe", count: PEOPLE, net: 5, region: "330106", seq: 7, say });
-  const date = shanghaiDate(3);
-  await publishPeriod(stack.url, { office: "sz-futian", date, period: "probe-full", capacity: 0 });
-  await publishPeriod(stack.url, { office: "sz-nanshan", date, period: "probe-open", capacity: PEOPLE });
-  const hopsDate = shanghaiDate(4);
-  await publishPeriod(stack.url, { office: "sz-nanshan", date: hopsDate, period: "probe-hops", capacity: 4 * PEOPLE });
-  // A waiting room nobody joined: every hold is refused by the object, which is all it does.
-  const roomDate = shanghaiDate(5);
-  await publishPeriod(stack.url, { office: "sz-nanshan", date: roomDate, period: "probe-room", capacity: PEOPLE });
-  dataOf(
-    await api(stack.url, "PUT", `/v1/ops/offices/sz-nanshan/days/${roomDate}/admission`, {
-      headers: OPS,
-      body: { enabled: true, opens_at: shanghaiIso(Date.now() - 60_000), batch_size: 10, batch_interval_seconds: 60, admitted_for_seconds: 600 },
-    }),
-    "waiting room",
-  );
+/** One run of every phase on a fresh stack: { phase name: { ms, codes, requests } }. */
+async function probe() {
+  const stack = await startBenchStack({ root: ROOT, say, tag: "probe" });
+  try {
+    const people = await identifiedPeople(stack.url, { tag: "bench-probe", count: PEOPLE, net: 5, region: "330106", seq: 7, say });
+    const date = shanghaiDate(3);
+    await publishPeriod(stack.url, { office: "sz-futian", date, period: "probe-full", capacity: 0 });
+    await publishPeriod(stack.url, { office: "sz-nanshan", date, period: "probe-open", capacity: PEOPLE });
+    const hopsDate = shanghaiDate(4);
+    await publishPeriod(stack.url, { office: "sz-nanshan", date: hopsDate, period: "probe-hops", capacity: 4 * PEOPLE });
+    // A waiting room nobody joined: every hold is refused by the object, which is all it does.
+    const roomDate = shanghaiDate(5);
+    await publishPeriod(stack.url, { office: "sz-nanshan", date: roomDate, period: "probe-room", capacity: PEOPLE });
+    dataOf(
+      await api(stack.url, "PUT", `/v1/ops/offices/sz-nanshan/days/${roomDate}/admission`, {
+        headers: OPS,
+        body: { enabled: true, opens_at: shanghaiIso(Date.now() - 60_000), batch_size: 10, batch_interval_seconds: 60, admitted_for_seconds: 600 },
+      }),
+      "waiting room",
+    );
 
-  const submit = (phase, office, day, period, { fault, othersApplicant } = {}) => (i) => {
-    const s = submission(people[i % PEOPLE], { office, date: day, period, key: `probe-${phase}-${i}-${process.pid}` });
-    if (othersApplicant) s.body.applicant_id = people[(i + 1) % PEOPLE].applicantId;
-    if (fault) s.headers["x-dev-fault"] = fault;
-    return s;
-  };
-  const measured = {};
-  const phase = async (label, name, options) => {
-    await quiesce();
-    const r = await load({ connections: 20, classify: envelopeCode, url: `${stack.url}/v1/bookings`, method: "POST", ...options });
-    const ms = (r.cpu.children.workerd * r.durationSec * 1000) / r.requests;
-    if (name) measured[name] = { ms, codes: r.codes ?? {}, requests: r.requests };
-    console.log(`${label.padEnd(44)} ${String(Math.round(r.throughput_rps)).padStart(5)} req/s  workerd ${ms.toFixed(3)} ms/req  ${JSON.stringify(r.codes ?? r.statusCodes)}`);
-    return r;
-  };
+    const submit = (phase, office, day, period, { fault, othersApplicant } = {}) => (i) => {
+      const s = submission(people[i % PEOPLE], { office, date: day, period, key: `probe-${phase}-${i}-${process.pid}` });
+      if (othersApplicant) s.body.applicant_id = people[(i + 1) % PEOPLE].applicantId;
+      if (fault) s.headers["x-dev-fault"] = fault;
+      return s;
+    };
+    const measured = {};
+    const phase = async (label, name, options) => {
+      await quiesce();
+      const r = await load({ connections: 20, classify: envelopeCode, url: `${stack.url}/v1/bookings`, method: "POST", ...options });
+      const ms = (r.cpu.children.workerd * r.durationSec * 1000) / r.requests;
+      if (name) measured[name] = { ms, codes: r.codes ?? {}, requests: r.requests };
+      console.log(`${label.padEnd(44)} ${String(Math.round(r.throughput_rps)).padStart(5)} req/s  workerd ${ms.toFixed(3)} ms/req  ${JSON.stringify(r.codes ?? r.statusCodes)}`);
+      return r;
+    };
 
-  await phase("GET /v1/health/book", "health", { url: `${stack.url}/v1/health/book`, method: "GET", durationSec: 5 });
-  await phase("POST without a token (401)", null, { amount: 4000, request: (i) => ({ body: submit("anon", "sz-futian", "2020-01-01", "x")(i).body }) });
-  // Before any phase that verifies these tokens: a refusal as full does not check the
-  // signature, so the tokens are still new to the isolate here.
-  await phase("full period, tokens new to the isolate", null, { amount: PEOPLE, request: submit("full-new", "sz-futian", date, "probe-full") });
-  await phase("past date, tokens new to the isolate", null, { amount: PEOPLE, request: submit("past", "sz-futian", "2020-01-01", "x") });
-  await phase("past date, tokens known", null, { amount: 4000, request: submit("past-again", "sz-futian", "2020-01-01", "x") });
-  await phase("full period", "refusal", { amount: 4000, request: submit("full", "sz-futian", date, "probe-full") });
+    await phase("GET /v1/health/book", "health", { url: `${stack.url}/v1/health/book`, method: "GET", durationSec: 5 });
+    await phase("POST without a token (401)", null, { amount: 4000, request: (i) => ({ body: submit("anon", "sz-futian", "2020-01-01", "x")(i).body }) });
+    // Before any phase that verifies these tokens: a refusal as full does not check the
+    // signature, so the tokens are still new to the isolate here.
+    await phase("full period, tokens new to the isolate", null, { amount: PEOPLE, request: submit("full-new", "sz-futian", date, "probe-full") });
+    await phase("past date, tokens new to the isolate", null, { amount: PEOPLE, request: submit("past", "sz-futian", "2020-01-01", "x") });
+    await phase("past date, tokens known", null, { amount: 4000, request: submit("past-again", "sz-futian", "2020-01-01", "x") });
+    await phase("full period", "refusal", { amount: 4000, request: submit("full", "sz-futian", date, "probe-full") });
 
-  // One hop more at each step (bench/lib/hops.mjs says what each phase adds). The phases that
-  // leave holds to lapse come last, so that their alarms run after everything measured.
-  const hops = (phase, options) => submit(phase, "sz-nanshan", hopsDate, "probe-hops", options);
-  await phase("hold refused by the waiting room", "asked", { amount: PEOPLE, request: submit("room", "sz-nanshan", roomDate, "probe-room") });
-  await phase("record unreadable (hold given up)", "readLost", { amount: PEOPLE, request: hops("lost-read", { fault: "lose-read" }) });
-  await phase("someone else's applicant (hold given up)", "checked", { amount: PEOPLE, request: hops("checked", { othersApplicant: true }) });
+    // One hop more at each step (bench/lib/hops.mjs says what each phase adds). The phases that
+    // leave holds to lapse come last, so that their alarms run after everything measured.
+    const hops = (phase, options) => submit(phase, "sz-nanshan", hopsDate, "probe-hops", options);
+    await phase("hold refused by the waiting room", "asked", { amount: PEOPLE, request: submit("room", "sz-nanshan", roomDate, "probe-room") });
+    await phase("record unreadable (hold given up)", "readLost", { amount: PEOPLE, request: hops("lost-read", { fault: "lose-read" }) });
+    await phase("someone else's applicant (hold given up)", "checked", { amount: PEOPLE, request: hops("checked", { othersApplicant: true }) });
 
-  // The same key twice: the second pass replays the first answers.
-  const book = submit("book", "sz-nanshan", date, "probe-open");
-  await phase("bookings made", "booked", { amount: PEOPLE, request: book });
-  // The objects send their kept messages within half a second (NOTICE_BATCH_MS), then the
-  // queue's consumer delivers them.
-  const after = await workerdSeconds(async () => {
-    await new Promise((r) => setTimeout(r, 1000));
-    await quiesce();
-  });
-  measured.afterwards = { ms: (after * 1000) / PEOPLE };
-  console.log(`${"after the bookings (notices, alarms)".padEnd(44)}              workerd ${measured.afterwards.ms.toFixed(3)} ms/booking`);
-  await phase("replays of them (same keys)", "replayed", { amount: PEOPLE, request: book });
+    // The same key twice: the second pass replays the first answers.
+    const book = submit("book", "sz-nanshan", date, "probe-open");
+    await phase("bookings made", "booked", { amount: PEOPLE, request: book });
+    // The objects send their kept messages within half a second (NOTICE_BATCH_MS), then the
+    // queue's consumer delivers them.
+    const after = await workerdSeconds(async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await quiesce();
+    });
+    measured.afterwards = { ms: (after * 1000) / PEOPLE };
+    console.log(`${"after the bookings (notices, alarms)".padEnd(44)}              workerd ${measured.afterwards.ms.toFixed(3)} ms/booking`);
+    await phase("replays of them (same keys)", "replayed", { amount: PEOPLE, request: book });
 
-  await phase("write lost", "unwritten", { amount: PEOPLE, request: hops("unwritten", { fault: "lose-write" }) });
-  await phase("someone else's applicant, hold kept", "unabandoned", { amount: PEOPLE, request: hops("unabandoned", { othersApplicant: true, fault: "lose-abandon" }) });
+    await phase("write lost", "unwritten", { amount: PEOPLE, request: hops("unwritten", { fault: "lose-write" }) });
+    await phase("someone else's applicant, hold kept", "unabandoned", { amount: PEOPLE, request: hops("unabandoned", { othersApplicant: true, fault: "lose-abandon" }) });
 
-  console.log("");
-  console.log(formatShares(hopShares(measured)));
-} finally {
-  await stack.close();
+    console.log("");
+    console.log(formatShares(hopShares(measured)));
+    return measured;
+  } finally {
+    await stack.close();
+  }
+}
+
+const at = process.argv.indexOf("--runs");
+const runs = at < 0 ? 1 : Number(process.argv[at + 1]);
+if (!(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a whole number of runs, at least 1");
+const all = [];
+for (let k = 0; k < runs; k++) {
+  if (runs > 1) console.log(`\n--- run ${k + 1} of ${runs}`);
+  all.push(await probe());
+}
+if (runs > 1) {
+  console.log(`\n--- the median of each phase over ${runs} runs`);
+  console.log(formatShares(hopShares(medianPhases(all))));
 }
