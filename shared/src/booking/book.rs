@@ -3,11 +3,13 @@
 //! 1. Validate the request and the booking window (no storage).
 //! 2. Hold a place in the (office, date) inventory object under a number derived from the caller
 //!    and the `Idempotency-Key`. A full period is answered here, before D1 is touched.
-//! 3. With the hold: the session, the caller's identity, the right to act for the applicant,
-//!    the office and service, the penalties and quotas (D1 reads). Any refusal releases the hold.
+//! 3. With the hold, one D1 batch: the session, the caller's identity, the right to act for the
+//!    applicant, the office and service, the penalties and quotas, and the rate limits' counts.
+//!    Any refusal releases the hold.
 //! 4. Write booking + idempotency record + audit entry in one D1 transaction; the partial unique
 //!    index refuses a second active booking of the applicant for the service.
-//! 5. Confirm the hold.
+//! 5. Confirm the hold, handing the object the message that tells the booker (it sends it once
+//!    the confirmation is committed).
 //!
 //! Failure between the steps: an unconfirmed hold lapses after `hold_seconds`, and the object's
 //! alarm then asks D1 whether the booking exists — confirming it if so, releasing it if not. A
