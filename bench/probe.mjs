@@ -14,22 +14,14 @@
 // phases are within the noise of a busy minute.
 import { startBenchStack } from "./lib/stack.mjs";
 import { load, envelopeCode } from "./lib/load.mjs";
-import { cpuSnapshot, coresBetween } from "./lib/cpu.mjs";
+import { cpuSnapshot, workerdMs } from "./lib/cpu.mjs";
 import { hopShares, formatShares, medianPhases } from "./lib/hops.mjs";
-import { quiesce } from "./lib/storm.mjs";
+import { msPerRequest, quiesce } from "./lib/storm.mjs";
 import { api, dataOf, identifiedPeople, publishPeriod, shanghaiDate, shanghaiIso, submission, OPS } from "./lib/people.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PEOPLE = 400;
 const say = (m) => console.error(`[probe] ${m}`);
-
-/** workerd CPU seconds spent while `work` runs. */
-async function workerdSeconds(work) {
-  const before = cpuSnapshot();
-  await work();
-  const cores = coresBetween(before, cpuSnapshot());
-  return (cores.children.workerd ?? 0) * ((performance.now() - before.at) / 1000);
-}
 
 /** One run of every phase on a fresh stack: { phase name: { ms, codes, requests } }. */
 async function probe() {
@@ -62,7 +54,7 @@ async function probe() {
     const phase = async (label, name, options) => {
       await quiesce();
       const r = await load({ connections: 20, classify: envelopeCode, url: `${stack.url}/v1/bookings`, method: "POST", ...options });
-      const ms = (r.cpu.children.workerd * r.durationSec * 1000) / r.requests;
+      const ms = msPerRequest(r);
       if (name) measured[name] = { ms, codes: r.codes ?? {}, requests: r.requests };
       console.log(`${label.padEnd(44)} ${String(Math.round(r.throughput_rps)).padStart(5)} req/s  workerd ${ms.toFixed(3)} ms/req  ${JSON.stringify(r.codes ?? r.statusCodes)}`);
       return r;
@@ -89,11 +81,10 @@ async function probe() {
     await phase("bookings made", "booked", { amount: PEOPLE, request: book });
     // The objects send their kept messages within half a second (NOTICE_BATCH_MS), then the
     // queue's consumer delivers them.
-    const after = await workerdSeconds(async () => {
-      await new Promise((r) => setTimeout(r, 1000));
-      await quiesce();
-    });
-    measured.afterwards = { ms: (after * 1000) / PEOPLE };
+    const bookedAt = cpuSnapshot();
+    await new Promise((r) => setTimeout(r, 1000));
+    await quiesce();
+    measured.afterwards = { ms: workerdMs(bookedAt, cpuSnapshot()) / PEOPLE };
     console.log(`${"after the bookings (notices, alarms)".padEnd(44)}              workerd ${measured.afterwards.ms.toFixed(3)} ms/booking`);
     await phase("replays of them (same keys)", "replayed", { amount: PEOPLE, request: book });
 

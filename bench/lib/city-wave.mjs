@@ -17,7 +17,7 @@
 // the script, not on how long this machine takes to send 20,000 submits, so the lottery's
 // order can be checked exactly. The header sets the business clock only (adapter/src/clock.rs).
 import { load, summarize } from "./load.mjs";
-import { cpuSnapshot, coresBetween } from "./cpu.mjs";
+import { cpuSnapshot, coresBetween, workerdMs } from "./cpu.mjs";
 import { HEALTH_PATH, msPerRequest, quiesce, stormDates, warmBookingPath, WARM_PEOPLE } from "./storm.mjs";
 import { OPS, api, dataOf, identifiedPeople, pool, publishDay, shanghaiIso, submission } from "./people.mjs";
 
@@ -560,7 +560,7 @@ export const cityWave = {
     const windowSec = (waveEnd.at - waveStart.at) / 1000;
     const cpu = coresBetween(waveStart, waveEnd);
     const windowMs = (cpu?.children?.workerd ?? 0) * windowSec * 1000;
-    const idleMs = (coresBetween(waveStart, idle)?.children?.workerd ?? 0) * (idle.at - waveStart.at);
+    const idleMs = workerdMs(waveStart, idle);
     const healthMs = msPerRequest(before, after);
     const classes = {
       booking: latencyOf(ofCode(OK)),

@@ -81,6 +81,12 @@ export function cpuSnapshot() {
   return { at: performance.now(), self: (usage.user + usage.system) / 1e6, descendants, machine: machineSeconds() };
 }
 
+/** Milliseconds of workerd CPU between two snapshots. */
+export function workerdMs(before, after) {
+  const cores = coresBetween(before, after);
+  return (cores?.children?.workerd ?? 0) * (after.at - before.at);
+}
+
 /**
  * Cores used between two snapshots: { self, children: { "workerd": 0.97, ... }, total, others,
  * stolen }. Children are summed by command name, so the numbers stay comparable across runs.

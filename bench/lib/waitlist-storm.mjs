@@ -11,7 +11,7 @@
 // before: the workerd CPU of a join (the 1,900 joins, 50 connections) and of a serve (the
 // object's alarm writing the raise's 100 bookings, from the publish until D1 has them all).
 import { load, envelopeCode } from "./load.mjs";
-import { cpuSnapshot, coresBetween } from "./cpu.mjs";
+import { cpuSnapshot, workerdMs } from "./cpu.mjs";
 import { HEALTH_PATH, msPerRequest, quiesce, stormDates } from "./storm.mjs";
 import { OPS, api, dataOf, identifiedPeople, pool, publishDay, submission } from "./people.mjs";
 
@@ -45,12 +45,6 @@ function joining(who, { office, date, period, key, phoneSeq }) {
   const { headers, body } = submission(who, { office, date, period, key, phoneSeq });
   const { period_id: _, agree_terms: __, ...rest } = body;
   return { method: "POST", path: "/v1/waitlist", headers, body: { ...rest, period_ids: [period] } };
-}
-
-/** Milliseconds of workerd CPU between two snapshots. */
-function workerdMs(before, after) {
-  const cores = coresBetween(before, after);
-  return (cores?.children?.workerd ?? 0) * (after.at - before.at);
 }
 
 /** Polls `probe` until it returns something truthy; throws after `ms`. */

@@ -24,14 +24,11 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
     let (rules, _) = rules_cache::current(&store).await?;
     // Cancels count with submits, in the record's counters: a script cannot cancel and rebook
     // in a loop.
-    let hit = Hit::new(
+    let hits = [Hit::new(
         &ratelimit::booking_per_user(&rules, caller.user_id.as_str()),
         cx.now().timestamp_millis(),
-    );
-    ratelimit::judge(
-        std::slice::from_ref(&hit),
-        &store.count_hits(std::slice::from_ref(&hit)).await?,
-    )?;
+    )];
+    ratelimit::judge(&hits, &store.count_hits(&hits).await?)?;
     let qr = cx.qr_signer().await?;
     let cancelled = booking::cancel(
         &store,

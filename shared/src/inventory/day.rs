@@ -270,7 +270,7 @@ impl Day {
     }
 
     /// Keeps `notice` to be sent.
-    pub fn tell(&mut self, notice: &str) {
+    fn tell(&mut self, notice: &str) {
         let id = self.stored.notices.last().map_or(1, |(last, _)| last + 1);
         self.record(Change::PutNotice(id, notice.to_owned()));
     }
