@@ -105,7 +105,7 @@ test("three cancellations in 30 days refuse the next booking with LIMIT_EXCEEDED
   assert.equal(view.periods[0].d1.booked, 0);
 });
 
-test("idempotency: the same key and body replays; another body is a mismatch; no key is refused", async () => {
+test("idempotency: the same key and body replays; another body is a mismatch; no key is refused; a retry after logout is 401", async () => {
   const date = shanghaiDate(3);
   await publish("sz-nanshan", date, [{ period_id: "t-i", start: "10:00", end: "11:00", capacity: 5 }]);
   const me = await person("book-idem");
@@ -116,6 +116,9 @@ test("idempotency: the same key and body replays; another body is a mismatch; no
   assert.deepEqual(second, first);
   assertError(await submit(me, { ...body, phone: "13900000000" }, key), 422, "IDEMPOTENCY_MISMATCH");
   assertError(await api("POST", "/v1/bookings", { token: me.token, body }), 400, "INVALID_ARGUMENT");
+  // A retry of a confirmed booking is answered from the record alone, still only to a live login.
+  assertOk(await api("POST", "/v1/auth/logout", { token: me.token }));
+  assertError(await submit(me, body, key), 401, "UNAUTHENTICATED");
   const view = await dayView("sz-nanshan", date);
   assert.equal(view.periods[0].taken, 1);
   assert.equal(view.periods[0].d1.booked, 1);

@@ -17,9 +17,11 @@
 //! "booked" only after the write committed.
 //!
 //! Submits under one booking number (a retry, a double tap: the same caller and key) share one
-//! place. A refused submit *abandons* its hold rather than releasing it: the object frees the
-//! place only when no other submit of the number relies on it and it is not confirmed, so a
-//! refused retry never takes the place of the booking its first submit made.
+//! place. A retry that finds the place confirmed (its booking written) makes step 3's read, which
+//! counts its limits and checks its login and the caller's right to act for the applicant, then
+//! reads its first answer: no other checks, no write or confirmation again. A refused submit *abandons* its hold rather than releasing it: the object
+//! frees the place only when no other submit of the number relies on it and it is not confirmed,
+//! so a refused retry never takes the place of the booking its first submit made.
 
 use super::numbers::derive_booking_no;
 use super::qr::QrSigner;
@@ -28,7 +30,7 @@ use super::view::booking_view;
 use crate::auth::session_live;
 use crate::authz::authorize_with;
 use crate::catalog::Snapshot;
-use crate::domain::FieldError;
+use crate::domain::{BookingNo, FieldError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::write_by;
 use crate::notify::{Notice, NoticeKind};
@@ -166,10 +168,22 @@ where
         let query = submit_query(&asker, &req);
         let (facts, counts) = store.submit_facts_counting(&query, &hits).await?;
         ratelimit::judge(&hits, &counts)?;
-        judge_facts(facts, &asker, &req, Some(start))
+        if lapses_at_ms.is_none() {
+            // Only what may have changed since the first answer: the login, the link.
+            session_live(facts.session.as_ref(), input.caller)?;
+            acting_for(facts.user, facts.link, facts.applicant, &asker)?;
+            return Ok(Checked::Retry);
+        }
+        judge_facts(facts, &asker, &req, Some(start)).map(|a| Checked::New(Box::new(a)))
     };
     let applicant = match checked.await {
-        Ok(a) => a,
+        Ok(Checked::New(a)) => *a,
+        // The number's place is confirmed, which only a written booking's is: a retry of it,
+        // answered from the record (no write or confirmation to repeat).
+        Ok(Checked::Retry) => {
+            let record = store.idempotency(input.caller, &key).await?;
+            return answer_again(record, &booking_no, &req);
+        }
         Err(e) => {
             abandon_quietly(inventory, &hold).await;
             return Err(e);
@@ -379,14 +393,7 @@ fn judge_facts(
     if let Some(start) = start {
         window::check_bookable(input.rules, input.now, req.date, start)?;
     }
-
-    let user = facts
-        .user
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-    if user.applicant_id.is_none() {
-        return Err(ApiError::new(ErrorCode::IdentityRequired));
-    }
-    let applicant = authorize_with(facts.link, facts.applicant, input.rules, today)?.applicant;
+    let applicant = acting_for(facts.user, facts.link, facts.applicant, input)?;
 
     let office = facts
         .office
@@ -430,6 +437,21 @@ fn judge_facts(
     penalty::check_not_banned(input.rules, today, &facts.no_shows)?;
     cancel::check_cancellation_quota(input.rules, input.now, &facts.cancellations)?;
     Ok(applicant)
+}
+
+/// The applicant the caller may act for: the caller is identified and linked to it.
+fn acting_for(
+    user: Option<User>,
+    link: Option<Link>,
+    applicant: Option<Applicant>,
+    input: &Asker<'_>,
+) -> ApiResult<Applicant> {
+    let user = user.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    if user.applicant_id.is_none() {
+        return Err(ApiError::new(ErrorCode::IdentityRequired));
+    }
+    let today = input.now.date_naive();
+    Ok(authorize_with(link, applicant, input.rules, today)?.applicant)
 }
 
 /// The service takes the other kind of document (`ServiceId::accepted_documents`).
@@ -478,6 +500,35 @@ async fn replay<S: Bookings, I: Inventory>(
         .idempotency(input.caller, &key)
         .await?
         .ok_or_else(ApiError::internal)?;
+    first_answer(record, req)
+}
+
+/// What the checks of a submit holding a place found.
+enum Checked {
+    /// A new booking, for this applicant.
+    New(Box<Applicant>),
+    /// The place is confirmed: a retry of the booking written under the number, its limits
+    /// counted, its login live and its caller still acting for the applicant.
+    Retry,
+}
+
+/// The answer to a retry of a written booking (`Checked::Retry`): `record`, the caller's first
+/// answer under the key, if any.
+fn answer_again(
+    record: Option<IdempotencyRecord>,
+    booking_no: &BookingNo,
+    req: &ValidBooking,
+) -> ApiResult<BookOutcome> {
+    match record {
+        Some(record) if &record.booking_no == booking_no => first_answer(record, req),
+        // The place is another caller's booking under the same number (55-bit numbers collide
+        // with negligible probability): refuse rather than leak.
+        _ => Err(ApiError::new(ErrorCode::Conflict)),
+    }
+}
+
+/// The answer a retry gets: the first one, for the same body.
+fn first_answer(record: IdempotencyRecord, req: &ValidBooking) -> ApiResult<BookOutcome> {
     if record.fingerprint != req.fingerprint() {
         return Err(ApiError::new(ErrorCode::IdempotencyMismatch));
     }

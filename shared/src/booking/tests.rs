@@ -314,6 +314,48 @@ fn a_retry_returns_the_first_answer_and_books_nothing_new() {
 }
 
 #[test]
+fn a_retry_of_a_confirmed_booking_is_answered_from_the_record_alone() {
+    let s = world(5, 1);
+    let first = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    // Neither a check, a write nor a confirmation is made again: each would fail here.
+    for op in ["create_booking", "confirm", "abandon"] {
+        s.fail_next(op);
+    }
+    let again = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    s.clear_faults();
+    assert_eq!((again.status, &again.body), (201, &first.body));
+    assert!(again.replayed);
+    assert_eq!(again.untold, None);
+    assert_eq!(count_booked(&s), 1);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+
+    let mut other = request("ap0");
+    other.phone = "13900000000".into();
+    let e = submit(&s, "u0", "key-00000001", &other).unwrap_err();
+    assert_eq!(e.code, ErrorCode::IdempotencyMismatch);
+    s.fail_next("idempotency");
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn a_retry_of_a_confirmed_booking_counts_against_the_limits_and_needs_a_live_session() {
+    let s = world(5, 1);
+    let mut submitting = Submitting::of(&s, "u0");
+    submitting.rules.rate_limits.booking_per_user_per_minute = 2;
+    let req = request("ap0");
+    let go = |at| block_on(book(&s, &s, submitting.input("key-00000001", &req, at)));
+    assert_eq!(go(now()).unwrap().status, 201);
+    assert!(go(now()).unwrap().replayed);
+    assert_eq!(go(now()).unwrap_err().code, ErrorCode::RateLimited);
+    let later = now() + chrono::Duration::minutes(1);
+    block_on(s.revoke_family(&SessionId::parse("s-u0").unwrap(), later)).unwrap();
+    assert_eq!(go(later).unwrap_err().code, ErrorCode::Unauthenticated);
+    assert_eq!(count_booked(&s), 1);
+}
+
+#[test]
 fn a_refused_submit_retried_is_refused_the_same_way() {
     let s = world(1, 2);
     submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
@@ -457,7 +499,21 @@ fn identity_and_links_are_required() {
         Consent::FaceVerified,
     )))
     .unwrap();
-    assert!(submit(&s, "u-helper", "key-00000003", &request("a-mum")).is_ok());
+    let booked = submit(&s, "u-helper", "key-00000003", &request("a-mum")).unwrap();
+    assert!(submit(&s, "u-helper", "key-00000003", &request("a-mum"))
+        .unwrap()
+        .replayed);
+    // A retry of that booking answers from the record only while the link still gives rights.
+    block_on(s.put_link(&link(
+        "u-helper",
+        "a-mum",
+        LinkStatus::Revoked,
+        Consent::FaceVerified,
+    )))
+    .unwrap();
+    let e = submit(&s, "u-helper", "key-00000003", &request("a-mum")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(booked.status, 201);
 }
 
 #[test]
