@@ -19,9 +19,10 @@
 //! Submits under one booking number (a retry, a double tap: the same caller and key) share one
 //! place. A retry that finds the place confirmed (its booking written) makes step 3's read, which
 //! counts its limits and checks its login and the caller's right to act for the applicant, then
-//! reads its first answer: no other checks, no write or confirmation again. A refused submit *abandons* its hold rather than releasing it: the object
-//! frees the place only when no other submit of the number relies on it and it is not confirmed,
-//! so a refused retry never takes the place of the booking its first submit made.
+//! reads its first answer: no other checks, no write or confirmation again. A refused submit
+//! *abandons* its hold rather than releasing it: the object frees the place only when no other
+//! submit of the number relies on it and it is not confirmed, so a refused retry never takes the
+//! place of the booking its first submit made.
 
 use super::numbers::derive_booking_no;
 use super::qr::QrSigner;

@@ -500,9 +500,11 @@ fn identity_and_links_are_required() {
     )))
     .unwrap();
     let booked = submit(&s, "u-helper", "key-00000003", &request("a-mum")).unwrap();
-    assert!(submit(&s, "u-helper", "key-00000003", &request("a-mum"))
-        .unwrap()
-        .replayed);
+    assert!(
+        submit(&s, "u-helper", "key-00000003", &request("a-mum"))
+            .unwrap()
+            .replayed
+    );
     // A retry of that booking answers from the record only while the link still gives rights.
     block_on(s.put_link(&link(
         "u-helper",
