@@ -11,7 +11,9 @@ use crate::store::{SessionId, UserId};
 use crate::time::Instant;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine as _;
-use jwt_simple::prelude::*;
+use ed25519_compact::KeyPair;
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 /// Who issues access tokens, and for whom: a token minted for another service or by another
 /// issuer sharing a key is refused.
@@ -30,13 +32,6 @@ const MAX_TOKEN_LENGTH: usize = 2048;
 
 pub use crate::error::KeyError;
 
-/// The claim beyond the registered ones: which session the token belongs to, so revoking the
-/// session (logout, refresh-token reuse) ends its access tokens too.
-#[derive(Serialize, Deserialize)]
-struct SessionClaim {
-    sid: String,
-}
-
 /// What a verified token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessClaims {
@@ -54,7 +49,7 @@ pub struct SignedAccess {
 }
 
 pub struct TokenSigner {
-    key: Ed25519KeyPair,
+    key: KeyPair,
     kid: String,
 }
 
@@ -68,9 +63,7 @@ impl TokenSigner {
         let der = B64
             .decode(pkcs8_b64.trim())
             .map_err(|_| KeyError("JWT_SIGNING_KEY"))?;
-        let key = Ed25519KeyPair::from_der(&der)
-            .map_err(|_| KeyError("JWT_SIGNING_KEY"))?
-            .with_key_id(kid);
+        let key = KeyPair::from_der(&der).map_err(|_| KeyError("JWT_SIGNING_KEY"))?;
         Ok(TokenSigner {
             key,
             kid: kid.to_owned(),
@@ -83,9 +76,12 @@ impl TokenSigner {
 
     /// The public half as base64 SPKI DER: what goes into `JWT_PUBLIC_KEYS`.
     pub fn public_key_base64(&self) -> String {
-        B64.encode(self.key.public_key().to_der())
+        B64.encode(self.key.pk.to_der())
     }
 
+    /// A token naming the user and the session (`sid`, so revoking the session, at logout or
+    /// refresh-token reuse, ends its access tokens too), valid from `now` for
+    /// [`ACCESS_TTL_SECONDS`].
     pub fn sign(
         &self,
         user: &UserId,
@@ -93,25 +89,32 @@ impl TokenSigner {
         now: Instant,
     ) -> ApiResult<SignedAccess> {
         let iat = unix_seconds(now)?;
-        let claims = JWTClaims {
-            issued_at: Some(Duration::from_secs(iat)),
-            expires_at: Some(Duration::from_secs(iat + u64::from(ACCESS_TTL_SECONDS))),
-            invalid_before: Some(Duration::from_secs(iat)),
-            issuer: Some(ISSUER.to_owned()),
-            subject: Some(user.as_str().to_owned()),
-            audiences: Some(Audiences::AsString(AUDIENCE.to_owned())),
-            jwt_id: None,
-            nonce: None,
-            custom: SessionClaim {
-                sid: session.as_str().to_owned(),
-            },
-        };
-        let token = self.key.sign(claims).map_err(|_| ApiError::internal())?;
+        let header = json!({"alg": ALGORITHM, "typ": "JWT", "kid": self.kid});
+        let claims = json!({
+            "iat": iat,
+            "exp": iat + u64::from(ACCESS_TTL_SECONDS),
+            "nbf": iat,
+            "iss": ISSUER,
+            "sub": user.as_str(),
+            "aud": AUDIENCE,
+            "sid": session.as_str(),
+        });
         Ok(SignedAccess {
-            token,
+            token: signed_jwt(&self.key, &header, &claims),
             expires_in: ACCESS_TTL_SECONDS,
         })
     }
+}
+
+/// `header.claims.signature`, each base64url, signed with Ed25519 (deterministic, RFC 8032).
+fn signed_jwt(key: &KeyPair, header: &Value, claims: &Value) -> String {
+    let input = format!(
+        "{}.{}",
+        B64URL.encode(header.to_string()),
+        B64URL.encode(claims.to_string())
+    );
+    let signature = key.sk.sign(input.as_bytes(), None);
+    format!("{input}.{}", B64URL.encode(signature.as_ref()))
 }
 
 /// The public keys tokens are checked against, by key id (raw 32-byte Ed25519 keys).
@@ -129,10 +132,8 @@ impl TokenVerifier {
             let der = B64
                 .decode(b64.trim())
                 .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?;
-            let key = Ed25519PublicKey::from_der(&der)
-                .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?
-                .to_bytes();
-            let key: [u8; 32] = key.try_into().map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?;
+            let key = *ed25519_compact::PublicKey::from_der(&der)
+                .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?;
             if !is_valid_kid(kid.trim()) || keys.iter().any(|(k, _)| k == kid.trim()) {
                 return Err(KeyError("JWT_PUBLIC_KEYS"));
             }
@@ -436,15 +437,7 @@ pub(crate) mod tests {
     /// A token with the given header and claims, signed by the dev private key: everything is
     /// right about its signature, so only the claim checks can refuse it.
     fn forge(header: Value, claims: Value) -> String {
-        let input = format!(
-            "{}.{}",
-            B64URL.encode(header.to_string()),
-            B64URL.encode(claims.to_string())
-        );
-        let der = B64.decode(DEV_PRIVATE).unwrap();
-        let kp = ed25519_compact::KeyPair::from_der(&der).unwrap();
-        let sig = kp.sk.sign(input.as_bytes(), None);
-        format!("{input}.{}", B64URL.encode(sig.as_ref()))
+        signed_jwt(&signer().key, &header, &claims)
     }
 
     fn good_claims() -> Value {
