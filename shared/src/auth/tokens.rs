@@ -132,8 +132,12 @@ impl TokenVerifier {
             let der = B64
                 .decode(b64.trim())
                 .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?;
-            let key = *ed25519_compact::PublicKey::from_der(&der)
-                .map_err(|_| KeyError("JWT_PUBLIC_KEYS"))?;
+            // `validate` refuses a small-order point, under which anyone could forge a token.
+            let key = ed25519_compact::PublicKey::from_der(&der)
+                .ok()
+                .filter(|k| k.validate().is_ok())
+                .map(|k| *k)
+                .ok_or(KeyError("JWT_PUBLIC_KEYS"))?;
             if !is_valid_kid(kid.trim()) || keys.iter().any(|(k, _)| k == kid.trim()) {
                 return Err(KeyError("JWT_PUBLIC_KEYS"));
             }
@@ -735,11 +739,19 @@ pub(crate) mod tests {
             TokenSigner::from_pkcs8_base64("bad kid", DEV_PRIVATE).err(),
             Some(KeyError("JWT_SIGNING_KID"))
         );
+        // The identity point: a small-order key, under which forged signatures verify. Its DER
+        // is well formed; it is refused all the same.
+        let mut weak = B64.decode(DEV_PUBLIC).unwrap();
+        let point = weak.len() - 32;
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        weak[point..].copy_from_slice(&identity);
         for spec in [
             "",
             "dev-1",
             "dev-1:xx",
             &format!("dev-1:{DEV_PUBLIC},dev-1:{OLD_PUBLIC}"),
+            &format!("dev-1:{}", B64.encode(&weak)),
         ] {
             assert_eq!(
                 TokenVerifier::from_spec(spec).err(),

@@ -5,7 +5,7 @@
 //!    and the `Idempotency-Key`. A full period is answered here, before D1 is touched.
 //! 3. With the hold, one D1 batch: the session, the caller's identity, the right to act for the
 //!    applicant, the office and service, the penalties and quotas, and the rate limits' counts.
-//!    Any refusal releases the hold.
+//!    Any refusal gives the hold up (`abandon`, below).
 //! 4. Write booking + idempotency record + audit entry in one D1 transaction; the partial unique
 //!    index refuses a second active booking of the applicant for the service.
 //! 5. Confirm the hold, handing the object the message that tells the booker (it sends it once
@@ -186,7 +186,10 @@ where
             return answer_again(record, &booking_no, &req);
         }
         Err(e) => {
-            abandon_quietly(inventory, &hold).await;
+            // A confirmed place is a booking's: giving it up would be a call that frees nothing.
+            if lapses_at_ms.is_some() {
+                abandon_quietly(inventory, &hold).await;
+            }
             return Err(e);
         }
     };
@@ -515,7 +518,7 @@ enum Checked {
 
 /// The answer to a retry of a written booking (`Checked::Retry`): `record`, the caller's first
 /// answer under the key, if any.
-fn answer_again(
+pub(super) fn answer_again(
     record: Option<IdempotencyRecord>,
     booking_no: &BookingNo,
     req: &ValidBooking,

@@ -340,6 +340,26 @@ fn a_retry_of_a_confirmed_booking_is_answered_from_the_record_alone() {
 }
 
 #[test]
+fn a_confirmed_place_without_the_callers_first_answer_is_a_conflict() {
+    let s = world(5, 1);
+    let first = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    let req = request("ap0").validate().unwrap();
+    let record = block_on(s.idempotency(&UserId::parse("u0").unwrap(), "key-00000001"))
+        .unwrap()
+        .unwrap();
+    let ours = number_of(&first);
+    let again = super::book::answer_again(Some(record.clone()), &ours, &req).unwrap();
+    assert_eq!((again.status, again.replayed), (201, true));
+    // The place is another caller's booking under the same number, or the caller has no
+    // answer under the key: refused, nothing of the booking told.
+    let other = crate::domain::BookingNo::from_entropy([0xee; 7]);
+    for found in [None, Some(record)] {
+        let e = super::book::answer_again(found, &other, &req).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Conflict);
+    }
+}
+
+#[test]
 fn a_retry_of_a_confirmed_booking_counts_against_the_limits_and_needs_a_live_session() {
     let s = world(5, 1);
     let mut submitting = Submitting::of(&s, "u0");
