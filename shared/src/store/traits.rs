@@ -552,7 +552,8 @@ pub trait SubmitReads {
 }
 
 /// Rate-limit counts kept in the record, for the limits a submit counts with its reads
-/// ([`SubmitQuery::hits`]): whatever else counts against the same limit (a cancel) counts here.
+/// ([`SubmitReads::submit_facts_counting`]): whatever else counts against the same limit (a
+/// cancel) counts here.
 pub trait Counters {
     /// Counts each hit in its window; each window's count with the hit, in order.
     async fn count_hits(&self, hits: &[Hit]) -> ApiResult<Vec<u32>>;
