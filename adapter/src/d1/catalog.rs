@@ -2,7 +2,9 @@ use super::{corrupt, Arg, D1Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use yuyue_shared::domain::{OfficeId, PeriodId, ServiceId};
-use yuyue_shared::store::{Catalog, City, Office, PublishedPeriod, ScheduleTemplate, ServiceInfo};
+use yuyue_shared::store::{
+    Catalog, City, Office, PublishedPeriod, ScheduleTemplate, ServiceInfo, ServiceTerms,
+};
 use yuyue_shared::time::{format_hhmm, parse_date, parse_hhmm};
 use yuyue_shared::ApiResult;
 
@@ -31,6 +33,22 @@ impl ServiceRow {
             guide_en: serde_json::from_str(&self.guide_en_json)
                 .map_err(|_| corrupt("services.guide_en_json"))?,
         })
+    }
+}
+
+/// A service's [`ServiceTerms`]: its guide's `ServiceTerms::PICKUP_OPTIONS` only, not the guides
+/// in both languages (a few kilobytes a submit would carry through D1, JSON and wasm for nothing).
+pub(super) const SERVICE_TERMS_SELECT: &str =
+    "SELECT json_extract(guide_json, '$.pickup_options') AS pickup_options FROM services";
+
+#[derive(Deserialize)]
+pub(super) struct ServiceTermsRow {
+    pickup_options: Option<serde_json::Value>,
+}
+
+impl ServiceTermsRow {
+    pub(super) fn into_model(self) -> ServiceTerms {
+        ServiceTerms::of_pickup_options(&self.pickup_options.unwrap_or_default())
     }
 }
 

@@ -10,7 +10,7 @@ use super::bookings::{
     cancellations_filter, no_shows_filter, CancelledRow, NoShowRow, CANCELLED_SELECT,
     NO_SHOW_SELECT,
 };
-use super::catalog::{OfficeRow, ServiceRow, OFFICE_SELECT, SERVICE_SELECT};
+use super::catalog::{OfficeRow, ServiceTermsRow, OFFICE_SELECT, SERVICE_TERMS_SELECT};
 use super::json_rows::{built, facts_statement, record, records, FactsColumn};
 use super::sessions::{SessionRow, SESSION_SELECT};
 use super::users::{UserRow, USER_SELECT};
@@ -30,7 +30,7 @@ struct FactsRow {
     link: Option<LinkRow>,
     applicant: Option<ApplicantRow>,
     office: Option<OfficeRow>,
-    service: Option<ServiceRow>,
+    service: Option<ServiceTermsRow>,
     no_shows: Vec<NoShowRow>,
     cancellations: Vec<CancelledRow>,
 }
@@ -53,7 +53,10 @@ fn facts_sql() -> Option<String> {
             record(APPLICANT_SELECT, "WHERE applicant_id = ?3")?,
         ),
         ("office", record(OFFICE_SELECT, "WHERE o.office_id = ?4")?),
-        ("service", record(SERVICE_SELECT, "WHERE service_id = ?5")?),
+        (
+            "service",
+            record(SERVICE_TERMS_SELECT, "WHERE service_id = ?5")?,
+        ),
         (
             "no_shows",
             records(NO_SHOW_SELECT, &no_shows_filter("?3", "?6"))?,
@@ -149,7 +152,7 @@ impl D1Store {
             link: f.link.map(LinkRow::into_model).transpose()?,
             applicant: f.applicant.map(|a| a.into_model(self)).transpose()?,
             office: f.office.map(OfficeRow::into_model).transpose()?,
-            service: f.service.map(ServiceRow::into_model).transpose()?,
+            service: f.service.map(ServiceTermsRow::into_model),
             no_shows: f
                 .no_shows
                 .iter()
@@ -197,8 +200,11 @@ mod tests {
             "'services', (SELECT group_concat(s.service_id)",
             "'no_shows', (SELECT json_group_array(json(j)) FROM (SELECT json_object('date', date) AS j FROM bookings WHERE applicant_id = ?3",
             "ORDER BY cancelled_at DESC))",
+            "'service', json((SELECT json_object('pickup_options', json_extract(guide_json, '$.pickup_options')) FROM services WHERE service_id = ?5))",
         ] {
             assert!(sql.contains(key), "{key} not in {sql}");
         }
+        let options = yuyue_shared::store::ServiceTerms::PICKUP_OPTIONS;
+        assert!(sql.contains(&format!("guide_json, '$.{options}')")));
     }
 }

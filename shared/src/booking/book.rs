@@ -432,7 +432,7 @@ fn judge_facts(
         return Err(refusal.at("service"));
     }
     let service = facts.service.ok_or_else(ApiError::not_found)?;
-    if !pickup_offered(&service.guide, &req.pickup) {
+    if !service.offers(req.pickup.method()) {
         return Err(ApiError::invalid(
             "pickup.method",
             t!("booking.pickup_not_offered"),
@@ -463,17 +463,6 @@ const RESIDENT_ID_ONLY: FieldError =
     FieldError::new("document_not_accepted", "booking.resident_id_only");
 const FOREIGNERS_ONLY: FieldError =
     FieldError::new("document_not_accepted", "booking.foreigners_only");
-
-/// The guide lists the pickup methods a service offers (`pickup_options[].method`).
-fn pickup_offered(guide: &Value, pickup: &Pickup) -> bool {
-    let method = match pickup {
-        Pickup::Collect => "collect",
-        Pickup::Mail { .. } => "mail",
-    };
-    guide["pickup_options"]
-        .as_array()
-        .is_some_and(|opts| opts.iter().any(|o| o["method"] == method))
-}
 
 /// A retry (or a double tap racing the first submit) found its booking already written.
 async fn replay<S: Bookings, I: Inventory>(

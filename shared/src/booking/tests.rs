@@ -572,6 +572,34 @@ fn the_office_service_and_photo_rules_apply() {
 }
 
 #[test]
+fn only_a_pickup_method_the_guide_offers_is_accepted() {
+    let s = world(5, 1);
+    s.add_service(ServiceInfo {
+        service_id: ServiceId::IdCard,
+        name: "居民身份证".into(),
+        name_en: String::new(),
+        fee_fen: 0,
+        processing_working_days: 7,
+        guide: serde_json::json!({"pickup_options": [{"method": "collect", "name": "到大厅领取"}]}),
+        guide_en: serde_json::json!({"pickup_options": [{"method": "mail"}]}),
+    });
+    let mut r = request("ap0");
+    r.service = "id_card".into();
+    r.pickup = PickupRequest {
+        method: "mail".into(),
+        address: Some("广东省深圳市福田区某路1号".into()),
+    };
+    let e = submit(&s, "u0", "key-00000001", &r).unwrap_err();
+    assert_eq!(e.details.unwrap()["field"], "pickup.method");
+    assert_eq!(count_booked(&s), 0);
+    r.pickup = PickupRequest {
+        method: "collect".into(),
+        address: None,
+    };
+    assert!(submit(&s, "u0", "key-00000002", &r).is_ok());
+}
+
+#[test]
 fn a_lost_write_leaves_a_hold_that_lapses_and_frees_the_place() {
     let s = world(1, 2);
     s.fail_next("create_booking");

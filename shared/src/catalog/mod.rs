@@ -170,17 +170,13 @@ pub fn fee_yuan(fen: u32) -> String {
 }
 
 fn service_summary(s: &ServiceInfo, lang: Lang) -> Value {
-    let pickup_methods: Vec<Value> = s.guide["pickup_options"]
-        .as_array()
-        .map(|opts| opts.iter().map(|o| o["method"].clone()).collect())
-        .unwrap_or_default();
     json!({
         "service_id": s.service_id.as_str(),
         "name": s.name_in(lang),
         "fee_fen": s.fee_fen,
         "fee_yuan": fee_yuan(s.fee_fen),
         "processing_working_days": s.processing_working_days,
-        "pickup_methods": pickup_methods,
+        "pickup_methods": s.terms().pickup_methods,
         "for_foreigners": !s.service_id.accepted_documents().contains(&DocumentKind::IdCard),
         "accepted_documents": s.service_id.accepted_documents(),
     })

@@ -116,7 +116,10 @@ impl MemoryStore {
         self.state.borrow_mut().cities.push(city);
     }
 
+    /// Adds a service, or replaces the one of its id.
     pub fn add_service(&self, service: ServiceInfo) {
-        self.state.borrow_mut().services.push(service);
+        let services = &mut self.state.borrow_mut().services;
+        services.retain(|s| s.service_id != service.service_id);
+        services.push(service);
     }
 }

@@ -15,7 +15,7 @@ impl SubmitReads for MemoryStore {
             link: self.link(q.caller, q.applicant).await?,
             applicant: self.applicant(q.applicant).await?,
             office: self.office(q.office).await?,
-            service: self.service(q.service).await?,
+            service: self.service(q.service).await?.map(|s| s.terms()),
             no_shows: self.no_shows_since(q.applicant, q.no_shows_since).await?,
             cancellations: self
                 .cancellations_since(q.applicant, q.cancellations_since)

@@ -263,6 +263,16 @@ pub enum Pickup {
     Mail { address: String },
 }
 
+impl Pickup {
+    /// As a guide's `pickup_options[].method` and a request's `pickup.method` name it.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Pickup::Collect => "collect",
+            Pickup::Mail { .. } => "mail",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Booking {
     pub booking_no: BookingNo,
@@ -464,6 +474,40 @@ impl ServiceInfo {
             Lang::En if self.guide_en.as_object().is_some_and(|g| !g.is_empty()) => &self.guide_en,
             _ => &self.guide,
         }
+    }
+
+    pub fn terms(&self) -> ServiceTerms {
+        ServiceTerms::of_pickup_options(&self.guide[ServiceTerms::PICKUP_OPTIONS])
+    }
+}
+
+/// What a booking needs of its service's guide: the pickup methods it offers. A submit reads
+/// these alone, not the guides in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTerms {
+    /// `pickup_options[].method`, in the guide's order.
+    pub pickup_methods: Vec<String>,
+}
+
+impl ServiceTerms {
+    /// The guide's field that lists how the document may be picked up.
+    pub const PICKUP_OPTIONS: &str = "pickup_options";
+
+    /// The terms of a guide's `pickup_options` (`Null` where the guide has none: nothing offered).
+    pub fn of_pickup_options(options: &serde_json::Value) -> Self {
+        let pickup_methods = options
+            .as_array()
+            .map(|opts| {
+                opts.iter()
+                    .filter_map(|o| o["method"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ServiceTerms { pickup_methods }
+    }
+
+    pub fn offers(&self, method: &str) -> bool {
+        self.pickup_methods.iter().any(|m| m == method)
     }
 }
 

@@ -518,7 +518,7 @@ pub struct SubmitFacts {
     pub link: Option<Link>,
     pub applicant: Option<Applicant>,
     pub office: Option<Office>,
-    pub service: Option<ServiceInfo>,
+    pub service: Option<ServiceTerms>,
     /// The applicant's no-show dates since `no_shows_since`.
     pub no_shows: Vec<NaiveDate>,
     /// When the applicant cancelled since `cancellations_since`, newest first.
