@@ -11,8 +11,9 @@ const SIGNALS = ["SIGINT", "SIGTERM"];
 /**
  * Resolves to the started stack ({ url, fakes, ... }) with an idempotent `close()`. `tag` names
  * the state directory (.yuyue/bench-<pid>-<tag>) when a run starts several stacks.
+ * `inspectorPort`: V8's inspector for every isolate on that port (see `isolates.mjs`).
  */
-export async function startBenchStack({ root, keep = false, say = () => {}, tag = "" }) {
+export async function startBenchStack({ root, keep = false, say = () => {}, tag = "", inspectorPort }) {
   const runDir = join(root, ".yuyue", `bench-${process.pid}${tag ? `-${tag}` : ""}`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
@@ -46,6 +47,7 @@ export async function startBenchStack({ root, keep = false, say = () => {}, tag 
       port: 0,
       stateDir: join(runDir, "state"),
       onLog: log ? (line) => log.write(line + "\n") : () => {},
+      inspectorPort,
     });
   } catch (err) {
     await close();
