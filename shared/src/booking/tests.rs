@@ -581,6 +581,7 @@ fn only_a_pickup_method_the_guide_offers_is_accepted() {
         fee_fen: 0,
         processing_working_days: 7,
         guide: serde_json::json!({"pickup_options": [{"method": "collect", "name": "到大厅领取"}]}),
+        // A translation: what is offered is what the guide itself says.
         guide_en: serde_json::json!({"pickup_options": [{"method": "mail"}]}),
     });
     let mut r = request("ap0");

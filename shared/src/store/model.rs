@@ -476,6 +476,7 @@ impl ServiceInfo {
         }
     }
 
+    /// The terms its guide sets (the Chinese one: the English is its translation).
     pub fn terms(&self) -> ServiceTerms {
         ServiceTerms::of_pickup_options(&self.guide[ServiceTerms::PICKUP_OPTIONS])
     }
