@@ -6,9 +6,10 @@
 // hops in workerd CPU; this says how much of each phase is our code at all.
 // Each isolate is profiled in a phase of its own (one profiler at a time), after a warm-up of
 // every phase; each booking phase books other people for places of its own. Prints ms per
-// request, and with `-- --frames N` the N costliest frames of the book isolate in each phase;
-// `-- --save DIR` writes every profile there (`<isolate>-<phase>.cpuprofile`, which Chrome's
-// DevTools open).
+// request, and each isolate's work in a booking by where its code comes from (our Rust, its
+// glue, the runtime's JavaScript, native calls). `-- --frames N` also prints the N costliest
+// frames of the book isolate in each phase; `-- --save DIR` writes every profile there
+// (`<isolate>-<phase>.cpuprofile`, which Chrome's DevTools open).
 import { startBenchStack } from "./lib/stack.mjs";
 import { load, envelopeCode } from "./lib/load.mjs";
 import { msPerRequest, quiesce } from "./lib/storm.mjs";
@@ -92,15 +93,17 @@ try {
   const own = {};
   const workerd = {};
   const frames = {};
+  const parts = {};
   for (const [k, name] of names.entries()) {
     for (const phase of Object.keys(phases)) {
       await quiesce();
-      const { result, profile, ms, frames: f } = await profiled(port, ISOLATES[name], () => phases[phase](k + 1));
+      const { result, profile, ms, frames: f, parts: byPart } = await profiled(port, ISOLATES[name], () => phases[phase](k + 1));
       checked(phase, result);
       if (SAVE) writeFileSync(join(SAVE, `${name}-${phase}.cpuprofile`), JSON.stringify(profile));
       (own[name] ??= {})[phase] = ms / result.requests;
       (workerd[phase] ??= []).push(msPerRequest(result));
       if (name === "book") frames[phase] = Object.entries(f).map(([frame, t]) => [frame, t / result.requests]);
+      if (phase === "booking" && ms > 0) parts[name] = Object.entries(byPart).map(([part, t]) => [part, t / ms]);
       say(`${name} in ${phase}: ${(ms / result.requests).toFixed(3)} ms a request`);
     }
   }
@@ -115,6 +118,10 @@ try {
   rows.push(["workerd, all told (median)", ...cols.map((p) => f3(median(workerd[p])))]);
   console.log(`\nms of CPU per request, by isolate (V8 samples every 100 µs, one isolate profiled at a time)\n`);
   console.log(markdownTable(["isolate", ...cols], rows, "l" + "r".repeat(cols.length)));
+  for (const [name, shares] of Object.entries(parts)) {
+    console.log(`\n${name}'s work in a booking, by where the code comes from (share of its samples)`);
+    for (const [part, share] of shares.sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${(100 * share).toFixed(1).padStart(5)} %  ${part}`);
+  }
   if (FRAMES > 0) {
     for (const p of cols) {
       console.log(`\nthe book isolate's costliest frames in ${p} (ms per request)`);

@@ -15,21 +15,34 @@ export const ISOLATES = {
   book: "core:user:yuyue-book",
   /** The inventory objects: on Cloudflare, the Durable Objects' CPU. */
   objects: "core:user:yuyue-objects",
-  /** Miniflare's D1 simulator: on Cloudflare, D1's own machines. */
-  d1: "d1:db:yuyue",
+  /** Miniflare's D1 simulator, the Durable Object that runs the SQL: on Cloudflare, D1's own machines. */
+  d1: "d1:db",
+  /** Miniflare's entry to the database, which forwards each call to that object. */
+  "d1 entry": "d1:db:yuyue",
   /** Miniflare's router in front of every function: no such hop on Cloudflare. */
   entry: "core:entry",
 };
 
 const NOT_ITS_OWN = new Set(["(idle)", "(root)"]);
 
+/** Where a frame's code comes from: our Rust, its glue, our JavaScript, the runtime's, or native. */
+export function partOf(frame) {
+  const { url, functionName } = frame;
+  if (url.startsWith("wasm://")) return "our Rust (wasm)";
+  if (/\/build\/index\.js$/.test(url)) return "wasm-bindgen glue";
+  if (url.startsWith("cloudflare-internal:")) return `the runtime's JavaScript (${url.slice("cloudflare-internal:".length)})`;
+  if (url) return `JavaScript: ${url.split("/").slice(-2).join("/")}`;
+  return `native: ${functionName || "(anonymous)"}`;
+}
+
 /**
- * What a CPU profile's samples say: { ms: the isolate's own work, frames: { "name file:line": ms } }
- * with each sample worth `intervalUs`.
+ * What a CPU profile's samples say, each sample worth `intervalUs`: { ms: the isolate's own work,
+ * frames: { "name file:line": ms }, parts: { partOf(frame): ms } }.
  */
 export function ownWork(profile, intervalUs) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const frames = {};
+  const parts = {};
   let samples = 0;
   for (const id of profile.samples) {
     const f = byId.get(id);
@@ -38,9 +51,12 @@ export function ownWork(profile, intervalUs) {
     const file = f.url.split("/").slice(-2).join("/");
     const key = `${f.functionName || "(anonymous)"}${file ? ` ${file}:${f.lineNumber + 1}` : ""}`;
     frames[key] = (frames[key] ?? 0) + 1;
+    const part = partOf(f);
+    parts[part] = (parts[part] ?? 0) + 1;
   }
   const ms = (count) => (count * intervalUs) / 1000;
-  return { ms: ms(samples), frames: Object.fromEntries(Object.entries(frames).map(([k, n]) => [k, ms(n)])) };
+  const inMs = (counts) => Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, ms(n)]));
+  return { ms: ms(samples), frames: inMs(frames), parts: inMs(parts) };
 }
 
 /** An inspector session on one isolate: `call(method, params)` resolves to the method's result. */
