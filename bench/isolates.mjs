@@ -16,7 +16,7 @@ import { msPerRequest, quiesce } from "./lib/storm.mjs";
 import { ISOLATES, profiled } from "./lib/isolates.mjs";
 import { identifiedPeople, publishPeriod, shanghaiDate, submission } from "./lib/people.mjs";
 import { markdownTable } from "./lib/table.mjs";
-import { createServer } from "node:net";
+import { freePort } from "../tests/support.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -28,18 +28,6 @@ const at = process.argv.indexOf("--frames");
 const FRAMES = at < 0 ? 0 : Number(process.argv[at + 1]);
 const saveAt = process.argv.indexOf("--save");
 const SAVE = saveAt < 0 ? null : process.argv[saveAt + 1];
-
-/** A loopback port nothing listens on now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 if (SAVE) mkdirSync(SAVE, { recursive: true });
 const port = await freePort();

@@ -1,7 +1,8 @@
 // What the black-box suite (tests/helpers.mjs) and the bench (bench/lib/people.mjs) both need to
 // talk to a stack: one HTTP call, a bounded pool, valid ID numbers, the dev ops header, dates in
 // Asia/Shanghai and publishing a day. Each takes the stack's base URL, so it serves the suite's
-// stack and the one a bench run starts alike.
+// stack and the one a bench run starts alike; and a free port, for a stack or an inspector.
+import { createServer } from "node:net";
 
 /** The dev stack's ops token (an admin of every hall; `.dev.vars` `OPS_CREDENTIALS`). */
 export const OPS = { authorization: "Bearer dev-ops-token" };
@@ -91,5 +92,17 @@ export function publish(base, { office, date, periods, headers = {} }) {
   return request(base, "POST", "/v1/ops/schedules", {
     headers: { ...OPS, ...headers },
     body: { office_id: office, date, periods },
+  });
+}
+
+/** A loopback port nothing listens on now (for a stack or an inspector started on it next). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
   });
 }

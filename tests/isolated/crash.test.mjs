@@ -9,11 +9,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ROOT } from "../../scripts/config.mjs";
+import { freePort } from "../support.mjs";
 
 const PEOPLE = 90;
 const CAPACITY = 30;
@@ -26,17 +26,6 @@ const stateDir = join(ROOT, ".yuyue", `run-crash-${process.pid}`);
 let port;
 let stack; // { child, exited }
 let h; // tests/helpers.mjs, loaded once the stack's address is known
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** `make dev`'s entry point on `port` and `stateDir`, in a process group of its own. */
 function startDev() {
