@@ -13,6 +13,7 @@ import { ROOT, readWrangler, readDevVars, functionNames } from "../scripts/confi
 import { moduleOptions } from "../scripts/stack.mjs";
 import { wasmSizes } from "./lib/sizes.mjs";
 import { markdownTable } from "./lib/table.mjs";
+import { median } from "./lib/stats.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -61,12 +62,6 @@ async function coldStart(name) {
     await mf.dispose();
   }
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const names = functionNames(wrangler).sort();
 const times = Object.fromEntries([EMPTY, ...names].map((n) => [n, []]));

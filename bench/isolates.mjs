@@ -12,6 +12,7 @@
 // (`<isolate>-<phase>.cpuprofile`, which Chrome's DevTools open).
 import { startBenchStack } from "./lib/stack.mjs";
 import { load, envelopeCode } from "./lib/load.mjs";
+import { median } from "./lib/stats.mjs";
 import { msPerRequest, quiesce } from "./lib/storm.mjs";
 import { ISOLATES, profiled } from "./lib/isolates.mjs";
 import { identifiedPeople, publishPeriod, shanghaiDate, submission } from "./lib/people.mjs";
@@ -98,7 +99,6 @@ try {
 
   const cols = Object.keys(phases);
   const f3 = (x) => x.toFixed(3);
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const rows = names.map((name) => [name, ...cols.map((p) => f3(own[name][p]))]);
   const ours = (p) => own.book[p] + own.objects[p];
   rows.push(["book + objects (ours)", ...cols.map((p) => f3(ours(p)))]);

@@ -16,13 +16,10 @@
 //                the queue, holds settled by the objects' alarms), per booking
 // The rows add up to `booked` exactly; a row near zero is a hop the build does not make.
 
+import { median } from "./stats.mjs";
+
 /** Each phase's median ms over several runs' measurements (`{ phase: { ms } }` each). */
 export function medianPhases(runs) {
-  const median = (xs) => {
-    const v = [...xs].sort((a, b) => a - b);
-    const mid = v.length >> 1;
-    return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-  };
   const names = Object.keys(runs[0] ?? {});
   return Object.fromEntries(names.map((name) => [name, { ms: median(runs.map((r) => r[name].ms)) }]));
 }
