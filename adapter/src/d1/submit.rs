@@ -2,8 +2,9 @@
 //! applicant, the applicant, the office, the service and the applicant's recent no-shows and
 //! cancellations, as one JSON value (`json_rows`). One round trip instead of eight, which was
 //! most of what a successful booking cost, and one value across the JavaScript boundary instead
-//! of eight results. The submit's rate-limit hits are counted in the same batch: the limits
-//! cost no round trip of their own, and a batch is one transaction, so they stay exact.
+//! of eight results. The submit's rate-limit hits are counted in the same batch, by one
+//! statement: the limits cost no round trip of their own, and a batch is one transaction, so
+//! they stay exact.
 
 use super::applicants::{ApplicantRow, LinkRow, APPLICANT_SELECT, LINK_SELECT};
 use super::bookings::{
@@ -14,7 +15,7 @@ use super::catalog::{OfficeRow, ServiceTermsRow, OFFICE_SELECT, SERVICE_TERMS_SE
 use super::json_rows::{built, facts_statement, record, records, FactsColumn};
 use super::sessions::{SessionRow, SESSION_SELECT};
 use super::users::{UserRow, USER_SELECT};
-use super::{first, Arg, D1Store};
+use super::{first, rows, storage_error, Arg, D1Store};
 use serde::Deserialize;
 use std::rc::Rc;
 use worker::{D1PreparedStatement, D1Result};
@@ -73,45 +74,57 @@ thread_local! {
     static FACTS_SQL: Option<Rc<str>> = facts_sql().map(Rc::from);
 }
 
-/// Finished windows go as hits arrive, so the table holds about one row per key active now.
-const PURGE_SQL: &str = "DELETE FROM rate_counts WHERE expires_at <= ?1";
-const COUNT_SQL: &str = "INSERT INTO rate_counts (row_key, window_start, count, expires_at) \
-     VALUES (?1, ?2, 1, ?3) \
-     ON CONFLICT (row_key, window_start) DO UPDATE SET count = count + 1 RETURNING count";
+/// Every hit of a request counted by one statement (the keys of one request differ, so no row
+/// is named twice). Finished windows are dropped by the table's trigger as new windows start
+/// (migration 0019), not by a statement of the request's own.
+fn count_sql(hits: usize) -> String {
+    let rows: Vec<String> = (0..hits)
+        .map(|i| format!("(?{}, ?{}, 1, ?{})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    format!(
+        "INSERT INTO rate_counts (row_key, window_start, count, expires_at) VALUES {} \
+         ON CONFLICT (row_key, window_start) DO UPDATE SET count = count + 1 \
+         RETURNING row_key, count",
+        rows.join(", ")
+    )
+}
 
 #[derive(Deserialize)]
 struct CountRow {
+    row_key: String,
     count: f64,
 }
 
 impl D1Store {
-    /// The statements that count `hits` (after one that drops finished windows), for a batch.
-    fn count_statements(&self, hits: &[Hit]) -> ApiResult<Vec<D1PreparedStatement>> {
-        let Some(now_ms) = hits.iter().map(|h| h.now_ms).max() else {
-            return Ok(Vec::new());
-        };
-        let mut stmts = vec![self.stmt(PURGE_SQL, &[Arg::Int(now_ms)])?];
-        for h in hits {
-            stmts.push(self.stmt(
-                COUNT_SQL,
-                &[
+    /// The statement that counts `hits`, for a batch; none when there are none.
+    fn count_statement(&self, hits: &[Hit]) -> ApiResult<Option<D1PreparedStatement>> {
+        if hits.is_empty() {
+            return Ok(None);
+        }
+        let args: Vec<Arg> = hits
+            .iter()
+            .flat_map(|h| {
+                [
                     Arg::Owned(h.row_key()),
                     Arg::Int(h.window_start_ms()),
                     Arg::Int(h.window_end_ms()),
-                ],
-            )?);
-        }
-        Ok(stmts)
+                ]
+            })
+            .collect();
+        self.stmt(&count_sql(hits.len()), &args).map(Some)
     }
 }
 
-/// The counts the statements of [`D1Store::count_statements`] answered, in the hits' order.
-fn counts_of(results: &[D1Result], hits: &[Hit]) -> ApiResult<Vec<u32>> {
-    let counted = results.get(1..=hits.len()).ok_or_else(ApiError::internal)?;
-    counted
-        .iter()
-        .map(|r| {
-            first::<CountRow>(Some(r))?
+/// The counts the statement of [`D1Store::count_statement`] answered, in the hits' order
+/// (SQLite returns the rows of a `RETURNING` in no promised order).
+fn counts_of(result: &D1Result, hits: &[Hit]) -> ApiResult<Vec<u32>> {
+    let counted: Vec<CountRow> = rows(result)?;
+    hits.iter()
+        .map(|h| {
+            let key = h.row_key();
+            counted
+                .iter()
+                .find(|c| c.row_key == key)
                 .map(|c| c.count as u32)
                 .ok_or_else(ApiError::internal)
         })
@@ -120,11 +133,11 @@ fn counts_of(results: &[D1Result], hits: &[Hit]) -> ApiResult<Vec<u32>> {
 
 impl Counters for D1Store {
     async fn count_hits(&self, hits: &[Hit]) -> ApiResult<Vec<u32>> {
-        if hits.is_empty() {
+        let Some(count) = self.count_statement(hits)? else {
             return Ok(Vec::new());
-        }
-        let results = self.batch(self.count_statements(hits)?).await?;
-        counts_of(&results, hits)
+        };
+        let result = count.all().await.map_err(storage_error)?;
+        counts_of(&result, hits)
     }
 }
 
@@ -180,16 +193,33 @@ impl SubmitReads for D1Store {
         hits: &[Hit],
     ) -> ApiResult<(SubmitFacts, Vec<u32>)> {
         let sql = built(&FACTS_SQL, "submit facts statement")?;
-        let mut stmts = self.count_statements(hits)?;
+        let count = self.count_statement(hits)?;
+        let counted = count.is_some();
+        let mut stmts: Vec<_> = count.into_iter().collect();
         stmts.push(self.stmt(&sql, &Self::facts_args(q))?);
         let results = self.batch(stmts).await?;
         let facts = self.facts_of(first(results.last())?)?;
-        Ok((facts, counts_of(&results, hits)?))
+        let counts = match results.first() {
+            Some(r) if counted => counts_of(r, hits)?,
+            _ => Vec::new(),
+        };
+        Ok((facts, counts))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_hit_is_counted_by_one_statement() {
+        assert_eq!(
+            super::count_sql(2),
+            "INSERT INTO rate_counts (row_key, window_start, count, expires_at) VALUES \
+             (?1, ?2, 1, ?3), (?4, ?5, 1, ?6) \
+             ON CONFLICT (row_key, window_start) DO UPDATE SET count = count + 1 \
+             RETURNING row_key, count"
+        );
+    }
+
     #[test]
     fn the_statement_is_built_from_every_select() {
         let sql = super::facts_sql().expect("every select is a plain one");
