@@ -374,10 +374,20 @@ impl Bookings for D1Store {
             &[no.as_str().into(), rfc3339(&at).into(), reason.into()],
         )?;
         let audit = self.audit_stmt_if_changed(audit)?;
+        // Only if this withdrawal is what cancelled it: a booking its applicant cancelled
+        // meanwhile keeps its first answer (201, as the fake has it).
         let answer = self.stmt(
             "UPDATE idempotency_keys SET status = 409, response_json = '{}' \
-             WHERE user_id = ?1 AND idem_key = ?2 AND booking_no = ?3",
-            &[user.as_str().into(), key.into(), no.as_str().into()],
+             WHERE user_id = ?1 AND idem_key = ?2 AND booking_no = ?3 \
+             AND EXISTS (SELECT 1 FROM bookings WHERE booking_no = ?3 AND status = 'cancelled' \
+             AND cancelled_by IS NULL AND cancel_reason = ?4 AND cancelled_at = ?5)",
+            &[
+                user.as_str().into(),
+                key.into(),
+                no.as_str().into(),
+                reason.into(),
+                rfc3339(&at).into(),
+            ],
         )?;
         self.batch(vec![update, audit, answer]).await?;
         Ok(())

@@ -15,13 +15,14 @@ use serde::Deserialize;
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+use yuyue_shared::booking::lapse::lapses;
 use yuyue_shared::domain::WaitlistId;
 use yuyue_shared::domain::{ApplicantId, BookingNo, OfficeId, PeriodId, UserId};
 use yuyue_shared::inventory::protocol::{Answer, Answered, Message, Request as Ask};
 use yuyue_shared::inventory::{
     Change, Day, Entry, HoldOutcome, Place, PublishedPeriod, Queued, Room, Stored,
 };
-use yuyue_shared::store::{lapsed_verdicts, Catalog, Inventory as Authority};
+use yuyue_shared::store::{Catalog, Inventory as Authority};
 use yuyue_shared::time::{format_hhmm, parse_hhmm};
 use yuyue_shared::waitlist::serve::ServeInput;
 use yuyue_shared::waitlist::settle_waitlist;
@@ -470,10 +471,10 @@ impl Inventory {
         if lapsed.is_empty() {
             return Ok(false);
         }
-        let (verdicts, complete) = lapsed_verdicts(&self.store()?, &office, date, &lapsed).await;
+        let (lapses, complete) = lapses(&self.store()?, &office, date, &lapsed).await;
         self.with_day(|day| {
-            for (no, here) in verdicts {
-                day.settle(&no, here, now);
+            for l in lapses {
+                day.settle(&l.booking_no, l.booked, l.notice.as_deref(), now);
             }
             Ok(())
         })?;

@@ -34,7 +34,7 @@ use crate::catalog::Snapshot;
 use crate::domain::{BookingNo, FieldError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::write_by;
-use crate::notify::{Notice, NoticeKind};
+use crate::notify::Notice;
 use crate::ratelimit;
 use crate::rules::calendar::WorkCalendar;
 use crate::rules::{cancel, penalty, window, Rules};
@@ -92,6 +92,9 @@ pub enum Placed {
     /// The number held no place any more (its hold lapsed and was settled before the write
     /// committed, or the day was closed meanwhile) and the period has none left to take back.
     Lost,
+    /// The booking was cancelled before its place was confirmed: the cancel freed the place,
+    /// and none is taken back for it.
+    Cancelled,
 }
 
 /// What a submit asks for and the hold it would take, checked without storage (step 1).
@@ -232,9 +235,9 @@ where
         .await?
     {
         CreateBooking::Created => {
-            let notice = confirmed_notice(&booking);
+            let notice = Notice::booking_confirmed(&booking);
             let told = serde_json::to_string(&notice).ok();
-            match confirm_place(inventory, &hold, told).await {
+            match confirm_place(store, inventory, &hold, told).await {
                 Placed::Lost => Err(withdraw(store, &input, &key, &booking).await),
                 placed => Ok(BookOutcome {
                     status: 201,
@@ -292,19 +295,12 @@ async fn withdraw<S: Bookings>(
     }
 }
 
-/// The message telling a booking's booker it is confirmed.
-fn confirmed_notice(booking: &Booking) -> Notice {
-    Notice::booking(
-        NoticeKind::BookingConfirmed,
-        booking,
-        Some(&booking.booked_by),
-    )
-}
-
 /// Confirms the place of a booking just written, the inventory sending `notice` (what to tell
 /// the booker) once that is committed. Unconfirmed is safe (the alarm confirms a hold whose
-/// booking exists); a place gone meanwhile is taken back while the period has room.
-pub async fn confirm_place<I: Inventory>(
+/// booking exists); a place gone meanwhile is taken back while the period has room, unless the
+/// booking was cancelled meanwhile (its cancel freed the place it held).
+pub async fn confirm_place<S: Bookings, I: Inventory>(
+    store: &S,
     inventory: &I,
     hold: &HoldRequest,
     notice: Option<String>,
@@ -314,23 +310,48 @@ pub async fn confirm_place<I: Inventory>(
         .confirm_and_tell(office, date, no, notice.clone())
         .await
     {
-        Ok(true) => Placed::Confirmed,
-        Err(_) => Placed::Unknown,
-        Ok(false) => match inventory
-            .restore(office, date, &hold.period, no, &hold.applicant)
-            .await
-        {
-            Ok(HoldOutcome::Held { .. }) => {
-                if notice.is_some() {
-                    // The place given back is confirmed: this only hands over the notice.
-                    let _ = inventory.confirm_and_tell(office, date, no, notice).await;
-                }
-                Placed::Confirmed
-            }
-            Err(_) => Placed::Unknown,
-            Ok(_) => Placed::Lost,
-        },
+        Ok(true) => return Placed::Confirmed,
+        Err(_) => return Placed::Unknown,
+        Ok(false) => {}
     }
+    // The place is gone: the hold lapsed and was freed, or the booking was cancelled.
+    match keeps_a_place(store, no).await {
+        Ok(true) => {}
+        Ok(false) => return Placed::Cancelled,
+        Err(_) => return Placed::Unknown,
+    }
+    match inventory
+        .restore(office, date, &hold.period, no, &hold.applicant)
+        .await
+    {
+        Ok(HoldOutcome::Held { .. }) => {
+            // A cancel that committed after the record was read may have freed the place
+            // before the restore took it back: look again, and give it up if so.
+            match keeps_a_place(store, no).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = inventory.release(office, date, no).await;
+                    return Placed::Cancelled;
+                }
+                Err(_) => return Placed::Unknown,
+            }
+            if notice.is_some() {
+                // The place given back is confirmed: this only hands over the notice.
+                let _ = inventory.confirm_and_tell(office, date, no, notice).await;
+            }
+            Placed::Confirmed
+        }
+        Err(_) => Placed::Unknown,
+        Ok(_) => Placed::Lost,
+    }
+}
+
+/// Whether the record's booking `no` still holds a place (it was not cancelled).
+async fn keeps_a_place<S: Bookings>(store: &S, no: &BookingNo) -> ApiResult<bool> {
+    Ok(store
+        .booking(no)
+        .await?
+        .is_some_and(|b| b.status.holds_place()))
 }
 
 /// Who a submit's checks are for: a submit's caller, or whoever joined a waitlist entry.
@@ -478,9 +499,11 @@ async fn replay<S: Bookings, I: Inventory>(
         && existing.period_id == hold.period
         && existing.status != BookingStatus::Cancelled;
     if its_place {
-        // The hold is the booking's own place (or takes it back, if it had been lost); its
-        // booker was told by the first submit.
-        confirm_place(inventory, hold, None).await;
+        // The hold is the booking's own place (or takes it back, if it had been lost). Its
+        // booker is told with the confirmation, if this is the one that confirms: the first
+        // submit may have died, or lost its write's answer, before confirming.
+        let told = serde_json::to_string(&Notice::booking_confirmed(existing)).ok();
+        confirm_place(store, inventory, hold, told).await;
     } else {
         abandon_quietly(inventory, hold).await;
     }

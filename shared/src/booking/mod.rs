@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod book;
 pub mod cancel;
+pub mod lapse;
 pub mod list;
 pub mod numbers;
 pub mod qr;

@@ -662,7 +662,15 @@ fn a_booking_whose_confirmation_was_lost_is_told_by_its_submit() {
     assert_eq!(untold.booking_no.as_deref(), o.body["booking_no"].as_str());
     s.set_now(now() + chrono::Duration::seconds(61));
     s.expire_holds();
-    assert!(confirmations(&s).is_empty(), "the day has nothing to send");
+    // The lapse confirms the place and tells the booker too: the same event, which the
+    // consumer sends once (one message per event and account).
+    let told: Vec<_> = s
+        .sent_notices()
+        .into_iter()
+        .filter(|n| n.kind == crate::notify::NoticeKind::BookingConfirmed)
+        .map(|n| n.event_id)
+        .collect();
+    assert_eq!(told, [untold.event_id]);
     let ok = submit(&s, "u1", "key-00000002", &request("ap1"));
     assert_eq!(ok.unwrap_err().code, ErrorCode::SlotFull);
 }
@@ -1110,35 +1118,97 @@ fn when_every_tap_gives_up_the_place_is_free_again() {
 }
 
 #[test]
-fn a_booking_whose_hold_lapsed_before_its_write_takes_its_place_back_or_says_so() {
+fn a_booking_whose_place_was_freed_before_its_confirmation_takes_it_back_or_says_so() {
     let s = world(1, 2);
-    let no = crate::domain::BookingNo::from_entropy([7; 7]);
-    let hold = hold_of("sz-futian", &no, "u0");
-    block_on(s.hold(&hold)).unwrap();
-    // The write is slow: the hold lapses and the alarm finds no booking behind it yet.
-    s.set_now(now() + chrono::Duration::seconds(61));
-    s.expire_holds();
+    // The booking is written, its confirmation does not reach the object...
+    s.fail_next("confirm");
+    let no = number_of(&submit(&s, "u0", "key-00000001", &request("ap0")).unwrap());
+    let mut hold = hold_of("sz-futian", &no, "u0");
+    hold.applicant = ApplicantId::parse("ap0").unwrap();
+    // ...and its place is freed, as a lapse settled before the write committed would.
+    block_on(s.release(&office(), d(2026, 11, 25), &no)).unwrap();
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
-    // The write commits; confirming finds no place, and takes the free one back.
-    assert!(!block_on(s.confirm(&office(), d(2026, 11, 25), &no)).unwrap());
-    assert_eq!(block_on(confirm_place(&s, &hold, None)), Placed::Confirmed);
+    // Confirming finds no place, and takes the free one back.
+    assert_eq!(
+        block_on(confirm_place(&s, &s, &hold, None)),
+        Placed::Confirmed
+    );
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
 
     // Had someone taken it meanwhile, the place is reported lost, never taken beyond capacity.
-    let late = crate::domain::BookingNo::from_entropy([9; 7]);
-    let late_hold = hold_of("sz-nanshan", &late, "u0");
-    let nanshan = OfficeId::parse("sz-nanshan").unwrap();
-    block_on(s.hold(&late_hold)).unwrap();
-    s.set_now(now() + chrono::Duration::seconds(200));
-    s.expire_holds();
+    block_on(s.release(&office(), d(2026, 11, 25), &no)).unwrap();
     let other = hold_of(
-        "sz-nanshan",
+        "sz-futian",
         &crate::domain::BookingNo::from_entropy([8; 7]),
         "u1",
     );
     block_on(s.hold(&other)).unwrap();
-    assert_eq!(block_on(confirm_place(&s, &late_hold, None)), Placed::Lost);
-    assert_eq!(s.taken(&nanshan, d(2026, 11, 25), "am-1"), 1);
+    assert_eq!(block_on(confirm_place(&s, &s, &hold, None)), Placed::Lost);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+#[test]
+fn a_booking_cancelled_before_its_confirmation_is_not_given_its_place_back() {
+    let s = world(1, 2);
+    // Between the submit's write and its confirmation, the applicant cancels the booking
+    // (it is in the record, so it is listed): the cancel frees the unconfirmed hold.
+    s.before_next("confirm", |s| {
+        let mine = block_on(s.bookings_of(&[ApplicantId::parse("ap0").unwrap()])).unwrap();
+        cancel_as(s, "u0", mine[0].booking_no.as_str(), now()).unwrap();
+    });
+    let o = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert_eq!(o.status, 201, "the booking was made, then cancelled");
+    assert!(o.untold.is_none());
+    assert_eq!(
+        s.taken(&office(), d(2026, 11, 25), "am-1"),
+        0,
+        "the cancelled booking takes no place back"
+    );
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert!(
+        confirmations(&s).is_empty(),
+        "nobody is told a cancelled booking is confirmed"
+    );
+    assert!(submit(&s, "u1", "key-00000002", &request("ap1")).is_ok());
+}
+
+#[test]
+fn a_booking_whose_write_lost_its_answer_is_told_when_its_hold_lapses() {
+    let s = world(1, 2);
+    // D1 commits the booking, but the submit hears an error and its caller does not retry.
+    s.lose_next_answer("create_booking");
+    let e = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
+    s.expire_holds();
+    assert!(confirmations(&s).is_empty(), "nothing confirmed yet");
+    // The lapse finds the booking in the record: it keeps its place and its booker is told.
+    s.set_now(now() + chrono::Duration::seconds(61));
+    s.expire_holds();
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+    let mine = block_on(s.bookings_of(&[ApplicantId::parse("ap0").unwrap()])).unwrap();
+    assert_eq!(
+        confirmations(&s),
+        [(
+            mine[0].booking_no.as_str().to_owned(),
+            Some("u0".to_owned())
+        )]
+    );
+}
+
+#[test]
+fn a_retry_of_a_write_that_lost_its_answer_confirms_and_tells() {
+    let s = world(1, 2);
+    s.lose_next_answer("create_booking");
+    submit(&s, "u0", "key-00000001", &request("ap0")).unwrap_err();
+    let retry = submit(&s, "u0", "key-00000001", &request("ap0")).unwrap();
+    assert_eq!(retry.status, 201);
+    // The retry's confirmation is the first: it hands the object the booker's message.
+    s.expire_holds();
+    assert_eq!(
+        confirmations(&s),
+        [(number_of(&retry).as_str().to_owned(), Some("u0".to_owned()))]
+    );
 }
 
 #[test]
@@ -1240,7 +1310,7 @@ fn reconciliation_does_not_restore_a_place_its_booking_was_cancelled_from_meanwh
     // restore reaches the object the applicant cancels (the cancel's release finds nothing).
     block_on(s.release(&office(), d(2026, 11, 25), &no)).unwrap();
     let cancelling = no.clone();
-    s.before_next_restore(move |s| {
+    s.before_next("restore", move |s| {
         cancel_as(s, "u0", cancelling.as_str(), now()).unwrap();
     });
     let report = block_on(reconcile_day(&s, &s, &office(), d(2026, 11, 25), now())).unwrap();

@@ -5,8 +5,8 @@ use super::*;
 
 impl Inventory for MemoryStore {
     /// The day's decision, with what a test set up around it: the step may yield to another
-    /// request or fail (`fail_next`), a `confirm` may find its place taken, another request may
-    /// act just before a `restore`, and the answer may be lost after the day decided.
+    /// request or fail (`fail_next`), another request may act just before it (`before_next`), a
+    /// `confirm` may find its place taken, and the answer may be lost after the day decided.
     async fn ask(
         &self,
         office: &OfficeId,
@@ -15,19 +15,19 @@ impl Inventory for MemoryStore {
         request: Request,
     ) -> ApiResult<Answered> {
         self.step(op).await?;
-        match &request {
-            Request::Confirm { booking_no, .. }
-                if std::mem::take(&mut self.state.borrow_mut().lose_place) =>
-            {
+        let hook = {
+            let mut st = self.state.borrow_mut();
+            st.before
+                .take_if(|(before, _)| *before == op)
+                .map(|(_, f)| f)
+        };
+        if let Some(f) = hook {
+            f(self);
+        }
+        if let Request::Confirm { booking_no, .. } = &request {
+            if std::mem::take(&mut self.state.borrow_mut().lose_place) {
                 self.take_place_of(office, date, booking_no);
             }
-            Request::Restore { .. } => {
-                let hook = self.state.borrow_mut().before_restore.take();
-                if let Some(f) = hook {
-                    f(self);
-                }
-            }
-            _ => {}
         }
         let answer = self.decide(office, date, request)?;
         self.answer_lost(op)?;

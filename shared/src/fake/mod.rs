@@ -23,6 +23,7 @@ mod submit;
 mod users;
 mod waitlist;
 
+use crate::booking::lapse::lapses;
 use crate::domain::{ApplicationNo, BookingNo, OfficeId, PeriodId, Phone, ServiceId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::protocol::{object_name, Answer, Answered, Message, Request};
@@ -76,8 +77,8 @@ struct State {
     interleave: bool,
     /// See [`MemoryStore::lose_place_before_next_confirm`].
     lose_place: bool,
-    /// See [`MemoryStore::before_next_restore`].
-    before_restore: Option<Hook>,
+    /// See [`MemoryStore::before_next`].
+    before: Option<(&'static str, Hook)>,
     now: Option<Instant>,
 }
 
@@ -158,10 +159,10 @@ impl MemoryStore {
         self.state.borrow_mut().lose_place = true;
     }
 
-    /// Runs `f` just before the next `restore` reaches the inventory: what another request
-    /// does between a caller's read of the record and its restore.
-    pub fn before_next_restore(&self, f: impl FnOnce(&MemoryStore) + 'static) {
-        self.state.borrow_mut().before_restore = Some(Box::new(f));
+    /// Runs `f` just before the next call of `op` (`confirm`, `restore`, ...) reaches the
+    /// inventory: what another request does between two steps of a caller's.
+    pub fn before_next(&self, op: &'static str, f: impl FnOnce(&MemoryStore) + 'static) {
+        self.state.borrow_mut().before = Some((op, Box::new(f)));
     }
 
     /// The inventory's clock (hold expiry); the real object reads its own.
@@ -198,12 +199,12 @@ impl MemoryStore {
             Some(day) => day.lapsed(now),
             None => return true,
         };
-        let (verdicts, complete) = lapsed_verdicts(self, office, date, &lapsed).await;
+        let (lapses, complete) = lapses(self, office, date, &lapsed).await;
         {
             let mut st = self.state.borrow_mut();
             if let Some(day) = st.days.get_mut(&(office.clone(), date)) {
-                for (no, here) in verdicts {
-                    day.settle(&no, here, now);
+                for l in lapses {
+                    day.settle(&l.booking_no, l.booked, l.notice.as_deref(), now);
                 }
                 let kept = day.notices();
                 day.sent(&kept.iter().map(|(id, _)| *id).collect::<Vec<_>>());

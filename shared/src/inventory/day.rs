@@ -461,10 +461,16 @@ impl Day {
     }
 
     /// Settles a lapsed hold: confirmed if the record has its booking for this place (its
-    /// confirmation was lost), freed otherwise. Only if it is still lapsed: a submit of the
-    /// number may have joined (and renewed) it, or confirmed it, while the record was being
-    /// asked. `true` when it was settled.
-    pub fn settle(&mut self, no: &BookingNo, booked_here: bool, now: i64) -> bool {
+    /// confirmation was lost), keeping `notice` to tell its booker, freed otherwise. Only if it
+    /// is still lapsed: a submit of the number may have joined (and renewed) it, or confirmed
+    /// it, while the record was being asked. `true` when it was settled.
+    pub fn settle(
+        &mut self,
+        no: &BookingNo,
+        booked_here: bool,
+        notice: Option<&str>,
+        now: i64,
+    ) -> bool {
         if !self
             .stored
             .places
@@ -474,7 +480,7 @@ impl Day {
             return false;
         }
         if booked_here {
-            self.confirm(no);
+            self.confirm_and_tell(no, notice);
         } else {
             self.attached.remove(no);
             self.free(no, now);

@@ -164,7 +164,7 @@ impl Day {
                 Answer::Done
             }
             Request::ReleaseLapsed { booking_no } => {
-                Answer::Released(self.settle(booking_no, false, now))
+                Answer::Released(self.settle(booking_no, false, None, now))
             }
             Request::Restore {
                 period,

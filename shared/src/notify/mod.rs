@@ -80,6 +80,13 @@ pub struct Notice {
 }
 
 impl Notice {
+    /// The message telling a booking's booker (and its applicant) it is confirmed: sent with its
+    /// place's confirmation, by whatever confirms it (the submit, a retry of it, or the lapse
+    /// that finds the booking in the record). One event per booking, so a second is absorbed.
+    pub fn booking_confirmed(b: &Booking) -> Notice {
+        Notice::booking(NoticeKind::BookingConfirmed, b, Some(&b.booked_by))
+    }
+
     /// About a booking: confirmed, cancelled, the reminder, or the day closed.
     pub fn booking(kind: NoticeKind, b: &Booking, actor: Option<&UserId>) -> Notice {
         // Nobody acted on a reminder or a closed day: whoever booked (a helper booking for a

@@ -255,29 +255,6 @@ pub trait Waitlists {
     ) -> ApiResult<BookEntry>;
 }
 
-/// What the record says of each lapsed hold of (`office`, `date`) (see
-/// [`crate::inventory::Day::lapsed`]): whether its number's booking keeps the place, in order.
-/// Stops at the first lookup that fails, `false` in the second place: the rest wait for the
-/// next alarm, and nothing is freed on a guess.
-pub async fn lapsed_verdicts<B: Bookings>(
-    store: &B,
-    office: &OfficeId,
-    date: NaiveDate,
-    lapsed: &[(BookingNo, PeriodId)],
-) -> (Vec<(BookingNo, bool)>, bool) {
-    let mut verdicts = Vec::with_capacity(lapsed.len());
-    for (no, period) in lapsed {
-        match store.booking(no).await {
-            Ok(booking) => verdicts.push((
-                no.clone(),
-                booking.is_some_and(|b| b.keeps_place(office, date, period)),
-            )),
-            Err(_) => return (verdicts, false),
-        }
-    }
-    (verdicts, true)
-}
-
 /// The per-(office, date) inventory authority.
 pub trait Inventory {
     /// Sends `request` to the authority of (`office`, `date`) and returns its answer: the one
