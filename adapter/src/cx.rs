@@ -82,6 +82,23 @@ impl Cx {
     }
 
     /// The system of record.
+    /// Runs `work` to its end even if the client goes away meanwhile, and answers what it
+    /// returned. On Cloudflare a client's disconnect cancels its request's own work but not what
+    /// the request waits until (`waitUntil`): a submit cancelled between its hold and its read
+    /// would leave the place held until the hold lapses, never counted by the limits (a script
+    /// could hold places that way), and a cancel stopped between its write and its release
+    /// would keep the cancelled booking's place until the nightly reconciliation.
+    pub async fn to_the_end<T: 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + 'static,
+    ) -> ApiResult<T> {
+        let (done, answer) = futures_channel::oneshot::channel();
+        self.ctx.wait_until(async move {
+            let _ = done.send(work.await);
+        });
+        answer.await.map_err(|_| ApiError::internal())
+    }
+
     pub fn store(&self) -> ApiResult<crate::d1::D1Store> {
         crate::d1::D1Store::from_env(&self.env)
     }

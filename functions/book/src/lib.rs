@@ -38,6 +38,9 @@ struct SubmitSetup {
     fault: Option<Fault>,
     key: Option<String>,
     client: String,
+    now: yuyue_shared::time::Instant,
+    request_id: String,
+    lang: yuyue_shared::i18n::Lang,
 }
 
 impl SubmitSetup {
@@ -55,15 +58,13 @@ impl SubmitSetup {
             fault: cx.dev_fault()?,
             key: cx.header("idempotency-key"),
             client: cx.client_address(),
+            now: cx.now(),
+            request_id: cx.request_id.clone(),
+            lang: cx.lang,
         })
     }
 
-    fn input<'a>(
-        &'a self,
-        cx: &'a Cx,
-        caller: &'a Caller,
-        request: &'a BookRequest,
-    ) -> BookInput<'a> {
+    fn input<'a>(&'a self, caller: &'a Caller, request: &'a BookRequest) -> BookInput<'a> {
         BookInput {
             caller: &caller.user_id,
             session: &caller.session_id,
@@ -73,11 +74,11 @@ impl SubmitSetup {
             rules: &self.rules,
             calendar: &self.calendar,
             catalog: &self.catalog,
-            now: cx.now(),
-            request_id: &cx.request_id,
+            now: self.now,
+            request_id: &self.request_id,
             number_secret: &self.number_secret,
             qr: &self.qr,
-            lang: cx.lang,
+            lang: self.lang,
         }
     }
 }
@@ -92,7 +93,7 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let inventory = cx.inventory()?;
     let setup = SubmitSetup::load(&cx, &store).await;
     if let (Some(claimed), Ok(request), Ok(setup)) = (cx.claimed_caller(), &request, &setup) {
-        if booking::refused_as_full(&inventory, &setup.input(&cx, &claimed, request)) {
+        if booking::refused_as_full(&inventory, &setup.input(&claimed, request)) {
             return Err(ApiError::new(ErrorCode::SlotFull));
         }
     }
@@ -101,10 +102,17 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let caller = cx.verify_token().await?;
     let request = request?;
     let setup = setup?;
-    let faulty = Faulty::new(&store, &inventory, setup.fault);
+    // From the hold on, the submit runs to its end even if its client goes away (see
+    // `Cx::to_the_end`): a place is held only by a submit that is counted and then books or
+    // gives the place up.
+    let outcome = cx
+        .to_the_end(async move {
+            let faulty = Faulty::new(&store, &inventory, setup.fault);
+            booking::book(&faulty, &faulty, setup.input(&caller, &request)).await
+        })
+        .await??;
     // The booker is told by the inventory object, which keeps the message with the
     // confirmation and sends its day's in batches; here only when that could not be asked.
-    let outcome = booking::book(&faulty, &faulty, setup.input(&cx, &caller, &request)).await?;
     if let Some(notice) = &outcome.untold {
         cx.notify(notice).await;
     }

@@ -30,28 +30,38 @@ async fn cancel(mut cx: Cx) -> ApiResult<Reply> {
     )];
     ratelimit::judge(&hits, &store.count_hits(&hits).await?)?;
     let qr = cx.qr_signer().await?;
-    let cancelled = booking::cancel(
-        &store,
-        &cx.inventory()?,
-        CancelInput {
-            caller: &caller.user_id,
-            booking_no: cx.param("booking_no"),
-            reason: body.reason.as_deref(),
-            rules: &rules,
-            now: cx.now(),
-            request_id: &cx.request_id,
-            qr: &qr,
-            lang: cx.lang,
-        },
-    )
-    .await?;
-    // Sent once per booking (the event id is the booking's), also when cancelled twice.
-    let notice = Notice::booking(
-        NoticeKind::BookingCancelled,
-        &cancelled.booking,
-        Some(&caller.user_id),
-    );
-    cx.notify(&notice).await;
+    let inventory = cx.inventory()?;
+    let booking_no = cx.param("booking_no").to_owned();
+    let (now, request_id, lang, env) = (cx.now(), cx.request_id.clone(), cx.lang, cx.env.clone());
+    // The write, the place's release and the message run to their end even if the client goes
+    // away (see `Cx::to_the_end`).
+    let cancelled = cx
+        .to_the_end(async move {
+            let cancelled = booking::cancel(
+                &store,
+                &inventory,
+                CancelInput {
+                    caller: &caller.user_id,
+                    booking_no: &booking_no,
+                    reason: body.reason.as_deref(),
+                    rules: &rules,
+                    now,
+                    request_id: &request_id,
+                    qr: &qr,
+                    lang,
+                },
+            )
+            .await?;
+            // Sent once per booking (the event id is the booking's), also when cancelled twice.
+            let notice = Notice::booking(
+                NoticeKind::BookingCancelled,
+                &cancelled.booking,
+                Some(&caller.user_id),
+            );
+            yuyue_adapter::notify::enqueue(&env, &notice, &request_id).await;
+            Ok::<_, yuyue_adapter::ApiError>(cancelled)
+        })
+        .await??;
     Ok(Reply::ok(cancelled.view))
 }
 
