@@ -81,7 +81,6 @@ impl Cx {
         crate::clock::now(self.is_dev(), self.header("x-dev-now").as_deref())
     }
 
-    /// The system of record.
     /// Runs `work` to its end even if the client goes away meanwhile, and answers what it
     /// returned. On Cloudflare a client's disconnect cancels its request's own work but not what
     /// the request waits until (`waitUntil`): a submit cancelled between its hold and its read
@@ -99,6 +98,7 @@ impl Cx {
         answer.await.map_err(|_| ApiError::internal())
     }
 
+    /// The system of record.
     pub fn store(&self) -> ApiResult<crate::d1::D1Store> {
         crate::d1::D1Store::from_env(&self.env)
     }

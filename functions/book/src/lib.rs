@@ -102,20 +102,23 @@ async fn submit(mut cx: Cx) -> ApiResult<Reply> {
     let caller = cx.verify_token().await?;
     let request = request?;
     let setup = setup?;
-    // From the hold on, the submit runs to its end even if its client goes away (see
+    // The booking (from its hold on) runs to its end even if the client goes away (see
     // `Cx::to_the_end`): a place is held only by a submit that is counted and then books or
     // gives the place up.
+    let env = cx.env.clone();
     let outcome = cx
         .to_the_end(async move {
             let faulty = Faulty::new(&store, &inventory, setup.fault);
-            booking::book(&faulty, &faulty, setup.input(&caller, &request)).await
+            let outcome = booking::book(&faulty, &faulty, setup.input(&caller, &request)).await;
+            // The booker is told by the inventory object, which keeps the message with the
+            // confirmation and sends its day's in batches; here only when that could not be
+            // asked.
+            if let Some(notice) = outcome.as_ref().ok().and_then(|o| o.untold.as_ref()) {
+                yuyue_adapter::notify::enqueue(&env, notice, &setup.request_id).await;
+            }
+            outcome
         })
         .await??;
-    // The booker is told by the inventory object, which keeps the message with the
-    // confirmation and sends its day's in batches; here only when that could not be asked.
-    if let Some(notice) = &outcome.untold {
-        cx.notify(notice).await;
-    }
     Ok(Reply::with_status(outcome.status, outcome.body))
 }
 

@@ -314,11 +314,11 @@ pub async fn confirm_place<S: Bookings, I: Inventory>(
         Err(_) => return Placed::Unknown,
         Ok(false) => {}
     }
-    // The place is gone: the hold lapsed and was freed, or the booking was cancelled.
-    match keeps_a_place(store, no).await {
-        Ok(true) => {}
-        Ok(false) => return Placed::Cancelled,
-        Err(_) => return Placed::Unknown,
+    // The place is gone: its hold lapsed and was freed, or the booking was cancelled. When the
+    // record cannot say which, the place is taken back as it always was: the look after the
+    // restore, or else reconciliation, gives it up if the booking was cancelled.
+    if cancelled(store, hold).await {
+        return Placed::Cancelled;
     }
     match inventory
         .restore(office, date, &hold.period, no, &hold.applicant)
@@ -326,14 +326,11 @@ pub async fn confirm_place<S: Bookings, I: Inventory>(
     {
         Ok(HoldOutcome::Held { .. }) => {
             // A cancel that committed after the record was read may have freed the place
-            // before the restore took it back: look again, and give it up if so.
-            match keeps_a_place(store, no).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let _ = inventory.release(office, date, no).await;
-                    return Placed::Cancelled;
-                }
-                Err(_) => return Placed::Unknown,
+            // before the restore took it back: look again, and give it up if so (if even that
+            // fails, reconciliation frees the place of a cancelled booking).
+            if cancelled(store, hold).await {
+                let _ = inventory.release(office, date, no).await;
+                return Placed::Cancelled;
             }
             if notice.is_some() {
                 // The place given back is confirmed: this only hands over the notice.
@@ -346,12 +343,15 @@ pub async fn confirm_place<S: Bookings, I: Inventory>(
     }
 }
 
-/// Whether the record's booking `no` still holds a place (it was not cancelled).
-async fn keeps_a_place<S: Bookings>(store: &S, no: &BookingNo) -> ApiResult<bool> {
-    Ok(store
-        .booking(no)
-        .await?
-        .is_some_and(|b| b.status.holds_place()))
+/// The record says the booking under `hold`'s number keeps no place there any more (it was
+/// cancelled). `false` when the record could not be read.
+async fn cancelled<S: Bookings>(store: &S, hold: &HoldRequest) -> bool {
+    match store.booking(&hold.booking_no).await {
+        Ok(booking) => {
+            !booking.is_some_and(|b| b.keeps_place(&hold.office, hold.date, &hold.period))
+        }
+        Err(_) => false,
+    }
 }
 
 /// Who a submit's checks are for: a submit's caller, or whoever joined a waitlist entry.
@@ -500,8 +500,9 @@ async fn replay<S: Bookings, I: Inventory>(
         && existing.status != BookingStatus::Cancelled;
     if its_place {
         // The hold is the booking's own place (or takes it back, if it had been lost). Its
-        // booker is told with the confirmation, if this is the one that confirms: the first
-        // submit may have died, or lost its write's answer, before confirming.
+        // booker is told with the confirmation: the first submit may have died, or lost its
+        // write's answer, before confirming. If it had confirmed, the object keeps a second
+        // copy of the same event, which the consumer sends once (one message per event).
         let told = serde_json::to_string(&Notice::booking_confirmed(existing)).ok();
         confirm_place(store, inventory, hold, told).await;
     } else {

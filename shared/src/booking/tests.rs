@@ -1120,13 +1120,8 @@ fn when_every_tap_gives_up_the_place_is_free_again() {
 #[test]
 fn a_booking_whose_place_was_freed_before_its_confirmation_takes_it_back_or_says_so() {
     let s = world(1, 2);
-    // The booking is written, its confirmation does not reach the object...
-    s.fail_next("confirm");
-    let no = number_of(&submit(&s, "u0", "key-00000001", &request("ap0")).unwrap());
-    let mut hold = hold_of("sz-futian", &no, "u0");
-    hold.applicant = ApplicantId::parse("ap0").unwrap();
-    // ...and its place is freed, as a lapse settled before the write committed would.
-    block_on(s.release(&office(), d(2026, 11, 25), &no)).unwrap();
+    let hold = written_with_its_place_freed(&s);
+    let no = hold.booking_no.clone();
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
     // Confirming finds no place, and takes the free one back.
     assert_eq!(
@@ -1144,6 +1139,45 @@ fn a_booking_whose_place_was_freed_before_its_confirmation_takes_it_back_or_says
     );
     block_on(s.hold(&other)).unwrap();
     assert_eq!(block_on(confirm_place(&s, &s, &hold, None)), Placed::Lost);
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
+}
+
+/// A booking written whose confirmation did not reach the object and whose place was then
+/// freed (as a lapse settled before the write committed would free it), and its hold.
+fn written_with_its_place_freed(s: &MemoryStore) -> HoldRequest {
+    s.fail_next("confirm");
+    let no = number_of(&submit(s, "u0", "key-00000001", &request("ap0")).unwrap());
+    block_on(s.release(&office(), d(2026, 11, 25), &no)).unwrap();
+    let mut hold = hold_of("sz-futian", &no, "u0");
+    hold.applicant = ApplicantId::parse("ap0").unwrap();
+    hold
+}
+
+#[test]
+fn a_booking_cancelled_just_before_its_place_is_taken_back_keeps_none() {
+    let s = world(1, 2);
+    let hold = written_with_its_place_freed(&s);
+    // The applicant cancels after the record was read and before the restore.
+    let cancelling = hold.booking_no.clone();
+    s.before_next("restore", move |s| {
+        cancel_as(s, "u0", cancelling.as_str(), now()).unwrap();
+    });
+    assert_eq!(
+        block_on(confirm_place(&s, &s, &hold, None)),
+        Placed::Cancelled
+    );
+    assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 0);
+}
+
+#[test]
+fn a_place_is_taken_back_when_the_record_cannot_say_the_booking_was_cancelled() {
+    let s = world(1, 2);
+    let hold = written_with_its_place_freed(&s);
+    s.fail_next("booking");
+    assert_eq!(
+        block_on(confirm_place(&s, &s, &hold, None)),
+        Placed::Confirmed
+    );
     assert_eq!(s.taken(&office(), d(2026, 11, 25), "am-1"), 1);
 }
 

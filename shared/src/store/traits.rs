@@ -157,7 +157,8 @@ pub trait Bookings {
     /// `booked` → `cancelled` by nobody, for a booking written whose place was lost before it
     /// could be confirmed (`booking::Placed::Lost`): counted against no cancellation quota,
     /// with its audit entry, and its idempotency record (`user`'s `key`) answering `SLOT_FULL`
-    /// from then on, all in one transaction.
+    /// from then on, all in one transaction. A booking no longer `booked` (its applicant
+    /// cancelled it meanwhile) is left as it is, its first answer too.
     async fn withdraw_booking(
         &self,
         no: &BookingNo,
