@@ -31,7 +31,7 @@ use super::view::booking_view;
 use crate::auth::session_live;
 use crate::authz::authorize_with;
 use crate::catalog::Snapshot;
-use crate::domain::{BookingNo, FieldError};
+use crate::domain::{BookingNo, FieldError, OfficeId, PeriodId};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::inventory::write_by;
 use crate::notify::Notice;
@@ -41,7 +41,7 @@ use crate::rules::{cancel, penalty, window, Rules};
 use crate::store::*;
 use crate::t;
 use crate::time::Instant;
-use chrono::{Days, NaiveTime};
+use chrono::{Days, NaiveDate, NaiveTime};
 use serde_json::Value;
 
 pub struct BookInput<'a> {
@@ -236,7 +236,7 @@ where
     {
         CreateBooking::Created => {
             let notice = Notice::booking_confirmed(&booking);
-            let told = serde_json::to_string(&notice).ok();
+            let told = notice.to_json();
             match confirm_place(store, inventory, &hold, told).await {
                 Placed::Lost => Err(withdraw(store, &input, &key, &booking).await),
                 placed => Ok(BookOutcome {
@@ -346,12 +346,26 @@ pub async fn confirm_place<S: Bookings, I: Inventory>(
 /// The record says the booking under `hold`'s number keeps no place there any more (it was
 /// cancelled). `false` when the record could not be read.
 async fn cancelled<S: Bookings>(store: &S, hold: &HoldRequest) -> bool {
-    match store.booking(&hold.booking_no).await {
-        Ok(booking) => {
-            !booking.is_some_and(|b| b.keeps_place(&hold.office, hold.date, &hold.period))
-        }
-        Err(_) => false,
-    }
+    let (office, date) = (&hold.office, hold.date);
+    matches!(
+        keeps_its_place(store, &hold.booking_no, office, date, &hold.period).await,
+        Ok(false)
+    )
+}
+
+/// Whether the record's booking `no` still keeps its place in `period` of (`office`, `date`):
+/// asked again after a place was taken back for it, since a cancel may have freed it meanwhile.
+pub(super) async fn keeps_its_place<S: Bookings>(
+    store: &S,
+    no: &BookingNo,
+    office: &OfficeId,
+    date: NaiveDate,
+    period: &PeriodId,
+) -> ApiResult<bool> {
+    Ok(store
+        .booking(no)
+        .await?
+        .is_some_and(|b| b.keeps_place(office, date, period)))
 }
 
 /// Who a submit's checks are for: a submit's caller, or whoever joined a waitlist entry.
@@ -503,7 +517,7 @@ async fn replay<S: Bookings, I: Inventory>(
         // booker is told with the confirmation: the first submit may have died, or lost its
         // write's answer, before confirming. If it had confirmed, the object keeps a second
         // copy of the same event, which the consumer sends once (one message per event).
-        let told = serde_json::to_string(&Notice::booking_confirmed(existing)).ok();
+        let told = Notice::booking_confirmed(existing).to_json();
         confirm_place(store, inventory, hold, told).await;
     } else {
         abandon_quietly(inventory, hold).await;

@@ -36,8 +36,7 @@ pub async fn lapses<B: Bookings>(
                 lapses.push(Lapse {
                     booking_no: no.clone(),
                     booked: keeper.is_some(),
-                    notice: keeper
-                        .and_then(|b| serde_json::to_string(&Notice::booking_confirmed(&b)).ok()),
+                    notice: keeper.and_then(|b| Notice::booking_confirmed(&b).to_json()),
                 });
             }
             Err(_) => return (lapses, false),

@@ -2,6 +2,7 @@
 //! the object: the record decides which bookings exist, the object decides nothing here. Run by
 //! cron and on demand by ops; it normally finds nothing to do.
 
+use super::book::keeps_its_place;
 use crate::domain::{BookingNo, OfficeId};
 use crate::error::ApiResult;
 use crate::store::*;
@@ -100,11 +101,7 @@ pub async fn reconcile_day<S: Bookings, I: Inventory>(
             HoldOutcome::Held { .. } => {
                 // A cancel that committed after D1 was read may have freed the place before
                 // this restore took it back: look again, and give it up if so.
-                if store
-                    .booking(no)
-                    .await?
-                    .is_some_and(|b| b.status.holds_place())
-                {
+                if keeps_its_place(store, no, office, date, &b.period_id).await? {
                     report.restored.push(no.as_str().to_owned());
                 } else {
                     inventory.release(office, date, no).await?;

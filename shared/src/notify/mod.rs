@@ -87,6 +87,11 @@ impl Notice {
         Notice::booking(NoticeKind::BookingConfirmed, b, Some(&b.booked_by))
     }
 
+    /// The notice as an inventory object keeps it with a confirmation and hands it to the queue.
+    pub fn to_json(&self) -> Option<String> {
+        serde_json::to_string(self).ok()
+    }
+
     /// About a booking: confirmed, cancelled, the reminder, or the day closed.
     pub fn booking(kind: NoticeKind, b: &Booking, actor: Option<&UserId>) -> Notice {
         // Nobody acted on a reminder or a closed day: whoever booked (a helper booking for a
