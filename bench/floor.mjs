@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { readWrangler } from "../scripts/config.mjs";
 import { load } from "./lib/load.mjs";
 import { msPerRequest, quiesce } from "./lib/storm.mjs";
-import { median } from "./lib/stats.mjs";
+import { medianPhases, runsOption } from "./lib/stats.mjs";
 
 const SCRIPT = `
 import { DurableObject } from "cloudflare:workers";
@@ -109,7 +109,7 @@ async function run() {
         await quiesce();
         const r = await load({ url: url + p.path, connections: 20, durationSec: p.durationSec, amount: p.amount });
         if (r.non2xx || r.errors) throw new Error(`${p.path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        if (pass === "measured") measured[p.name] = msPerRequest(r);
+        if (pass === "measured") measured[p.name] = { ms: msPerRequest(r) };
       }
     }
     return measured;
@@ -119,16 +119,14 @@ async function run() {
   }
 }
 
-const at = process.argv.indexOf("--runs");
-const runs = at < 0 ? 3 : Number(process.argv[at + 1]);
-if (!(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a whole number of runs, at least 1");
+const runs = runsOption(process.argv, 3);
 const all = [];
 for (let k = 0; k < runs; k++) {
   say(`run ${k + 1} of ${runs}`);
   const m = await run();
-  console.log(`run ${k + 1}: ${PHASES.map((p) => `${p.name} ${m[p.name].toFixed(3)}`).join("  ")} ms`);
+  console.log(`run ${k + 1}: ${PHASES.map((p) => `${p.name} ${m[p.name].ms.toFixed(3)}`).join("  ")} ms`);
   all.push(m);
 }
-const med = Object.fromEntries(PHASES.map((p) => [p.name, median(all.map((m) => m[p.name]))]));
+const med = medianPhases(all);
 console.log(`\nworkerd CPU per request, median of ${runs} run(s), and against this Worker's health:`);
-for (const p of PHASES) console.log(`  ${p.path.padEnd(9)} ${med[p.name].toFixed(3)} ms  ${(med[p.name] / med.health).toFixed(2)}x`);
+for (const p of PHASES) console.log(`  ${p.path.padEnd(9)} ${med[p.name].ms.toFixed(3)} ms  ${(med[p.name].ms / med.health.ms).toFixed(2)}x`);

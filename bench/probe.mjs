@@ -19,7 +19,8 @@
 import { startBenchStack } from "./lib/stack.mjs";
 import { load, envelopeCode } from "./lib/load.mjs";
 import { cpuSnapshot, workerdMs } from "./lib/cpu.mjs";
-import { hopShares, formatShares, medianPhases } from "./lib/hops.mjs";
+import { hopShares, formatShares } from "./lib/hops.mjs";
+import { medianPhases, runsOption } from "./lib/stats.mjs";
 import { msPerRequest, quiesce } from "./lib/storm.mjs";
 import { api, dataOf, identifiedPeople, publishPeriod, shanghaiDate, shanghaiIso, submission, OPS } from "./lib/people.mjs";
 
@@ -127,9 +128,7 @@ async function pass(stack, people, where, title) {
   return measured;
 }
 
-const at = process.argv.indexOf("--runs");
-const runs = at < 0 ? 1 : Number(process.argv[at + 1]);
-if (!(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a whole number of runs, at least 1");
+const runs = runsOption(process.argv, 1);
 const all = [];
 for (let k = 0; k < runs; k++) {
   if (runs > 1) console.log(`\n--- run ${k + 1} of ${runs}`);

@@ -16,14 +16,6 @@
 //                the queue, holds settled by the objects' alarms), per booking
 // The rows add up to `booked` exactly; a row near zero is a hop the build does not make.
 
-import { median } from "./stats.mjs";
-
-/** Each phase's median ms over several runs' measurements (`{ phase: { ms } }` each). */
-export function medianPhases(runs) {
-  const names = Object.keys(runs[0] ?? {});
-  return Object.fromEntries(names.map((name) => [name, { ms: median(runs.map((r) => r[name].ms)) }]));
-}
-
 /** [{ hop, ms }] in the order a booking meets them, and the totals against health. */
 export function hopShares(m) {
   const abandon = m.checked.ms - m.unabandoned.ms;

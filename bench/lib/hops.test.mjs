@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { hopShares, formatShares, medianPhases } from "./hops.mjs";
+import { hopShares, formatShares } from "./hops.mjs";
 
 const at = (ms) => ({ ms });
 const measured = {
@@ -27,10 +27,4 @@ test("each hop is the difference of the phases that differ by it, and they add u
   assert.ok(Math.abs(s.bookingX - 9) < 1e-9);
   assert.ok(Math.abs(s.allToldX - 10) < 1e-9);
   assert.match(formatShares(s), /booking 3\.600 ms = 9\.00x health/);
-});
-
-test("each phase's median over runs, the middle two's mean for an even count", () => {
-  const runs = [{ a: at(3), b: at(1) }, { a: at(1), b: at(2) }, { a: at(2), b: at(9) }];
-  assert.deepEqual(medianPhases(runs), { a: at(2), b: at(2) });
-  assert.deepEqual(medianPhases(runs.slice(0, 2)), { a: at(2), b: at(1.5) });
 });
